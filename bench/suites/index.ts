@@ -1,0 +1,4 @@
+import type { BenchSuite } from '../report.js';
+
+/** Every benchmark suite, in report order. Add a suite by importing it here. */
+export const SUITES: BenchSuite[] = [];

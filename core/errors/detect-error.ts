@@ -1,0 +1,71 @@
+/**
+ * @module core/errors
+ * One error type for everything detectfn reports to a caller. Each error has a stable `code`
+ * (clients switch on it) and the HTTP `status` it maps to. The mapping lives here, in one table,
+ * so handlers never choose statuses themselves. Anything that is not a DetectError is a bug and
+ * becomes a logged, generic 500 (the message never leaks).
+ */
+
+export const ERROR_STATUS = {
+  INVALID_ARGUMENT: 400,
+  EMPTY_BODY: 400,
+  UNAUTHORIZED: 401,
+  MODEL_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  IMAGE_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  UNDECODABLE_IMAGE: 415,
+  QUEUE_FULL: 503,
+  NOT_READY: 503,
+  CANCELLED: 499,
+  DEADLINE_EXCEEDED: 504,
+  MODEL_INVALID: 500,
+  MODEL_MISMATCH: 500,
+  INTEGRITY_ERROR: 500,
+  STORE_ERROR: 502,
+  ENGINE_ERROR: 500,
+  WORKER_CRASHED: 500,
+  CONFIG_INVALID: 500,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface DetectErrorOptions {
+  cause?: unknown;
+  /** Seconds a client should wait before retrying (QUEUE_FULL, NOT_READY). */
+  retryAfterS?: number;
+  /** Extra machine-readable context (field name, limits); never request bodies. */
+  details?: Record<string, unknown>;
+}
+
+export class DetectError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryAfterS: number | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: DetectErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DetectError';
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.retryAfterS = options.retryAfterS;
+    this.details = options.details;
+  }
+
+  toJSON(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function isDetectError(err: unknown): err is DetectError {
+  return err instanceof DetectError;
+}
+
+/** The error a caller sees for anything that is not a DetectError: a bug, never its message. */
+export function toDetectError(err: unknown): DetectError {
+  if (isDetectError(err)) return err;
+  return new DetectError('INTERNAL', 'Internal Server Error', { cause: err });
+}

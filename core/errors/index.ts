@@ -1,0 +1,2 @@
+export { DetectError, ERROR_STATUS, isDetectError, toDetectError } from './detect-error.js';
+export type { DetectErrorOptions, ErrorCode } from './detect-error.js';

@@ -1,0 +1,10 @@
+export {
+  describe,
+  expectInteger,
+  expectNumber,
+  expectOneOf,
+  inRange,
+  invalidParameterError,
+  isInteger,
+  isNumber,
+} from './validate.js';

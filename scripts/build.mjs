@@ -1,0 +1,44 @@
+// Builds everything `npm start` and the tests need: the esbuild bundles in dist/ (native
+// packages stay external) and the demo model, which the project generates from code.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+const EXTERNAL = ['onnxruntime-node', 'sharp', 'testcontainers', 'autocannon', 'pino', 'thread-stream'];
+
+// entry -> output name. The engine worker is its own bundle: worker_threads load it by path.
+const ENTRIES = {
+  'handlers/server.ts': 'server',
+  'handlers/lambda.ts': 'lambda',
+  'handlers/cli/main.ts': 'cli',
+  'infra/engine/worker-main.ts': 'engine-worker',
+  'models/demo/build-demo-model.ts': 'build-demo-model',
+};
+
+const t0 = performance.now();
+const entryPoints = Object.fromEntries(
+  Object.entries(ENTRIES)
+    .filter(([src]) => existsSync(src))
+    .map(([src, out]) => [out, src]),
+);
+await build({
+  entryPoints,
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: true,
+  external: EXTERNAL,
+  logLevel: 'warning',
+  // ESM bundles that contain CommonJS dependencies need a real `require`.
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+});
+console.log(`build: bundled ${Object.keys(entryPoints).join(', ')} in ${(performance.now() - t0).toFixed(0)} ms`);
+
+if (existsSync('dist/build-demo-model.js')) {
+  const { buildDemoModelFile } = await import('../dist/build-demo-model.js');
+  const t1 = performance.now();
+  const out = await buildDemoModelFile();
+  console.log(`build: demo model ${out} in ${(performance.now() - t1).toFixed(0)} ms`);
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# System packages the integration and e2e tests use, from Debian's mirror. Idempotent.
+set -euo pipefail
+need=()
+command -v radosgw >/dev/null || need+=(radosgw ceph-mon ceph-osd ceph-common)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "install-system-deps: installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+echo "install-system-deps: ok"
