@@ -1,0 +1,10 @@
+/**
+ * @module core
+ * The public API of core/: pure functions and types, no I/O. Each module appends its exports.
+ */
+export * from './errors/index.js';
+export * from './letterbox/index.js';
+export * from './math/index.js';
+export type * from './ports/index.js';
+export { elementCount } from './ports/index.js';
+export type * from './types.js';

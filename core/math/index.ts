@@ -1,0 +1,1 @@
+export { roundHalfEven } from './round-half-even.js';
