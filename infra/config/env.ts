@@ -1,0 +1,50 @@
+/**
+ * @module infra/config
+ * Service configuration from environment variables, validated once at start-up. A bad value
+ * stops the process with an error naming the variable ("DETECTFN_MAX_BODY_BYTES: expected a
+ * positive integer, got 'ten'"). Per-model settings live in the model manifest, not here.
+ */
+import { z } from 'zod';
+import { DetectError } from '../../core/errors/index.js';
+
+const int = (min: number) => z.coerce.number().int().min(min);
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const EnvSchema = z.object({
+  PORT: int(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Comma-separated manifests or .onnx files; empty = models/*.json or the demo model. */
+  DETECTFN_MODELS: list.default([]),
+  DETECTFN_CACHE_DIR: z.string().min(1).default('/tmp/detectfn-cache'),
+  DETECTFN_CACHE_MAX_BYTES: int(1).default(4 * 1024 ** 3),
+  DETECTFN_MAX_BODY_BYTES: int(1).default(20 * 1024 ** 2),
+  DETECTFN_MAX_INPUT_PIXELS: int(1).default(40_000_000),
+  DETECTFN_REQUEST_TIMEOUT_MS: int(1).default(30_000),
+  DETECTFN_SHARP_CONCURRENCY: int(0).default(0),
+  /** Comma-separated bearer tokens; auth is off when neither this nor the file is set. */
+  DETECTFN_API_KEYS: list.default([]),
+  DETECTFN_API_KEYS_FILE: z.string().min(1).optional(),
+  DETECTFN_EVENTS_OUTPUT: z.string().min(1).optional(),
+  DETECTFN_EVENTS_ERRORS: z.string().min(1).optional(),
+  DETECTFN_EVENTS_MODEL: z.string().min(1).optional(),
+  DETECTFN_EVENTS_CONCURRENCY: int(1).default(8),
+  DETECTFN_EVENTS_MAX_OBJECT_BYTES: int(1).default(20 * 1024 ** 2),
+  DETECTFN_S3_FORCE_PATH_STYLE: bool.default(false),
+});
+
+export type ServiceConfig = z.infer<typeof EnvSchema>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): ServiceConfig {
+  // Empty strings mean "unset" (docker -e FOO= and Cloud Run both produce them).
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new DetectError('CONFIG_INVALID', `invalid environment: ${problems.join('; ')}`, { details: { problems } });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,2 @@
+export { loadConfig } from './env.js';
+export type { ServiceConfig } from './env.js';
