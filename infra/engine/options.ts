@@ -1,0 +1,48 @@
+/**
+ * @module infra/engine/options
+ * Checks EngineOptions once, at createEngine, and fills in the defaults.
+ */
+import type { ExecutionProvider } from '../../core/ports/index.js';
+import { expectInteger, expectOneOf, invalidParameterError } from '../../core/validate/index.js';
+import { ENGINE_DEFAULTS, SILENT_LOGGER, type EngineLogger, type EngineOptions, type GraphOptimizationLevel } from './types.js';
+
+const PROVIDERS: readonly ExecutionProvider[] = ['tensorrt', 'cuda', 'webgpu', 'cpu'];
+const LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
+
+export interface ResolvedEngineOptions {
+  readonly modelPath: string;
+  readonly providers: readonly ExecutionProvider[];
+  readonly workers: number;
+  readonly intraOpThreads: number;
+  readonly interOpThreads: number;
+  readonly graphOptimizationLevel: GraphOptimizationLevel;
+  readonly enableMemArena: boolean;
+  readonly allowCrashControl: boolean;
+  readonly logger: EngineLogger;
+}
+
+export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
+  if (typeof o.modelPath !== 'string' || o.modelPath === '') {
+    throw invalidParameterError('modelPath', 'non-empty string', o.modelPath);
+  }
+  const providers = o.providers ?? ENGINE_DEFAULTS.providers;
+  if (!Array.isArray(providers) || providers.length === 0) {
+    throw invalidParameterError('providers', 'non-empty array of providers', providers);
+  }
+  providers.forEach((p, i) => expectOneOf(`providers[${i}]`, p, PROVIDERS));
+  return {
+    modelPath: o.modelPath,
+    providers: [...providers],
+    workers: expectInteger('workers', o.workers ?? ENGINE_DEFAULTS.workers, 1, 64),
+    intraOpThreads: expectInteger('intraOpThreads', o.intraOpThreads ?? ENGINE_DEFAULTS.intraOpThreads, 0, 256),
+    interOpThreads: expectInteger('interOpThreads', o.interOpThreads ?? ENGINE_DEFAULTS.interOpThreads, 0, 256),
+    graphOptimizationLevel: expectOneOf(
+      'graphOptimizationLevel',
+      o.graphOptimizationLevel ?? ENGINE_DEFAULTS.graphOptimizationLevel,
+      LEVELS,
+    ),
+    enableMemArena: o.enableMemArena ?? ENGINE_DEFAULTS.enableMemArena,
+    allowCrashControl: o.allowCrashControl ?? ENGINE_DEFAULTS.allowCrashControl,
+    logger: o.logger ?? SILENT_LOGGER,
+  };
+}

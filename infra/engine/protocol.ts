@@ -1,0 +1,51 @@
+/**
+ * @module infra/engine/protocol
+ * Messages between the pool (main thread) and an engine worker. Tensors travel as core
+ * Tensors whose ArrayBuffers are in the postMessage transfer list, never copied.
+ */
+import type { ExecutionProvider, TensorInfo, TensorMap } from '../../core/ports/index.js';
+import type { GraphOptimizationLevel } from './types.js';
+
+/** Passed as workerData: everything a worker needs to create its session. */
+export interface WorkerInit {
+  readonly modelPath: string;
+  readonly providers: readonly ExecutionProvider[];
+  readonly intraOpThreads: number;
+  readonly interOpThreads: number;
+  readonly graphOptimizationLevel: GraphOptimizationLevel;
+  readonly enableMemArena: boolean;
+  readonly allowCrashControl: boolean;
+}
+
+export interface SkippedProvider {
+  readonly provider: ExecutionProvider;
+  readonly reason: string;
+}
+
+export type ToWorker =
+  | { readonly type: 'run'; readonly id: number; readonly feeds: TensorMap; readonly crash?: boolean }
+  | { readonly type: 'close' };
+
+export type FromWorker =
+  | {
+      readonly type: 'ready';
+      readonly provider: ExecutionProvider;
+      readonly skipped: readonly SkippedProvider[];
+      readonly inputs: readonly TensorInfo[];
+      readonly outputs: readonly TensorInfo[];
+      readonly metadata: Record<string, string>;
+      readonly sessionMs: number;
+    }
+  | { readonly type: 'init-failed'; readonly skipped: readonly SkippedProvider[]; readonly message: string }
+  | { readonly type: 'result'; readonly id: number; readonly outputs: TensorMap; readonly runMs: number }
+  | { readonly type: 'error'; readonly id: number; readonly message: string };
+
+/** Buffers to transfer for a tensor map (views into a shared or pooled buffer are not moved). */
+export function transferList(tensors: TensorMap): ArrayBuffer[] {
+  const list: ArrayBuffer[] = [];
+  for (const t of Object.values(tensors)) {
+    const buf = t.data.buffer;
+    if (buf instanceof ArrayBuffer && !list.includes(buf)) list.push(buf);
+  }
+  return list;
+}

@@ -1,0 +1,94 @@
+/**
+ * @module infra/engine/worker-client
+ * One engine worker seen from the main thread: spawns it, waits for its session, runs one
+ * job at a time, and turns an exit or uncaught error of the thread into WORKER_CRASHED for
+ * the job it was running. The pool decides what to do next (replace it, dispatch more).
+ */
+import { Worker } from 'node:worker_threads';
+import type { TensorMap } from '../../core/ports/index.js';
+import { callerError, type CallSite } from './caller-error.js';
+import { transferList, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
+import type { WorkerScript } from './worker-script.js';
+
+export type ReadyInfo = Extract<FromWorker, { type: 'ready' }>;
+export type InitFailure = Extract<FromWorker, { type: 'init-failed' }>;
+
+export interface Job {
+  readonly feeds: TensorMap;
+  readonly crash: boolean;
+  readonly site: CallSite;
+  resolve(outputs: TensorMap): void;
+  reject(err: Error): void;
+}
+
+export interface WorkerClient {
+  /** Resolves once the session exists; rejects with the init failure or an early exit. */
+  readonly ready: Promise<ReadyInfo>;
+  readonly busy: boolean;
+  start(job: Job): void;
+  close(): Promise<void>;
+}
+
+export interface WorkerEvents {
+  /** The worker finished a job and can take the next. */
+  idle(client: WorkerClient): void;
+  /** The thread died after it was ready (not called for a clean close). */
+  crashed(client: WorkerClient, reason: string): void;
+}
+
+export function spawnWorker(script: WorkerScript, init: WorkerInit, events: WorkerEvents): WorkerClient {
+  const worker = new Worker(script.url, { workerData: init });
+  let current: Job | undefined;
+  let nextId = 1;
+  let closing = false;
+  let isReady = false;
+  let settleReady!: { resolve(r: ReadyInfo): void; reject(e: Error): void };
+  const ready = new Promise<ReadyInfo>((resolve, reject) => (settleReady = { resolve, reject }));
+  ready.catch(() => {}); // observed by the pool; avoid an unhandled rejection if it never looks
+
+  const client: WorkerClient = {
+    ready,
+    get busy() {
+      return current !== undefined;
+    },
+    start(job) {
+      current = job;
+      const msg: ToWorker = { type: 'run', id: nextId++, feeds: job.feeds, crash: job.crash };
+      worker.postMessage(msg, transferList(job.feeds));
+    },
+    async close() {
+      closing = true;
+      worker.postMessage({ type: 'close' } satisfies ToWorker);
+      await worker.terminate();
+    },
+  };
+
+  let dead = false;
+  const fail = (reason: string) => {
+    if (dead) return; // 'error' is followed by 'exit'
+    dead = true;
+    const job = current;
+    current = undefined;
+    job?.reject(callerError('WORKER_CRASHED', `engine worker crashed: ${reason}`, job.site));
+    if (!isReady) settleReady.reject(new Error(`engine worker exited before its session was ready: ${reason}`));
+    else if (!closing) events.crashed(client, reason);
+  };
+
+  worker.on('message', (msg: FromWorker) => {
+    if (msg.type === 'ready') {
+      isReady = true;
+      settleReady.resolve(msg);
+    } else if (msg.type === 'init-failed') {
+      settleReady.reject(Object.assign(new Error(msg.message), { skipped: msg.skipped }));
+    } else {
+      const job = current;
+      current = undefined;
+      if (msg.type === 'result') job?.resolve(msg.outputs);
+      else job?.reject(callerError('ENGINE_ERROR', msg.message, job.site));
+      events.idle(client);
+    }
+  });
+  worker.on('error', (err) => fail(err.message));
+  worker.on('exit', (code) => fail(`exit code ${code}`));
+  return client;
+}

@@ -1,0 +1,55 @@
+/**
+ * @module infra/engine/worker-main
+ * Entry of an engine worker thread (bundled as dist/engine-worker.js). Owns one ORT session:
+ * creation and `session.run` block this thread, never the service's event loop. Replies to
+ * each `run` with transferred output buffers, or with the error text for the caller's Error.
+ */
+import { readFile } from 'node:fs/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { InferenceSession } from 'onnxruntime-node';
+import { readModelInfo } from '../onnx/index.js';
+import { transferList, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
+import { createSessionWithFallback, ProviderFallbackError } from './session.js';
+import { fromOrtOutputs, toOrtFeeds, toTensorInfo } from './tensor-convert.js';
+
+const port = parentPort!;
+const init = workerData as WorkerInit;
+const post = (msg: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
+
+async function start(): Promise<InferenceSession | undefined> {
+  const t0 = performance.now();
+  try {
+    const { session, provider, skipped } = await createSessionWithFallback(init.modelPath, init.providers, init);
+    const sessionMs = performance.now() - t0;
+    const { metadata } = readModelInfo(await readFile(init.modelPath), init.modelPath);
+    const inputs = toTensorInfo(session.inputMetadata);
+    const outputs = toTensorInfo(session.outputMetadata);
+    post({ type: 'ready', provider, skipped, inputs, outputs, metadata, sessionMs });
+    return session;
+  } catch (err) {
+    const skipped = err instanceof ProviderFallbackError ? err.skipped : [];
+    post({ type: 'init-failed', skipped, message: err instanceof Error ? err.message : String(err) });
+    return undefined;
+  }
+}
+
+async function handle(session: InferenceSession, msg: ToWorker): Promise<void> {
+  if (msg.type === 'close') {
+    await session.release();
+    port.close();
+    return;
+  }
+  // A real exit of this thread, for crash-recovery tests; ignored unless enabled at creation.
+  if (msg.crash && init.allowCrashControl) process.exit(70);
+  const t0 = performance.now();
+  try {
+    const outputs = fromOrtOutputs(await session.run(toOrtFeeds(msg.feeds)));
+    post({ type: 'result', id: msg.id, outputs, runMs: performance.now() - t0 }, transferList(outputs));
+  } catch (err) {
+    post({ type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+const session = await start();
+if (session) port.on('message', (msg: ToWorker) => void handle(session, msg));
+else port.close();
