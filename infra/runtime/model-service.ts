@@ -1,0 +1,73 @@
+/**
+ * @module infra/runtime/model-service
+ * What handlers (HTTP, KServe, S3 events, CLI) see of a served model: one interface, no
+ * onnxruntime, sharp or batcher types. `createModelService` (load-model.ts) builds it from a
+ * manifest; handlers only call these methods and map DetectErrors to responses.
+ */
+import type { DetectOptions } from '../../core/options/index.js';
+import type { Tensor } from '../../core/ports/tensor.js';
+import type { Detection, Size, StageTimings } from '../../core/types.js';
+
+export interface ColdStart {
+  readonly downloadMs: number;
+  readonly sessionMs: number;
+  readonly warmupMs: number;
+  readonly totalMs: number;
+}
+
+/** What GET /v1/models/{model} and /v2/models/{m} report. */
+export interface ModelDescription {
+  readonly name: string;
+  readonly version: string;
+  readonly labels: readonly string[];
+  readonly inputSize: Size;
+  readonly inputName: string;
+  readonly inputDtype: string;
+  readonly batchSizes: readonly number[];
+  readonly decoder: string;
+  readonly provider: string;
+  readonly skippedProviders: readonly { provider: string; reason: string }[];
+  readonly warm: boolean;
+  readonly coldStart: ColdStart | null;
+  readonly defaults: DetectOptions;
+}
+
+export interface RequestContext {
+  /** Absolute deadline on performance.now()'s clock; expired work is dropped, not run. */
+  readonly deadline?: number;
+  readonly signal?: AbortSignal;
+  readonly reqId?: string;
+}
+
+export interface DetectResult {
+  readonly model: string;
+  readonly version: string;
+  /** Source size after EXIF orientation. */
+  readonly image: Size;
+  /** Sorted by score, boxes in source pixels. */
+  readonly detections: Detection[];
+  readonly timings: Required<Pick<StageTimings, 'decode' | 'preprocess' | 'queue' | 'infer' | 'postprocess' | 'total'>>;
+  /** Images in the engine batch this image rode in (before padding). */
+  readonly batchSize: number;
+}
+
+export interface ModelService {
+  describe(): ModelDescription;
+  isReady(): boolean;
+  /** Encoded image bytes (JPEG, PNG, WebP, ...) -> detections in source pixels. */
+  detect(image: Uint8Array, options: Partial<DetectOptions>, ctx?: RequestContext): Promise<DetectResult>;
+  /**
+   * An already preprocessed model-input tensor for ONE image ([1,C,H,W] or [C,H,W], the
+   * manifest's dtype and size) -> detections in model-input pixels (no letterbox to undo).
+   */
+  detectTensor(input: Tensor, options: Partial<DetectOptions>, ctx?: RequestContext): Promise<DetectResult>;
+  close(): Promise<void>;
+}
+
+export interface ModelRegistry {
+  /** Throws DetectError MODEL_NOT_FOUND naming the known models. */
+  get(name: string): ModelService;
+  list(): readonly ModelService[];
+  allReady(): boolean;
+  close(): Promise<void>;
+}
