@@ -64,10 +64,28 @@ export interface ModelService {
   close(): Promise<void>;
 }
 
+/**
+ * The served models. It exists (and the server listens) before the models are loaded, so
+ * liveness answers during a cold start while readiness stays false until every model is warm.
+ */
 export interface ModelRegistry {
-  /** Throws DetectError MODEL_NOT_FOUND naming the known models. */
+  /** Throws DetectError MODEL_NOT_FOUND naming the known models, NOT_READY while loading. */
   get(name: string): ModelService;
+  /** Names of every configured model, loaded or not. */
+  names(): readonly string[];
+  /** The models loaded so far. */
   list(): readonly ModelService[];
   allReady(): boolean;
+  /** Resolves when every model is loaded and warm; rejects with the first load failure. */
+  whenReady(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface ModelRegistryOptions {
+  /** Manifest paths (.json) or .onnx paths/URIs (which get a default YOLOv8 manifest). */
+  readonly models: readonly string[];
+  readonly cacheDir?: string;
+  readonly maxInputPixels?: number;
+  readonly logger?: import('../log/index.js').Logger;
+  readonly metrics?: import('../metrics/index.js').Metrics;
 }
