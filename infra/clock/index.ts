@@ -1,0 +1,5 @@
+/**
+ * @module infra/clock
+ * The real Clock behind core/ports/clock.ts.
+ */
+export { createSystemClock } from './system-clock.js';
