@@ -8,3 +8,4 @@ export * from './math/index.js';
 export type * from './ports/index.js';
 export { elementCount } from './ports/index.js';
 export type * from './types.js';
+export * from './normalize/index.js';

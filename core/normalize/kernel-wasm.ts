@@ -1,0 +1,63 @@
+/**
+ * @module core/normalize/kernel-wasm
+ * Runs the WebAssembly SIMD kernel (scripts/wasm/normalize.wat) over tiles of CHUNK pixels.
+ * WASM can only write its own memory, and that memory cannot be transferred to the engine
+ * worker, so each tile is normalised into a small scratch region that stays in cache and copied
+ * out with one `set` per plane: the batch tensor stays an ordinary, transferable ArrayBuffer.
+ */
+import { normalizeRangeJs, type buildLuts } from './kernel-js.js';
+import type { NormalizePlan } from './types.js';
+import { NORMALIZE_WASM } from './wasm-bytes.js';
+
+/** Pixels per tile: 24 KiB in, 3 x 32 KiB out, within the 2 pages the module declares. */
+const CHUNK = 8192;
+const IN = 0;
+const OUT = 24_592; // CHUNK * 3 + 16 bytes of slack (each step loads 16 bytes for 12), 16-aligned
+
+/**
+ * The slice of the WebAssembly API used here, typed locally: core's purity check declares
+ * WebAssembly itself while @types/node declares only parts of it, and this compiles under both.
+ */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { readonly exports: Record<string, unknown> };
+}
+
+type NormalizeExport = (inPtr: number, groups: number, o0: number, o1: number, o2: number, ...k: number[]) => void;
+
+export interface WasmKernel {
+  run(src: Uint8Array, pixels: number, dst: Float32Array, offset: number, plan: NormalizePlan, luts: ReturnType<typeof buildLuts>): void;
+}
+
+/** undefined where WebAssembly or its SIMD proposal is unavailable. */
+export function createWasmKernel(): WasmKernel | undefined {
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (typeof wasm !== 'object') return undefined;
+  const bytes = Uint8Array.from(NORMALIZE_WASM);
+  // validate() is false where the SIMD proposal is missing: the caller falls back to JS.
+  if (!wasm.validate(bytes)) return undefined;
+  const { exports } = new wasm.Instance(new wasm.Module(bytes));
+  const memory = exports.memory as { readonly buffer: ArrayBuffer };
+  const normalize = exports.normalize as NormalizeExport;
+  const heap8 = new Uint8Array(memory.buffer);
+  const heap32 = new Float32Array(memory.buffer);
+  const outs = [OUT, OUT + CHUNK * 4, OUT + CHUNK * 8] as const;
+
+  return {
+    run(src, pixels, dst, offset, plan, luts) {
+      const [c0, c1, c2] = plan.channels;
+      for (let p = 0; p < pixels; p += CHUNK) {
+        const n = Math.min(CHUNK, pixels - p);
+        const vec = n & ~3; // the kernel does 4 pixels per step; the JS kernel does the rest
+        heap8.set(src.subarray(p * 3, (p + vec) * 3), IN);
+        normalize(IN, vec >> 2, outs[0], outs[1], outs[2], c0.sub, c0.div, c1.sub, c1.div, c2.sub, c2.div);
+        for (let c = 0; c < 3; c++) {
+          const from = outs[c]! >> 2;
+          dst.set(heap32.subarray(from, from + vec), offset + plan.channels[c]!.plane * pixels + p);
+        }
+        if (vec < n) normalizeRangeJs(src, pixels, p + vec, n - vec, dst, offset, plan, luts);
+      }
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { DEFAULT_NORMALIZE, createNormalizer, normalizeInto, toHalfBits } from './index.js';
+
+const size = (width: number, height: number) => ({ width, height });
+
+/** A 2x1 image: pixel 0 = (0, 51, 255), pixel 1 = (10, 20, 30). */
+const tiny = () => new Uint8Array([0, 51, 255, 10, 20, 30]);
+
+describe('normalizeInto', () => {
+  it('writes CHW /255 float32 with exact values', () => {
+    const dst = new Float32Array(6);
+    normalizeInto(tiny(), size(2, 1), dst, 0);
+    expect(Array.from(dst)).toEqual([0, 10 / 255, 51 / 255, 20 / 255, 1, 30 / 255].map(Math.fround));
+    expect(Object.isFrozen(DEFAULT_NORMALIZE)).toBe(true);
+  });
+
+  it('swaps channels when source and model order differ', () => {
+    const dst = new Float32Array(6);
+    normalizeInto(tiny(), size(2, 1), dst, 0, { sourceOrder: 'rgb', modelOrder: 'bgr', scale: 1 });
+    expect(Array.from(dst)).toEqual([255, 30, 51, 20, 0, 10]);
+  });
+
+  it('applies mean/std in the model channel order after scaling', () => {
+    const dst = new Float32Array(6);
+    // NanoDet: BGR model, mean/std given in BGR, raw 0..255 pixels.
+    const mean = [103.53, 116.28, 123.675] as const;
+    const std = [57.375, 57.12, 58.395] as const;
+    normalizeInto(tiny(), size(2, 1), dst, 0, { scale: 1, mean, std, modelOrder: 'bgr' });
+    const bgr = [[255, 30], [51, 20], [0, 10]];
+    bgr.forEach((xs, plane) => xs.forEach((x, p) => expect(dst[plane * 2 + p]).toBeCloseTo((x - mean[plane]!) / std[plane]!, 5)));
+  });
+
+  it('writes float16 bits into a Uint16Array', () => {
+    const dst = new Uint16Array(6);
+    normalizeInto(tiny(), size(2, 1), dst, 0, { dtype: 'float16' });
+    // numpy: np.float16(np.float32(x) / np.float32(255)).view(np.uint16)
+    expect(Array.from(dst)).toEqual([0, 0x2905, 0x3266, 0x2d05, 0x3c00, 0x2f88]);
+    expect(dst[1]).toBe(toHalfBits(Math.fround(10 / 255)));
+  });
+
+  it('fills only its slot of a batch tensor', () => {
+    const slot = 3 * 4;
+    const dst = new Float32Array(slot * 3).fill(-7);
+    normalizeInto(new Uint8Array(slot).fill(255), size(2, 2), dst, slot);
+    expect(dst.subarray(0, slot).every((v) => v === -7)).toBe(true);
+    expect(dst.subarray(slot, 2 * slot).every((v) => v === 1)).toBe(true);
+    expect(dst.subarray(2 * slot).every((v) => v === -7)).toBe(true);
+  });
+
+  it('rejects mismatched buffers with INVALID_ARGUMENT', () => {
+    expect(() => normalizeInto(tiny(), size(3, 1), new Float32Array(9), 0)).toThrow('Expected 9 (width x height x 3) for src.length but received 6 of type number');
+    expect(() => normalizeInto(tiny(), size(2, 1), new Float32Array(6), 1)).toThrow(/offset/);
+    expect(() => normalizeInto(tiny(), size(2, 1), new Float32Array(6), 0, { dtype: 'float16' })).toThrow(/Uint16Array for dtype float16/);
+    expect(() => normalizeInto(tiny(), size(2, 1), new Float32Array(6), 0, { std: [1, 0, 1] })).toThrow(/std\[1\]/);
+  });
+});
+
+describe('createNormalizer', () => {
+  const wasm = createNormalizer();
+  const js = createNormalizer({ route: 'js' });
+
+  it('uses WebAssembly SIMD on Node 20', () => {
+    expect(wasm.route).toBe('wasm-simd');
+    expect(js.route).toBe('js');
+  });
+
+  it('gives bit-identical output on the wasm-simd and js routes', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 97 }),
+        fc.integer({ min: 1, max: 131 }),
+        fc.record({
+          sourceOrder: fc.constantFrom('rgb' as const, 'bgr' as const),
+          modelOrder: fc.constantFrom('rgb' as const, 'bgr' as const),
+          scale: fc.constantFrom(1 / 255, 1, 0.5),
+          mean: fc.option(fc.tuple(fc.double({ min: -200, max: 200, noNaN: true }), fc.constant(0.45), fc.constant(123.675)), { nil: undefined }),
+          std: fc.option(fc.tuple(fc.constant(0.229), fc.double({ min: 0.01, max: 80, noNaN: true }), fc.constant(58.395)), { nil: undefined }),
+        }),
+        fc.integer({ min: 0, max: 5 }),
+        (w, h, opts, slot) => {
+          const n = w * h * 3;
+          const src = Uint8Array.from({ length: n }, (_, i) => (i * 7919 + w * 31 + h) & 255);
+          const a = new Float32Array(n * 6);
+          const b = new Float32Array(n * 6);
+          wasm.normalizeInto(src, size(w, h), a, slot * n, opts);
+          js.normalizeInto(src, size(w, h), b, slot * n, opts);
+          expect(Buffer.compare(Buffer.from(a.buffer), Buffer.from(b.buffer))).toBe(0);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('matches x/255 for every byte value on a 640x640 image (tiles and tail)', () => {
+    const src = Uint8Array.from({ length: 641 * 641 * 3 }, (_, i) => i & 255);
+    const dst = new Float32Array(src.length);
+    wasm.normalizeInto(src, size(641, 641), dst, 0);
+    const px = 641 * 641;
+    for (const p of [0, 1, 8191, 8192, 8193, px - 3, px - 1]) {
+      for (let c = 0; c < 3; c++) expect(dst[c * px + p]).toBe(Math.fround(src[p * 3 + c]! / 255));
+    }
+  });
+});
