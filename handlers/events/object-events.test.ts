@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { decodeNotificationKey, normaliseEvent } from './object-events.js';
+
+const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../test/fixtures/events/${name}`, import.meta.url), 'utf8'));
+
+describe('decodeNotificationKey', () => {
+  it('decodes as unquote_plus: + is a space, %2B is a plus, UTF-8 escapes', () => {
+    expect(decodeNotificationKey('red+flower.jpg')).toBe('red flower.jpg');
+    expect(decodeNotificationKey('c%2B%2B+notes.jpg')).toBe('c++ notes.jpg');
+    expect(decodeNotificationKey('%C3%A9t%C3%A9%2Fx.png')).toBe('été/x.png');
+  });
+  it('keeps a malformed escape as it came rather than throwing', () => {
+    expect(decodeNotificationKey('100%.jpg')).toBe('100%.jpg');
+  });
+});
+
+describe('normaliseEvent', () => {
+  it('reads an S3 notification and skips non-create records', () => {
+    const n = normaliseEvent(fixture('aws-s3-put.json'));
+    expect(n.kind).toBe('s3');
+    expect(n.records).toEqual([
+      expect.objectContaining({ bucket: 'images', key: 'incoming/red flower+1 été.jpg', size: 1024, eTag: '0123456789abcdef0123456789abcdef', versionId: 'v1', source: 'aws:s3' }),
+    ]);
+    expect(n.skipped).toEqual([expect.objectContaining({ reason: 'not-object-created', detail: 'ObjectRemoved:Delete' })]);
+  });
+
+  it('unwraps SQS (and SNS inside SQS), ignores the test event, reports a bad body by message id', () => {
+    const n = normaliseEvent(fixture('sqs-s3.json'));
+    expect(n.kind).toBe('sqs');
+    expect(n.records.map((r) => [r.messageId, r.key, r.eTag])).toEqual([
+      ['msg-1', 'a/b/c d.png', 'abc-2'],
+      ['msg-3', 'via sns.jpg', 'e1'],
+    ]);
+    expect(n.skipped.map((s) => [s.messageId, s.reason])).toEqual([
+      ['msg-2', 'test-event'],
+      ['msg-4', 'unrecognised'],
+    ]);
+  });
+
+  it('takes EventBridge keys as they are (not form-encoded)', () => {
+    const n = normaliseEvent(fixture('eventbridge-object-created.json'));
+    expect(n.kind).toBe('eventbridge');
+    expect(n.records).toEqual([expect.objectContaining({ bucket: 'images', key: 'raw/c++ notes.jpg', size: 5, versionId: 'IYV3p45BT0ac8hjHg1houSdS1a.Mro8e', source: 'aws.s3-eventbridge' })]);
+  });
+
+  it('reads a MinIO webhook with an encoded nested key', () => {
+    const n = normaliseEvent(fixture('minio-webhook.json'));
+    expect(n.records).toEqual([expect.objectContaining({ bucket: 'images', key: 'nested/dir/photo 1.jpg', source: 'minio:s3' })]);
+  });
+
+  it('skips EventBridge events that are not Object Created', () => {
+    const e = { ...(fixture('eventbridge-object-created.json') as object), 'detail-type': 'Object Deleted' };
+    const n = normaliseEvent(e);
+    expect(n.records).toEqual([]);
+    expect(n.skipped[0]).toMatchObject({ reason: 'not-object-created', detail: 'Object Deleted' });
+  });
+
+  it('reports anything else as unrecognised instead of throwing', () => {
+    for (const e of [null, 42, 'x', [], { hello: 1 }]) {
+      const n = normaliseEvent(e);
+      expect(n.records).toEqual([]);
+      expect(n.skipped[0]!.reason).toBe('unrecognised');
+    }
+  });
+});

@@ -1,0 +1,174 @@
+/**
+ * @module handlers/events/object-events
+ * Every common delivery of "object created" normalised to one record list. Shapes accepted:
+ * - S3 notifications (`Records[]`, eventSource `aws:s3`), also what a Lambda receives;
+ * - SQS events whose bodies are S3 notifications (optionally SNS-wrapped), including the
+ *   `s3:TestEvent` message, which is acknowledged and ignored;
+ * - EventBridge "Object Created" events (source `aws.s3`);
+ * - webhooks of S3-compatible stores: Ceph radosgw (`ceph:s3`) and MinIO (`minio:s3`).
+ * Keys in notification records are form-URL-encoded ("red flower.jpg" arrives as
+ * "red+flower.jpg", AWS notification-content-structure docs); EventBridge keys arrive as is.
+ */
+
+export type EventSourceKind = 'aws:s3' | 'ceph:s3' | 'minio:s3' | 'aws.s3-eventbridge';
+
+export interface ObjectRecord {
+  readonly bucket: string;
+  /** Decoded key, ready for GetObject. */
+  readonly key: string;
+  readonly size: number | undefined;
+  readonly eTag: string | undefined;
+  readonly versionId: string | undefined;
+  readonly eventName: string;
+  readonly source: EventSourceKind;
+  /** The SQS message this record came in, for batchItemFailures. */
+  readonly messageId: string | undefined;
+}
+
+export interface SkippedRecord {
+  readonly reason: 'not-object-created' | 'test-event' | 'unrecognised';
+  readonly detail: string;
+  readonly messageId: string | undefined;
+}
+
+export interface NormalisedEvent {
+  readonly kind: 's3' | 'sqs' | 'eventbridge';
+  readonly records: ObjectRecord[];
+  readonly skipped: SkippedRecord[];
+}
+
+/** unquote_plus: '+' is a space, then percent-decoding (as AWS documents for notifications). */
+export function decodeNotificationKey(key: string): string {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    // A malformed escape cannot come from S3 itself; keep the raw key so GetObject names it.
+    return key;
+  }
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const stripQuotes = (etag: string | undefined) => etag?.replace(/^"+|"+$/g, '');
+
+export function isSqsEvent(e: unknown): e is { Records: Json[] } {
+  return isObject(e) && Array.isArray(e.Records) && e.Records.some((r) => isObject(r) && r.eventSource === 'aws:sqs');
+}
+
+export function isEventBridgeEvent(e: unknown): e is Json & { detail: Json } {
+  return isObject(e) && e.source === 'aws.s3' && isObject(e.detail) && typeof e['detail-type'] === 'string';
+}
+
+export function isS3Notification(e: unknown): e is { Records: Json[] } {
+  return isObject(e) && Array.isArray(e.Records) && e.Records.every((r) => isObject(r) && isObject(r.s3));
+}
+
+export function isS3TestEvent(e: unknown): boolean {
+  return isObject(e) && e.Event === 's3:TestEvent';
+}
+
+export function normaliseEvent(event: unknown): NormalisedEvent {
+  if (isSqsEvent(event)) return fromSqs(event.Records);
+  if (isEventBridgeEvent(event)) return { kind: 'eventbridge', ...fromEventBridge(event) };
+  if (isS3Notification(event)) return { kind: 's3', ...fromNotification(event, undefined) };
+  if (isS3TestEvent(event)) return { kind: 's3', records: [], skipped: [{ reason: 'test-event', detail: 's3:TestEvent', messageId: undefined }] };
+  return { kind: 's3', records: [], skipped: [{ reason: 'unrecognised', detail: describeShape(event), messageId: undefined }] };
+}
+
+function fromSqs(messages: Json[]): NormalisedEvent {
+  const records: ObjectRecord[] = [];
+  const skipped: SkippedRecord[] = [];
+  for (const m of messages) {
+    const messageId = str(m.messageId);
+    let body: unknown;
+    try {
+      body = typeof m.body === 'string' ? JSON.parse(m.body) : m.body;
+    } catch {
+      skipped.push({ reason: 'unrecognised', detail: 'SQS body is not JSON', messageId });
+      continue;
+    }
+    // S3 -> SNS -> SQS: the notification is a string in the SNS envelope's Message.
+    if (isObject(body) && body.Type === 'Notification' && typeof body.Message === 'string') {
+      try {
+        body = JSON.parse(body.Message);
+      } catch {
+        skipped.push({ reason: 'unrecognised', detail: 'SNS Message is not JSON', messageId });
+        continue;
+      }
+    }
+    if (isS3TestEvent(body)) skipped.push({ reason: 'test-event', detail: 's3:TestEvent', messageId });
+    else if (isEventBridgeEvent(body)) push(fromEventBridge(body, messageId));
+    else if (isS3Notification(body)) push(fromNotification(body, messageId));
+    else skipped.push({ reason: 'unrecognised', detail: `SQS body: ${describeShape(body)}`, messageId });
+  }
+  return { kind: 'sqs', records, skipped };
+
+  function push(part: { records: ObjectRecord[]; skipped: SkippedRecord[] }): void {
+    records.push(...part.records);
+    skipped.push(...part.skipped);
+  }
+}
+
+function fromNotification(event: { Records: Json[] }, messageId: string | undefined) {
+  const records: ObjectRecord[] = [];
+  const skipped: SkippedRecord[] = [];
+  for (const r of event.Records) {
+    const eventName = str(r.eventName) ?? '';
+    const s3 = r.s3 as Json;
+    const bucket = isObject(s3.bucket) ? str(s3.bucket.name) : undefined;
+    const object = isObject(s3.object) ? s3.object : undefined;
+    const rawKey = object ? str(object.key) : undefined;
+    if (!/ObjectCreated/.test(eventName)) {
+      skipped.push({ reason: 'not-object-created', detail: eventName || 'no eventName', messageId });
+      continue;
+    }
+    if (!bucket || !object || rawKey === undefined) {
+      skipped.push({ reason: 'unrecognised', detail: 'record without s3.bucket.name or s3.object.key', messageId });
+      continue;
+    }
+    const source = (['ceph:s3', 'minio:s3'] as const).find((s) => s === r.eventSource) ?? 'aws:s3';
+    records.push({
+      bucket,
+      key: decodeNotificationKey(rawKey),
+      size: num(object.size),
+      eTag: stripQuotes(str(object.eTag) ?? str(object.etag)),
+      versionId: str(object.versionId),
+      eventName,
+      source,
+      messageId,
+    });
+  }
+  return { records, skipped };
+}
+
+function fromEventBridge(event: Json & { detail: Json }, messageId?: string) {
+  const detailType = String(event['detail-type']);
+  const d = event.detail;
+  const bucket = isObject(d.bucket) ? str(d.bucket.name) : undefined;
+  const object = isObject(d.object) ? d.object : undefined;
+  const key = object ? str(object.key) : undefined;
+  if (detailType !== 'Object Created') {
+    return { records: [], skipped: [{ reason: 'not-object-created' as const, detail: detailType, messageId }] };
+  }
+  if (!bucket || !object || key === undefined) {
+    return { records: [], skipped: [{ reason: 'unrecognised' as const, detail: 'EventBridge detail without bucket.name or object.key', messageId }] };
+  }
+  const record: ObjectRecord = {
+    bucket,
+    key,
+    size: num(object.size),
+    eTag: stripQuotes(str(object.etag)),
+    versionId: str(object['version-id']),
+    eventName: `${detailType}:${str(d.reason) ?? ''}`,
+    source: 'aws.s3-eventbridge',
+    messageId,
+  };
+  return { records: [record], skipped: [] };
+}
+
+function describeShape(v: unknown): string {
+  if (!isObject(v)) return `expected an object, got ${Array.isArray(v) ? 'array' : typeof v}`;
+  return `unrecognised event with keys ${Object.keys(v).slice(0, 8).join(', ') || '(none)'}`;
+}
