@@ -9,3 +9,4 @@ export type * from './ports/index.js';
 export { elementCount } from './ports/index.js';
 export type * from './types.js';
 export * from './normalize/index.js';
+export * from './batch/index.js';

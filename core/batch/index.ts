@@ -1,0 +1,5 @@
+export { expectAllowedBatchSizes, pickBatchSize } from './pick.js';
+export { createBatchTensor, itemView, splitBatch } from './tensor.js';
+export type { BatchDType } from './tensor.js';
+export { assembleBatch } from './assemble.js';
+export type { AssembledBatch, BatchItem } from './assemble.js';
