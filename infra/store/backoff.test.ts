@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { DetectError } from '../../core/errors/index.js';
+import { DEFAULT_RETRY_POLICY, backoffDelay, withRetries } from './backoff.js';
+import { isTransient } from './errors.js';
+
+const silent = { info() {}, warn() {}, error() {} };
+const awsError = (name: string, status?: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+
+function harness(attempts = 4) {
+  const sleeps: number[] = [];
+  const deps = {
+    policy: { ...DEFAULT_RETRY_POLICY, attempts },
+    sleep: async (ms: number) => void sleeps.push(ms),
+    random: () => 0.999,
+    isTransient,
+    logger: silent,
+    context: {},
+  };
+  return { sleeps, deps };
+}
+
+describe('backoffDelay', () => {
+  it('doubles from the base, is capped, and is jittered by the random source', () => {
+    const p = { attempts: 9, baseDelayMs: 100, maxDelayMs: 1000 };
+    expect([0, 1, 2, 3, 4, 5].map((r) => backoffDelay(r, p, () => 0.999999))).toEqual([99, 199, 399, 799, 999, 999]);
+    expect(backoffDelay(3, p, () => 0)).toBe(0);
+    expect(backoffDelay(1, p, () => 0.5)).toBe(100);
+  });
+});
+
+describe('withRetries', () => {
+  it('retries transient failures (503, throttling, reset) with growing waits, then succeeds', async () => {
+    const { sleeps, deps } = harness();
+    const failures = [awsError('ServiceUnavailable', 503), awsError('SlowDown', 503), Object.assign(new Error('reset'), { code: 'ECONNRESET' })];
+    let calls = 0;
+    const out = await withRetries(async () => {
+      calls++;
+      const f = failures.shift();
+      if (f) throw f;
+      return 'ok';
+    }, deps);
+    expect(out).toBe('ok');
+    expect(calls).toBe(4);
+    expect(sleeps).toEqual([199, 399, 799]);
+  });
+
+  it('gives up after the configured attempts with the last error', async () => {
+    const { sleeps, deps } = harness(3);
+    let calls = 0;
+    await expect(withRetries(async () => { calls++; throw awsError('InternalError', 500); }, deps)).rejects.toThrow('InternalError');
+    expect(calls).toBe(3);
+    expect(sleeps).toHaveLength(2);
+  });
+
+  it.each([
+    ['403', awsError('AccessDenied', 403)],
+    ['404', awsError('NotFound', 404)],
+    ['sha256 mismatch', new DetectError('INTEGRITY_ERROR', 'sha differs', { details: { expected: 'a', actual: 'b' } })],
+  ])('does not retry %s', async (_, err) => {
+    const { sleeps, deps } = harness();
+    let calls = 0;
+    await expect(withRetries(async () => { calls++; throw err; }, deps)).rejects.toBe(err);
+    expect(calls).toBe(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('retries a truncated transfer and a 429', () => {
+    expect(isTransient(new DetectError('INTEGRITY_ERROR', 'short', { details: { truncated: true } }))).toBe(true);
+    expect(isTransient(awsError('TooManyRequests', 429))).toBe(true);
+    expect(isTransient(awsError('TimeoutError'))).toBe(true);
+    expect(isTransient(new Error('plain'))).toBe(false);
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * @module infra/store/disk-cache
+ * The on-disk model cache: `<key>.bin` (the model) plus `<key>.json` (uri, etag, sha256, bytes),
+ * bounded by maxBytes with least-recently-used eviction. Use is recorded in the file's atime so
+ * the LRU order survives a restart; a scan at start-up rebuilds the index and removes temp files,
+ * orphans and files whose size disagrees with their metadata. Pinned entries (being fetched or
+ * returned right now) are never evicted.
+ */
+import { mkdir, readdir, readFile, rename, stat, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { TEMP_PREFIX, commitTempFile, discard, type WrittenFile } from './temp-file.js';
+import type { StoreLogger } from './types.js';
+
+export interface CacheEntry {
+  readonly key: string;
+  readonly path: string;
+  readonly uri: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly etag?: string;
+}
+
+export interface DiskCache {
+  /** The entry, marked as just used; undefined when absent or its file is gone or damaged. */
+  get(key: string): Promise<CacheEntry | undefined>;
+  /** Moves a finished temp file into the cache, then evicts down to the bound. */
+  put(key: string, file: WrittenFile, meta: { uri: string; etag?: string }): Promise<CacheEntry>;
+  pin(key: string): () => void;
+  totalBytes(): number;
+}
+
+export function createDiskCache(dir: string, maxBytes: number, logger: StoreLogger): DiskCache {
+  const index = new Map<string, CacheEntry>(); // insertion order = LRU order (oldest first)
+  const pins = new Map<string, number>();
+  let total = 0;
+  const ready = mkdir(dir, { recursive: true }).then(() => scan(dir, index)).then((t) => (total = t));
+  ready.catch(() => {}); // surfaced by the first get/put, not as an unhandled rejection
+  const drop = async (e: CacheEntry) => {
+    if (index.get(e.key) === e) (index.delete(e.key), (total -= e.bytes));
+    await Promise.all([discard(e.path), discard(metaPath(dir, e.key))]);
+  };
+  const evict = async () => {
+    for (const e of [...index.values()]) {
+      if (total <= maxBytes) break;
+      if (pins.get(e.key)) continue;
+      logger.info({ uri: e.uri, bytes: e.bytes, cacheBytes: total, maxBytes }, 'model store: evicting least recently used model');
+      await drop(e);
+    }
+    if (total > maxBytes) logger.warn({ cacheBytes: total, maxBytes }, 'model store: cache over its bound (models in use)');
+  };
+  return {
+    async get(key) {
+      await ready;
+      const e = index.get(key);
+      if (!e) return undefined;
+      const st = await stat(e.path).catch(() => undefined);
+      if (!st || st.size !== e.bytes) return void (await drop(e));
+      index.delete(key), index.set(key, e);
+      await utimes(e.path, new Date(), st.mtime).catch(() => {});
+      return e;
+    },
+    async put(key, file, meta) {
+      await ready;
+      const old = index.get(key);
+      if (old) await drop(old);
+      const e: CacheEntry = { key, path: path.join(dir, `${key}.bin`), uri: meta.uri, bytes: file.bytes, sha256: file.sha256, ...(meta.etag ? { etag: meta.etag } : {}) };
+      const tmpMeta = `${file.tempPath}.json`;
+      await writeFile(tmpMeta, JSON.stringify(e));
+      await rename(tmpMeta, metaPath(dir, key));
+      await commitTempFile(file.tempPath, e.path);
+      index.set(key, e), (total += e.bytes);
+      const unpin = this.pin(key);
+      try { await evict(); } finally { unpin(); }
+      return e;
+    },
+    pin(key) {
+      pins.set(key, (pins.get(key) ?? 0) + 1);
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        const n = (pins.get(key) ?? 1) - 1;
+        if (n > 0) pins.set(key, n); else pins.delete(key);
+      };
+    },
+    totalBytes: () => total,
+  };
+}
+
+const metaPath = (dir: string, key: string) => path.join(dir, `${key}.json`);
+
+/** Rebuilds the index from disk, oldest use first; returns the total size. */
+async function scan(dir: string, index: Map<string, CacheEntry>): Promise<number> {
+  const names = await readdir(dir);
+  const found: { e: CacheEntry; used: number }[] = [];
+  const keep = new Set<string>();
+  for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith(TEMP_PREFIX))) {
+    try {
+      const e = JSON.parse(await readFile(path.join(dir, name), 'utf8')) as CacheEntry;
+      const st = await stat(e.path);
+      if (st.size !== e.bytes || path.dirname(e.path) !== dir) throw new Error('size or place differs');
+      found.push({ e, used: st.atimeMs });
+      keep.add(name).add(path.basename(e.path));
+    } catch {
+      // unreadable metadata or a missing/damaged model: removed below with the other strays
+    }
+  }
+  // Only our own names: the cache dir may be shared with files that are none of our business.
+  const ours = (n: string) => n.startsWith(TEMP_PREFIX) || /^[0-9a-f]{64}\.(bin|json)$/.test(n);
+  await Promise.all(names.filter((n) => ours(n) && !keep.has(n)).map((n) => discard(path.join(dir, n))));
+  found.sort((a, b) => a.used - b.used).forEach(({ e }) => index.set(e.key, e));
+  return found.reduce((s, { e }) => s + e.bytes, 0);
+}
