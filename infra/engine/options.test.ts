@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { resolveEngineOptions } from './options.js';
+import { resolveWorkerScript } from './worker-script.js';
+
+describe('resolveEngineOptions', () => {
+  it('fills the documented defaults', () => {
+    const o = resolveEngineOptions({ modelPath: 'm.onnx' });
+    expect(o).toMatchObject({ providers: ['cpu'], workers: 1, intraOpThreads: 0, graphOptimizationLevel: 'all', enableMemArena: true });
+  });
+
+  it('rejects bad values with the house message shape', () => {
+    expect(() => resolveEngineOptions({ modelPath: 'm', workers: 0 })).toThrow(
+      'Expected integer between 1 and 64 for workers but received 0 of type number',
+    );
+    expect(() => resolveEngineOptions({ modelPath: 'm', providers: ['dml' as never] })).toThrow(
+      'Expected one of tensorrt, cuda, webgpu, cpu for providers[0] but received "dml" of type string',
+    );
+    expect(() => resolveEngineOptions({ modelPath: 'm', providers: [] })).toThrow('for providers');
+    expect(() => resolveEngineOptions({ modelPath: '' })).toThrow('for modelPath');
+  });
+});
+
+describe('resolveWorkerScript', () => {
+  it('uses the tsx bootstrap from source and the sibling bundle from dist', () => {
+    expect(resolveWorkerScript(undefined, new URL('./worker-script.ts', import.meta.url).href).url.pathname).toMatch(
+      /infra\/engine\/worker-dev\.mjs$/,
+    );
+    expect(() => resolveWorkerScript(undefined, 'file:///nowhere/dist/server.js')).toThrow(
+      '/nowhere/dist/engine-worker.js does not exist (run `npm run build`)',
+    );
+  });
+});
