@@ -10,3 +10,4 @@ export { elementCount } from './ports/index.js';
 export type * from './types.js';
 export * from './normalize/index.js';
 export * from './batch/index.js';
+export * from './resize/index.js';

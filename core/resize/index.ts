@@ -1,5 +1,5 @@
 export { letterboxLinear } from './letterbox-rgb.js';
 export { resizeLinearInto } from './linear.js';
 export type { Raster, Region } from './linear.js';
-export { axisTable, COEF_BITS, COEF_SCALE, roundHalfEven } from './tables.js';
+export { axisTable, COEF_BITS, COEF_SCALE } from './tables.js';
 export type { AxisTable } from './tables.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LetterboxPlan } from '../letterbox/types.js';
-import { axisTable, letterboxLinear, resizeLinearInto, roundHalfEven, type Raster } from './index.js';
+import { axisTable, letterboxLinear, resizeLinearInto, type Raster } from './index.js';
 
 const gray = (data: number[], width: number, height: number): Raster => ({ data: Uint8Array.from(data), width, height, channels: 1 });
 const resize = (src: Raster, width: number, height: number): number[] => {
@@ -10,10 +10,6 @@ const resize = (src: Raster, width: number, height: number): number[] => {
 };
 
 describe('cv2 INTER_LINEAR, fixed point (hand-computed values)', () => {
-  it('rounds coefficients half to even, like cvRound', () => {
-    expect([roundHalfEven(2.5), roundHalfEven(3.5), roundHalfEven(1706.67), roundHalfEven(40000)]).toEqual([2, 4, 1707, 32767]);
-  });
-
   it('builds half-pixel tables: x edges reset to weight (2048, 0), y keeps raw weights', () => {
     const x = axisTable(2, 3, true);
     expect([...x.index0, ...x.weight0, ...x.weight1]).toEqual([0, 0, 1, 2048, 1024, 2048, 0, 1024, 0]);

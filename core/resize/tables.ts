@@ -6,6 +6,8 @@
  * arithmetic, float32 roundings included, because the goal is bit-identical output.
  */
 
+import { roundHalfEven } from '../math/index.js';
+
 export const COEF_BITS = 11;
 export const COEF_SCALE = 1 << COEF_BITS;
 
@@ -18,11 +20,9 @@ export interface AxisTable {
   readonly weight1: Int32Array;
 }
 
-/** cvRound: round half to even (the SSE conversion cv2 uses), then saturate to int16. */
-export function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  const even = r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
-  return Math.max(-32768, Math.min(32767, even));
+/** cvRound (round half to even, the SSE conversion cv2 uses) saturated to int16. */
+function coefficient(v: number): number {
+  return Math.max(-32768, Math.min(32767, roundHalfEven(v)));
 }
 
 /**
@@ -43,8 +43,8 @@ export function axisTable(srcLen: number, dstLen: number, clampWeights: boolean)
     if (clampWeights && s >= srcLen - 1) (f = 0), (s = srcLen - 1);
     index0[d] = Math.min(Math.max(s, 0), srcLen - 1);
     index1[d] = Math.min(Math.max(s + 1, 0), srcLen - 1);
-    weight0[d] = roundHalfEven(Math.fround(Math.fround(1 - f) * COEF_SCALE));
-    weight1[d] = roundHalfEven(Math.fround(f * COEF_SCALE));
+    weight0[d] = coefficient(Math.fround(Math.fround(1 - f) * COEF_SCALE));
+    weight1[d] = coefficient(Math.fround(f * COEF_SCALE));
   }
   return { index0, index1, weight0, weight1 };
 }
