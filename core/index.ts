@@ -11,3 +11,4 @@ export type * from './types.js';
 export * from './normalize/index.js';
 export * from './batch/index.js';
 export * from './resize/index.js';
+export * from './metrics/index.js';
