@@ -3,6 +3,7 @@
 set -euo pipefail
 need=()
 command -v radosgw >/dev/null || need+=(radosgw ceph-mon ceph-osd ceph-common)
+/usr/bin/python3 -c 'import cv2, numpy' 2>/dev/null || need+=(python3-opencv python3-numpy) # infra/image fidelity test
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-system-deps: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

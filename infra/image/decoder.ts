@@ -1,0 +1,56 @@
+/**
+ * @module infra/image/decoder
+ * `createSharpDecoder`: the ImageDecoder port on sharp. Reads the header first (cheap: no
+ * pixels), refuses bad input by its metadata, asks `planFor` with the EXIF-oriented size, then
+ * runs one pipeline. Every failure leaves as a DetectError with a stable code.
+ */
+import sharp from 'sharp';
+import type { LetterboxPlan } from '../../core/letterbox/types.js';
+import type { DecodedImage, ImageDecoder } from '../../core/ports/index.js';
+import type { Size } from '../../core/types.js';
+import { checkHeader, checkInput, mapSharpError } from './errors.js';
+import { resolveDecoderOptions, type SharpDecoderOptions } from './options.js';
+import { runLetterbox } from './pipeline.js';
+
+export interface SharpDecoder extends ImageDecoder<LetterboxPlan> {
+  readonly options: SharpDecoderOptions;
+}
+
+/**
+ * Size after EXIF orientation, read from the header only. sharp's own pixel limit is lifted
+ * here (reading a header is safe) so that checkHeader can say how large the image claims to be.
+ */
+export async function readOrientedHeader(bytes: Uint8Array): Promise<{ format: string | undefined; size: Size }> {
+  const m = await sharp(bytes, { limitInputPixels: false }).metadata();
+  const size = m.autoOrient ?? { width: m.width ?? 0, height: m.height ?? 0 };
+  return { format: m.format, size: { width: size.width, height: size.height } };
+}
+
+function rethrowMapped(err: unknown): never {
+  throw mapSharpError(err);
+}
+
+/** Sets `sharp.concurrency` (process-wide in libvips) to `options.concurrency`. */
+export function createSharpDecoder(options: Partial<SharpDecoderOptions> = {}): SharpDecoder {
+  const opts = resolveDecoderOptions(options);
+  sharp.concurrency(opts.concurrency);
+  return {
+    options: opts,
+    async decode(bytes, planFor): Promise<DecodedImage<LetterboxPlan>> {
+      const t0 = performance.now();
+      checkInput(bytes, opts.maxBytes);
+      const { format, size } = await readOrientedHeader(bytes).catch(rethrowMapped);
+      checkHeader(format, size, opts.maxInputPixels);
+      // planFor is the caller's code: its errors pass through unmapped.
+      const plan = planFor(size);
+      const pixels = await runLetterbox(bytes, plan, opts.resize, opts.maxInputPixels).catch(rethrowMapped);
+      return { source: size, plan, pixels, decodeMs: performance.now() - t0 };
+    },
+  };
+}
+
+/** libvips' queue depth and images in flight, for a metrics gauge. */
+export function sharpCounters(): { queue: number; process: number } {
+  const { queue, process } = sharp.counters();
+  return { queue, process };
+}

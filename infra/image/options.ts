@@ -1,0 +1,40 @@
+/**
+ * @module infra/image/options
+ * Options of the sharp-backed decoder. `resize` picks how the letterbox is resampled:
+ * 'cv2-linear' reproduces OpenCV's INTER_LINEAR bit for bit (core/resize) on sharp's full-size
+ * decode; the sharp kernels resample inside libvips (faster, but not what the model was trained
+ * on; see FIDELITY.md for the measured differences).
+ */
+import { expectInteger, expectOneOf } from '../../core/validate/index.js';
+
+export const SHARP_KERNELS = ['nearest', 'linear', 'cubic', 'mitchell', 'lanczos3'] as const;
+export type SharpKernel = (typeof SHARP_KERNELS)[number];
+export type ResizeMode = 'cv2-linear' | SharpKernel;
+export const RESIZE_MODES: readonly ResizeMode[] = ['cv2-linear', ...SHARP_KERNELS];
+
+export interface SharpDecoderOptions {
+  /** Largest oriented width * height accepted (decompression-bomb guard). @default 40_000_000 */
+  readonly maxInputPixels: number;
+  /** Largest encoded input in bytes; undefined = no limit here (the HTTP layer has its own). */
+  readonly maxBytes?: number | undefined;
+  /** How the letterbox is resampled. @default 'cv2-linear' (bit-exact with the reference) */
+  readonly resize: ResizeMode;
+  /** libvips threads per image (`sharp.concurrency`, a process-wide setting). @default 1 */
+  readonly concurrency: number;
+}
+
+export const DEFAULT_DECODER_OPTIONS: Readonly<SharpDecoderOptions> = Object.freeze({
+  maxInputPixels: 40_000_000,
+  resize: 'cv2-linear',
+  concurrency: 1,
+});
+
+export function resolveDecoderOptions(options: Partial<SharpDecoderOptions> = {}): SharpDecoderOptions {
+  const o = { ...DEFAULT_DECODER_OPTIONS, ...options };
+  return Object.freeze({
+    maxInputPixels: expectInteger('maxInputPixels', o.maxInputPixels, 1),
+    maxBytes: o.maxBytes === undefined ? undefined : expectInteger('maxBytes', o.maxBytes, 1),
+    resize: expectOneOf('resize', o.resize, RESIZE_MODES),
+    concurrency: expectInteger('concurrency', o.concurrency, 1, 256),
+  });
+}
