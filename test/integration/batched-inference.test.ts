@@ -1,0 +1,65 @@
+/**
+ * Batched inference end to end on the real yolov8n: batcher + core/batch + worker engine.
+ * 32 concurrent requests must give, item by item, the raw outputs of 32 sequential ones.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createSystemClock } from '../../infra/clock/index.js';
+import { createEngine, type WorkerEngine } from '../../infra/engine/index.js';
+import { createBatchedInference, type InferResult } from '../../infra/runtime/batched-inference.js';
+import type { BatchStats } from '../../infra/batcher/index.js';
+import { MODELS } from '../helpers/shared-data.js';
+import { maxAbsDiff, randomPixels } from '../helpers/tensor-fixtures.js';
+
+let engine: WorkerEngine;
+beforeAll(async () => {
+  engine = await createEngine({ modelPath: MODELS.yolov8n(), providers: ['cpu'], intraOpThreads: 2 });
+});
+afterAll(() => engine.close());
+
+const size = { width: 640, height: 640 };
+const pipeline = (onBatch?: (s: BatchStats) => void, maxQueueDelayUs = 20_000) =>
+  createBatchedInference({
+    engine, inputName: 'images', inputDims: [3, 640, 640], batchSizes: [1, 2, 4, 8],
+    batcher: { maxQueueDelayUs, maxInFlight: 2 }, clock: createSystemClock(), onBatch,
+  });
+
+it('32 concurrent requests give the same raw outputs as 32 sequential ones', async () => {
+  const images = Array.from({ length: 32 }, (_, i) => randomPixels(100 + i));
+  const sequential = pipeline();
+  const alone: InferResult[] = [];
+  for (const pixels of images) alone.push(await sequential.infer({ pixels, size }));
+  await sequential.close();
+  expect(alone.every((r) => r.batchSize === 1)).toBe(true);
+
+  const batches: BatchStats[] = [];
+  const concurrent = pipeline((s) => batches.push(s));
+  const together = await Promise.all(images.map((pixels) => concurrent.infer({ pixels, size })));
+  await concurrent.close();
+  expect(batches.reduce((n, b) => n + b.size, 0)).toBe(32);
+  expect(Math.max(...batches.map((b) => b.size))).toBe(8); // 32 at once: full batches of 8
+  expect(Math.max(...together.map((r) => r.batchSize))).toBe(8);
+  for (let i = 0; i < 32; i++) {
+    expect(together[i]!.outputs.output0!.dims).toEqual([1, 84, 8400]);
+    const d = maxAbsDiff(together[i]!.outputs.output0!.data as Float32Array, alone[i]!.outputs.output0!.data as Float32Array);
+    expect(d, `item ${i}`).toBeLessThan(1e-4);
+  }
+});
+
+it('pads 3 items to the allowed batch size 4 and returns only the 3', async () => {
+  // A 1 s delay: the 3 items (fewer than 8) go out together when the oldest has waited it.
+  const p = pipeline(undefined, 1_000_000);
+  const ps = [1, 2, 3].map((s) => p.infer({ pixels: randomPixels(s), size }));
+  const rs = await Promise.all(ps);
+  expect(rs.map((r) => r.batchSize)).toEqual([4, 4, 4]);
+  expect(rs.map((r) => Object.keys(r.outputs))).toEqual([['output0'], ['output0'], ['output0']]);
+  await p.close();
+});
+
+it('rejects an item of the wrong size at infer, without touching a batch', async () => {
+  const p = pipeline();
+  const err = await p.infer({ pixels: new Uint8Array(12), size: { width: 2, height: 2 } }).catch((e) => e);
+  expect(err.code).toBe('INVALID_ARGUMENT');
+  expect(err.message).toBe('Expected 640x640 (the model input) for size but received "2x2" of type string');
+  expect(p.depth).toBe(0);
+  await p.close();
+});
