@@ -9,10 +9,12 @@ import { normalizeRangeJs, type buildLuts } from './kernel-js.js';
 import type { NormalizePlan } from './types.js';
 import { NORMALIZE_WASM } from './wasm-bytes.js';
 
-/** Pixels per tile: 24 KiB in, 3 x 32 KiB out, within the 2 pages the module declares. */
+/** Pixels per tile: 24 KiB in, 3 x 32 KiB out, within the 2 pages the module declares. The WAT hard-codes the 32 KiB plane stride. */
 const CHUNK = 8192;
+/** Pixels per kernel loop turn; the JS kernel does a tile's last < 16 pixels. */
+const STEP = 16;
 const IN = 0;
-const OUT = 24_592; // CHUNK * 3 + 16 bytes of slack (each step loads 16 bytes for 12), 16-aligned
+const OUT = 24_592; // CHUNK * 3 + 16 bytes of slack (each 4-pixel load reads 16 bytes for 12), 16-aligned
 
 /**
  * The slice of the WebAssembly API used here, typed locally: core's purity check declares
@@ -24,7 +26,7 @@ interface WasmApi {
   Instance: new (module: object) => { readonly exports: Record<string, unknown> };
 }
 
-type NormalizeExport = (inPtr: number, groups: number, o0: number, o1: number, o2: number, ...k: number[]) => void;
+type NormalizeExport = (inPtr: number, steps: number, out: number, ...constants: number[]) => void;
 
 export interface WasmKernel {
   run(src: Uint8Array, pixels: number, dst: Float32Array, offset: number, plan: NormalizePlan, luts: ReturnType<typeof buildLuts>): void;
@@ -42,18 +44,17 @@ export function createWasmKernel(): WasmKernel | undefined {
   const normalize = exports.normalize as NormalizeExport;
   const heap8 = new Uint8Array(memory.buffer);
   const heap32 = new Float32Array(memory.buffer);
-  const outs = [OUT, OUT + CHUNK * 4, OUT + CHUNK * 8] as const;
 
   return {
     run(src, pixels, dst, offset, plan, luts) {
       const [c0, c1, c2] = plan.channels;
       for (let p = 0; p < pixels; p += CHUNK) {
         const n = Math.min(CHUNK, pixels - p);
-        const vec = n & ~3; // the kernel does 4 pixels per step; the JS kernel does the rest
+        const vec = n - (n % STEP);
         heap8.set(src.subarray(p * 3, (p + vec) * 3), IN);
-        normalize(IN, vec >> 2, outs[0], outs[1], outs[2], c0.sub, c0.div, c1.sub, c1.div, c2.sub, c2.div);
+        normalize(IN, vec / STEP, OUT, c0.sub, c0.div, c1.sub, c1.div, c2.sub, c2.div);
         for (let c = 0; c < 3; c++) {
-          const from = outs[c]! >> 2;
+          const from = (OUT >> 2) + c * CHUNK;
           dst.set(heap32.subarray(from, from + vec), offset + plan.channels[c]!.plane * pixels + p);
         }
         if (vec < n) normalizeRangeJs(src, pixels, p + vec, n - vec, dst, offset, plan, luts);
