@@ -21,7 +21,7 @@ describe('createBatchTensor', () => {
 describe('assembleBatch', () => {
   it('normalises each item into its slot and leaves padding slots zero', () => {
     const items = [image(4, 3, 255), image(4, 3, 51), image(4, 3, 0)];
-    const { tensor, batchSize, count } = assembleBatch(items, [1, 2, 4, 8], {}, createNormalizer());
+    const { tensor, batchSize, count } = assembleBatch(items, [1, 2, 4, 8], {}, { normalizer: createNormalizer() });
     expect([batchSize, count]).toEqual([4, 3]);
     expect(tensor.dims).toEqual([4, 3, 3, 4]);
     const data = tensor.data as Float32Array;
@@ -29,6 +29,16 @@ describe('assembleBatch', () => {
     expect(data.subarray(0, slot).every((v) => v === 1)).toBe(true);
     expect(data.subarray(slot, 2 * slot).every((v) => v === Math.fround(0.2))).toBe(true);
     expect(data.subarray(2 * slot).every((v) => v === 0)).toBe(true);
+  });
+
+  it('overwrites a matching `into` tensor and re-zeroes its padding slots', () => {
+    const into = createBatchTensor(2, [3, 2, 2], 'float32');
+    (into.data as Float32Array).fill(9);
+    const { tensor } = assembleBatch([image(2, 2, 255)], [2], {}, { into });
+    expect(tensor).toBe(into);
+    expect(Array.from(into.data as Float32Array)).toEqual([...new Array(12).fill(1), ...new Array(12).fill(0)]);
+    const other = assembleBatch([image(2, 2, 255)], [1], {}, { into });
+    expect(other.tensor).not.toBe(into); // dims differ (batch 1): a fresh tensor
   });
 
   it('writes float16 bits when asked, with the default normalizer', () => {
