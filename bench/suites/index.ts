@@ -1,4 +1,7 @@
 import type { BenchSuite } from '../report.js';
+import { coreNormalizeSuite } from './core-normalize.js';
+import { imageDecodeSuite } from './image-decode.js';
+import { coldstartDownloadSuite } from './coldstart-download.js';
 
 /** Every benchmark suite, in report order. Add a suite by importing it here. */
-export const SUITES: BenchSuite[] = [];
+export const SUITES: BenchSuite[] = [coreNormalizeSuite, imageDecodeSuite, coldstartDownloadSuite];
