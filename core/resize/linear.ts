@@ -33,17 +33,8 @@ export function resizeLinearInto(src: Raster, dst: Raster, region: Region): void
   const rowLen = region.width * cn;
   const xs = axisTable(src.width, region.width, true);
   const ys = axisTable(src.height, region.height, false);
-  // Expand the x table per channel so the inner loops are flat.
-  const o0 = new Int32Array(rowLen), o1 = new Int32Array(rowLen);
-  const a0 = new Int32Array(rowLen), a1 = new Int32Array(rowLen);
-  for (let dx = 0, i = 0; dx < region.width; dx++) {
-    for (let k = 0; k < cn; k++, i++) {
-      o0[i] = xs.index0[dx]! * cn + k;
-      o1[i] = xs.index1[dx]! * cn + k;
-      a0[i] = xs.weight0[dx]!;
-      a1[i] = xs.weight1[dx]!;
-    }
-  }
+  const xo0 = xs.index0.map((v) => v * cn), xo1 = xs.index1.map((v) => v * cn);
+  const { weight0: a0, weight1: a1 } = xs;
   // Two cached horizontal rows; destination rows walk the source top to bottom, so a row
   // computed as the lower neighbour is reused as the upper one of the next destination row.
   let rows = [new Int32Array(rowLen), new Int32Array(rowLen)];
@@ -51,7 +42,10 @@ export function resizeLinearInto(src: Raster, dst: Raster, region: Region): void
   const fill = (out: Int32Array, sy: number): void => {
     const s = src.data;
     const base = sy * src.width * cn;
-    for (let i = 0; i < rowLen; i++) out[i] = s[base + o0[i]!]! * a0[i]! + s[base + o1[i]!]! * a1[i]!;
+    for (let dx = 0, j = 0; dx < region.width; dx++, j += cn) {
+      const i0 = base + xo0[dx]!, i1 = base + xo1[dx]!, w0 = a0[dx]!, w1 = a1[dx]!;
+      for (let k = 0; k < cn; k++) out[j + k] = s[i0 + k]! * w0 + s[i1 + k]! * w1;
+    }
   };
   const d = dst.data;
   for (let dy = 0; dy < region.height; dy++) {
