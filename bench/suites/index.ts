@@ -1,7 +1,5 @@
 import type { BenchSuite } from '../report.js';
-import { coreNormalizeSuite } from './core-normalize.js';
-import { imageDecodeSuite } from './image-decode.js';
 import { coldstartDownloadSuite } from './coldstart-download.js';
 
 /** Every benchmark suite, in report order. Add a suite by importing it here. */
-export const SUITES: BenchSuite[] = [coreNormalizeSuite, imageDecodeSuite, coldstartDownloadSuite];
+export const SUITES: BenchSuite[] = [coldstartDownloadSuite];

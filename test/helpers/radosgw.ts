@@ -61,7 +61,7 @@ export async function startRadosgw(opts: RadosgwOptions = {}): Promise<Radosgw> 
   } catch (err) {
     const tails = daemons.map((d) => `--- ${d.name} (${d.log}), last lines ---\n${tailOf(d.log, 15)}`).join('\n');
     await stop();
-    throw new Error(`radosgw did not start: ${(err as Error).message}\n${tails}`, { cause: err });
+    throw new Error(`radosgw did not start (state in ${dir}, now removed): ${(err as Error).message}\n${tails}`, { cause: err });
   }
 }
 
