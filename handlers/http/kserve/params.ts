@@ -1,0 +1,41 @@
+/**
+ * @module handlers/http/kserve/params
+ * The request-level `parameters` object: detection options under their wire names (conf,
+ * iou, max_det, max_nms, classes as "0,2,5", agnostic) plus the protocol's own keys. Unknown
+ * names are refused, so a typo is a 400 rather than a silently ignored setting.
+ */
+import { parseDetectOptions, type DetectOptions } from '../../../core/options/index.js';
+import { invalidParameterError } from '../../../core/validate/index.js';
+import { BINARY_DATA_OUTPUT, type KsParameters } from './wire-types.js';
+
+const OPTION_NAMES: Readonly<Record<string, keyof DetectOptions>> = {
+  conf: 'conf',
+  iou: 'iou',
+  max_det: 'maxDet',
+  max_nms: 'maxNms',
+  classes: 'classes',
+  agnostic: 'agnostic',
+};
+
+/** Keys Triton and KServe clients may send that are not detection options. */
+const PROTOCOL_NAMES = new Set([BINARY_DATA_OUTPUT, 'priority', 'timeout', 'sequence_id', 'sequence_start', 'sequence_end']);
+
+export interface InferParams {
+  readonly options: DetectOptions;
+  /** Every output as binary unless an output says otherwise. @default false */
+  readonly binaryDataOutput: boolean;
+}
+
+export function parseInferParams(parameters: KsParameters | undefined, base: DetectOptions): InferParams {
+  const raw: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(parameters ?? {})) {
+    const field = OPTION_NAMES[name];
+    if (field !== undefined) raw[field] = value;
+    else if (!PROTOCOL_NAMES.has(name)) {
+      throw invalidParameterError('parameters', `names among ${[...Object.keys(OPTION_NAMES), ...PROTOCOL_NAMES].join(', ')}`, name);
+    }
+  }
+  const flag = parameters?.[BINARY_DATA_OUTPUT];
+  if (flag !== undefined && typeof flag !== 'boolean') throw invalidParameterError(BINARY_DATA_OUTPUT, 'boolean', flag);
+  return { options: parseDetectOptions(raw, base), binaryDataOutput: flag === true };
+}
