@@ -65,13 +65,14 @@ export function createBatchedInference(o: BatchedInferenceOptions): BatchedInfer
   expectInteger('inputDims[2]', w, 1);
   const dtype = expectOneOf('dtype', o.dtype ?? 'float32', ['float32', 'float16'] as const);
   // One options object and one normaliser for the life of the pipeline: both cache by identity.
+  // No `into` reuse: the batch tensor is transferred (detached) to the engine worker.
   const normalize: Partial<NormalizeOptions> = Object.freeze({ ...o.normalize, dtype });
   const normalizer = createNormalizer();
   const { engine, inputName, clock } = o;
 
   const run = async (queued: Queued[]): Promise<InferResult[]> => {
     const start = clock.now();
-    const batch = assembleBatch(queued.map((q) => q.item), allowed, normalize, normalizer);
+    const batch = assembleBatch(queued.map((q) => q.item), allowed, normalize, { normalizer });
     const t1 = clock.now();
     const out = await engine.run({ [inputName]: batch.tensor });
     const inferMs = clock.now() - t1;
