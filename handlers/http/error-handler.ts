@@ -1,0 +1,47 @@
+/**
+ * @module handlers/http/error-handler
+ * The one place HTTP errors are shaped: a DetectError becomes ERROR_STATUS[code] with
+ * `{error: {code, message}}` (plus Retry-After / WWW-Authenticate when they apply); anything
+ * else is a bug, logged with its stack, and the caller sees a bare 500 "Internal Server Error".
+ * Every error response is logged with the request id: warn for 4xx, error for 5xx.
+ */
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { DetectError, isDetectError, toDetectError } from '../../core/errors/index.js';
+import type { Logger } from '../../infra/log/index.js';
+import type { AppEnv } from './types.js';
+
+export const AUTH_CHALLENGE = 'Bearer realm="detectfn"';
+
+/** Hono's own HTTPExceptions (malformed bodies and the like) keep their 4xx meaning. */
+function fromHttpException(err: HTTPException): DetectError {
+  if (err.status === 413) return new DetectError('PAYLOAD_TOO_LARGE', 'request body is too large', { cause: err });
+  if (err.status === 401) return new DetectError('UNAUTHORIZED', 'missing or invalid bearer token', { cause: err });
+  if (err.status >= 400 && err.status < 500) return new DetectError('INVALID_ARGUMENT', err.message || 'bad request', { cause: err });
+  return toDetectError(err);
+}
+
+export function errorResponse(c: Context<AppEnv>, raw: unknown, logger: Logger): Response {
+  const err = raw instanceof HTTPException ? fromHttpException(raw) : toDetectError(raw);
+  const reqId = c.get('requestId');
+  const line = { reqId, method: c.req.method, path: c.req.path, status: err.status, code: err.code };
+  if (!isDetectError(raw) && err.code === 'INTERNAL') {
+    logger.error({ ...line, err: raw }, 'unhandled error');
+  } else if (err.status >= 500) {
+    logger.error({ ...line, err }, err.message);
+  } else {
+    logger.warn({ ...line, details: err.details }, err.message);
+  }
+  if (err.retryAfterS !== undefined) c.header('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterS))));
+  if (err.code === 'UNAUTHORIZED') c.header('WWW-Authenticate', AUTH_CHALLENGE);
+  return c.json({ error: err.toJSON() }, err.status as ContentfulStatusCode);
+}
+
+export function onError(logger: Logger): ErrorHandler<AppEnv> {
+  return (err, c) => errorResponse(c, err, logger);
+}
+
+export function notFound(logger: Logger): NotFoundHandler<AppEnv> {
+  return (c) => errorResponse(c, new DetectError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), logger);
+}
