@@ -87,6 +87,9 @@ export function createDiskCache(dir: string, maxBytes: number, logger: StoreLogg
   };
 }
 
+/** Temp files untouched this long are leftovers of a crashed download. */
+const STALE_TEMP_MS = 10 * 60_000;
+
 const metaPath = (dir: string, key: string) => path.join(dir, `${key}.json`);
 
 /** Rebuilds the index from disk, oldest use first; returns the total size. */
@@ -106,8 +109,14 @@ async function scan(dir: string, index: Map<string, CacheEntry>): Promise<number
     }
   }
   // Only our own names: the cache dir may be shared with files that are none of our business.
+  // A temp file is a crash leftover only when idle for a while: another store (or process) on
+  // this dir may be writing it right now.
+  const now = Date.now();
+  const stale = async (n: string) =>
+    !n.startsWith(TEMP_PREFIX) || now - ((await stat(path.join(dir, n)).catch(() => undefined))?.mtimeMs ?? now) > STALE_TEMP_MS;
   const ours = (n: string) => n.startsWith(TEMP_PREFIX) || /^[0-9a-f]{64}\.(bin|json)$/.test(n);
-  await Promise.all(names.filter((n) => ours(n) && !keep.has(n)).map((n) => discard(path.join(dir, n))));
+  const strays = names.filter((n) => ours(n) && !keep.has(n));
+  await Promise.all(strays.map(async (n) => (await stale(n)) && discard(path.join(dir, n))));
   found.sort((a, b) => a.used - b.used).forEach(({ e }) => index.set(e.key, e));
   return found.reduce((s, { e }) => s + e.bytes, 0);
 }
