@@ -23,7 +23,7 @@ export interface PartialWrite extends Error {
 }
 
 /** Streams `body` into a fresh temp file in `dir`; on failure the temp file is gone. */
-export async function writeTempFile(dir: string, body: Readable | AsyncIterable<Uint8Array>): Promise<WrittenFile> {
+export async function writeTempFile(dir: string, body: Readable | AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<WrittenFile> {
   const tempPath = path.join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
   const fh = await open(tempPath, 'wx');
   const hash = createHash('sha256');
