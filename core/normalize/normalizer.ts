@@ -8,6 +8,7 @@ import { expectInteger, expectOneOf, invalidParameterError } from '../validate/i
 import type { Size } from '../types.js';
 import { buildLuts, normalizeRangeJs } from './kernel-js.js';
 import { createWasmKernel } from './kernel-wasm.js';
+import { exactMulForms, type MulForm } from './mul-form.js';
 import { planNormalize } from './plan.js';
 import type { NormalizeOptions, NormalizePlan, NormalizeRoute } from './types.js';
 
@@ -27,15 +28,17 @@ export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
   const wasm = want === 'js' ? undefined : createWasmKernel();
   if (want === 'wasm-simd' && !wasm) throw invalidParameterError('route', 'a route this runtime supports (no WebAssembly SIMD)', want);
   // Batches reuse one options object: keep its plan and tables (768 values) for the next call.
-  let last: { opts: Partial<NormalizeOptions> | undefined; plan: NormalizePlan; luts: ReturnType<typeof buildLuts> } | undefined;
+  let last:
+    | { opts: Partial<NormalizeOptions> | undefined; plan: NormalizePlan; luts: ReturnType<typeof buildLuts>; mul: MulForm[] | undefined }
+    | undefined;
   return {
     route: wasm ? 'wasm-simd' : 'js',
     normalizeInto(src, size, dst, offset, opts) {
       if (!last || last.opts !== opts) {
         const fresh = planNormalize(opts);
-        last = { opts, plan: fresh, luts: buildLuts(fresh) };
+        last = { opts, plan: fresh, luts: buildLuts(fresh), mul: wasm ? exactMulForms(fresh.channels) : undefined };
       }
-      const { plan, luts } = last;
+      const { plan, luts, mul } = last;
       if (!(src instanceof Uint8Array)) throw invalidParameterError('src', 'Uint8Array', src);
       const w = expectInteger('size.width', size?.width, 1);
       const h = expectInteger('size.height', size?.height, 1);
@@ -44,7 +47,7 @@ export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
       const ctor = plan.dtype === 'float16' ? Uint16Array : Float32Array;
       if (!(dst instanceof ctor)) throw invalidParameterError('dst', `${ctor.name} for dtype ${plan.dtype}`, dst);
       expectInteger('offset', offset, 0, dst.length - pixels * 3);
-      if (wasm && dst instanceof Float32Array) wasm.run(src, pixels, dst, offset, plan, luts);
+      if (wasm && dst instanceof Float32Array) wasm.run(src, pixels, dst, offset, plan, luts, mul);
       else normalizeRangeJs(src, pixels, 0, pixels, dst, offset, plan, luts);
     },
   };
