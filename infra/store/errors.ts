@@ -64,7 +64,8 @@ export function finalError(uri: string, err: unknown, attempts: number): DetectE
   if (isNotFound(err)) return notFoundError(uri, err);
   const status = httpStatusOf(err);
   const what = status ? `HTTP ${status} ${(err as AwsLike).name ?? ''}`.trim() : String((err as Error)?.message ?? err);
-  return new DetectError('STORE_ERROR', `model ${uri}: fetch failed after ${attempts} attempt(s): ${what}`, {
+  const tries = isTransient(err) ? `after ${attempts} attempt(s)` : '(not retryable)';
+  return new DetectError('STORE_ERROR', `model ${uri}: fetch failed ${tries}: ${what}`, {
     cause: err,
     details: { uri, status },
   });

@@ -38,7 +38,11 @@ export interface StoreLogger {
 }
 
 export interface S3Options {
-  /** A ready client (tests); otherwise one is built from the options and the environment. */
+  /**
+   * A ready client (tests); otherwise one is built from the options and the environment. The
+   * built one has the SDK's own retries off; an injected client keeps its own, which then run
+   * inside each of the store's attempts.
+   */
   readonly client?: S3Client;
   /** @default AWS_ENDPOINT_URL_S3 ?? AWS_ENDPOINT_URL ?? the AWS endpoint */
   readonly endpoint?: string;

@@ -70,3 +70,26 @@ export async function shortBodyServer(size: number, sent: number): Promise<{ end
     close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
   };
 }
+
+/**
+ * STAND-IN, not S3: HEAD answers 200; the first `failures` GETs answer `status` with an S3 error
+ * body, later GETs the whole `body`. radosgw cannot be made to fail on demand.
+ */
+export async function flakyServer(body: Uint8Array, failures: number, status: number) {
+  let gets = 0;
+  const server: Server = createServer((req, res) => {
+    if (req.method === 'GET' && ++gets <= failures) {
+      res.writeHead(status, { 'Content-Type': 'application/xml' });
+      return void res.end(`<?xml version="1.0"?><Error><Code>${status === 403 ? 'AccessDenied' : 'SlowDown'}</Code><Message>stand-in</Message></Error>`);
+    }
+    res.writeHead(200, { 'Content-Length': String(body.length), ETag: '"fedcba9876543210"' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    gets: () => gets,
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModelStore } from '../../infra/store/index.js';
 import { s3ClientFor } from '../helpers/radosgw.js';
 import { MODELS } from '../helpers/shared-data.js';
-import { YOLO_SHA256, countingClient, filesIn, freshCacheDir, newBucket, sha256Of, shortBodyServer, yolov8nBytes } from './model-store.fixtures.js';
+import { YOLO_SHA256, countingClient, filesIn, flakyServer, freshCacheDir, newBucket, sha256Of, shortBodyServer, yolov8nBytes } from './model-store.fixtures.js';
 
 const noSleep = async () => {};
 const dirs: string[] = [];
@@ -161,6 +161,49 @@ describe('truncated transfer (stand-in HTTP server, not radosgw)', () => {
       expect(err.details.received).toBeLessThan(100_000);
       expect(srv.gets()).toBe(3);
       expect(await filesIn(dir)).toEqual([]);
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+describe('transient and permanent HTTP errors (stand-in HTTP server, not radosgw)', () => {
+  const body = new Uint8Array(5000).fill(3);
+  const creds = { AWS_ACCESS_KEY_ID: 'stand-in', AWS_SECRET_ACCESS_KEY: 'stand-in' };
+  const withCreds = async <T>(fn: () => Promise<T>) => {
+    const saved = Object.fromEntries(Object.keys(creds).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, creds);
+    try {
+      return await fn();
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
+  };
+
+  it('retries 503 SlowDown with backoff and then downloads (the built client does not retry by itself)', async () => {
+    const srv = await flakyServer(body, 2, 503);
+    const sleeps: number[] = [];
+    try {
+      const store = createModelStore({
+        cacheDir: await cacheDir(), s3: { endpoint: srv.endpoint, forcePathStyle: true },
+        sleep: async (ms) => void sleeps.push(ms), random: () => 0.5,
+      });
+      const got = await withCreds(() => store.fetch('s3://bucket/flaky.onnx'));
+      expect(got).toMatchObject({ cached: false, bytes: 5000, sha256: sha256Of(body) });
+      expect(srv.gets()).toBe(3);
+      expect(sleeps).toEqual([100, 200]);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('does not retry 403 and reports STORE_ERROR', async () => {
+    const srv = await flakyServer(body, 1, 403);
+    try {
+      const store = createModelStore({ cacheDir: await cacheDir(), s3: { endpoint: srv.endpoint, forcePathStyle: true }, sleep: noSleep });
+      const err = await withCreds(() => store.fetch('s3://bucket/denied.onnx')).catch((e) => e);
+      expect(err).toMatchObject({ code: 'STORE_ERROR', status: 502, message: expect.stringContaining('HTTP 403') });
+      expect(srv.gets()).toBe(1);
     } finally {
       await srv.close();
     }
