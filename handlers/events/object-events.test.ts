@@ -49,6 +49,13 @@ describe('normaliseEvent', () => {
     expect(n.records).toEqual([expect.objectContaining({ bucket: 'images', key: 'nested/dir/photo 1.jpg', source: 'minio:s3' })]);
   });
 
+  it('takes real Ceph radosgw keys verbatim (captured push: spaces, +, %, unicode are not encoded)', () => {
+    const deliveries = fixture('ceph-radosgw-push.json') as unknown[];
+    const records = deliveries.flatMap((d) => normaliseEvent(d).records);
+    expect(records.map((r) => r.key)).toEqual(['plain.jpg', 'dir/sub dir/red flower.jpg', 'a+b=c&d.png', 'ünï/çødé 猫.jpg', 'pct%20x?.jpg']);
+    expect(records[0]).toMatchObject({ bucket: 'capb', size: 3, eTag: '5289df737df57326fcdd22597afb1fac', versionId: undefined, source: 'ceph:s3', eventName: 'ObjectCreated:Put' });
+  });
+
   it('skips EventBridge events that are not Object Created', () => {
     const e = { ...(fixture('eventbridge-object-created.json') as object), 'detail-type': 'Object Deleted' };
     const n = normaliseEvent(e);

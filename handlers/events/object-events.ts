@@ -6,8 +6,11 @@
  *   `s3:TestEvent` message, which is acknowledged and ignored;
  * - EventBridge "Object Created" events (source `aws.s3`);
  * - webhooks of S3-compatible stores: Ceph radosgw (`ceph:s3`) and MinIO (`minio:s3`).
- * Keys in notification records are form-URL-encoded ("red flower.jpg" arrives as
- * "red+flower.jpg", AWS notification-content-structure docs); EventBridge keys arrive as is.
+ * Keys in AWS and MinIO notification records are form-URL-encoded ("red flower.jpg" arrives
+ * as "red+flower.jpg", AWS notification-content-structure docs); EventBridge keys arrive as is,
+ * and so do Ceph radosgw 16.2 keys: a real push carried "dir/sub dir/red flower.jpg",
+ * "a+b=c&d.png" and "pct%20x?.jpg" verbatim (test/fixtures/events/ceph-radosgw-push.json), so
+ * decoding them would turn a literal '+' into a space.
  */
 
 export type EventSourceKind = 'aws:s3' | 'ceph:s3' | 'minio:s3' | 'aws.s3-eventbridge';
@@ -131,7 +134,7 @@ function fromNotification(event: { Records: Json[] }, messageId: string | undefi
     const source = (['ceph:s3', 'minio:s3'] as const).find((s) => s === r.eventSource) ?? 'aws:s3';
     records.push({
       bucket,
-      key: decodeNotificationKey(rawKey),
+      key: source === 'ceph:s3' ? rawKey : decodeNotificationKey(rawKey),
       size: num(object.size),
       eTag: stripQuotes(str(object.eTag) ?? str(object.etag)),
       versionId: str(object.versionId),
