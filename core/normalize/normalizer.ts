@@ -15,6 +15,10 @@ import type { NormalizeOptions, NormalizePlan, NormalizeRoute } from './types.js
 export interface Normalizer {
   /** The kernel float32 work runs on; float16 always uses the JS table kernel. */
   readonly route: NormalizeRoute;
+  /**
+   * Writes `src` (HWC uint8, 3 channels, `size`) as CHW into `dst` from element `offset`.
+   * Options are planned once per object identity: pass a new object to change them, never mutate.
+   */
   normalizeInto(src: Uint8Array, size: Size, dst: Float32Array | Uint16Array, offset: number, options?: Partial<NormalizeOptions>): void;
 }
 
