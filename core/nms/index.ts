@@ -1,0 +1,3 @@
+export { nms } from './nms.js';
+export type { NmsOptions } from './nms.js';
+export { sortByScore } from './sort-by-score.js';
