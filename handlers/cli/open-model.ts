@@ -1,0 +1,27 @@
+/**
+ * @module handlers/cli/open-model
+ * Loads one model (manifest or .onnx path) for the batch commands and waits until it is warm.
+ * Logs go to stderr at warn level so stdout stays the command's output.
+ */
+import path from 'node:path';
+import { createLogger } from '../../infra/log/index.js';
+import { createModelRegistry } from '../../infra/runtime/index.js';
+import type { ModelRegistry, ModelService } from '../../infra/runtime/model-service.js';
+
+export interface OpenModel {
+  readonly model: ModelService;
+  readonly registry: ModelRegistry;
+}
+
+export async function openModel(modelPath: string): Promise<OpenModel> {
+  const logger = createLogger({ level: (process.env.LOG_LEVEL as 'warn' | undefined) ?? 'warn', destination: process.stderr });
+  const uri = /^[a-z][a-z0-9+.-]*:\/\//i.test(modelPath) ? modelPath : path.resolve(modelPath);
+  const registry = createModelRegistry({ models: [uri], logger });
+  try {
+    await registry.whenReady();
+  } catch (err) {
+    await registry.close();
+    throw err;
+  }
+  return { model: registry.get(registry.names()[0]), registry };
+}

@@ -1,0 +1,43 @@
+/**
+ * @module handlers/cli/run-cli
+ * `runCli(argv)`: dispatch to serve, detect or eval and map failures to exit codes: 0 success,
+ * 1 a runtime failure (model load, unreadable image), 2 a usage error (bad or missing flag).
+ */
+import { DetectError } from '../../core/errors/index.js';
+import { UsageError } from './args.js';
+
+export const USAGE = `Usage:
+  detectfn serve [--model M]... [--port P] [--host H]
+  detectfn detect --model M [--conf C] [--iou I] [--max-det N] IMAGES_OR_DIRS... [--out F.json]
+  detectfn eval --model M --images DIR --labels DIR [--conf 0.001] [--iou 0.7] [--max-det 300] [--json]
+
+M is a model manifest (.json) or an .onnx file. serve also reads PORT, HOST, DETECTFN_MODELS.`;
+
+// Loaded on use: `detect` never loads the HTTP server, `serve` never the metric code.
+const COMMANDS: Record<string, () => Promise<(argv: readonly string[]) => Promise<unknown>>> = {
+  serve: async () => (await import('./serve-command.js')).serveCommand,
+  detect: async () => (await import('./detect-command.js')).detectCommand,
+  eval: async () => (await import('./eval-command.js')).evalCommand,
+};
+
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (command === undefined) throw new UsageError(`unknown command '${name}' (expected serve, detect or eval)`);
+    await (await command())(rest);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`detectfn: ${err.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    const msg = err instanceof DetectError ? `${err.code}: ${err.message}` : (err as Error).message;
+    process.stderr.write(`detectfn ${name}: ${msg}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * @module handlers/cli/serve-command
+ * `detectfn serve [--model M]... [--port P] [--host H]`: the HTTP server (detect API and the
+ * KServe v2 routes) until SIGTERM/SIGINT. Flags win over PORT/HOST/DETECTFN_MODELS; with no
+ * model anywhere, startServer falls back to models/*.json or the demo model.
+ */
+import { createLogger } from '../../infra/log/index.js';
+import { exitOnSignals, startServer } from '../serve/index.js';
+import { kserveRoutes } from '../http/kserve/index.js';
+import { integerFlag, parseCommand, stringFlag, UsageError } from './args.js';
+
+export const SERVE_FLAGS = {
+  model: { type: 'string', short: 'm', multiple: true },
+  port: { type: 'string', short: 'p' },
+  host: { type: 'string' },
+} as const;
+
+export async function serveCommand(argv: readonly string[]): Promise<void> {
+  const { values, positionals } = parseCommand(argv, SERVE_FLAGS);
+  if (positionals.length > 0) throw new UsageError(`serve takes no positional arguments (got ${positionals[0]}); use --model`);
+  const models = (values.model as string[] | undefined) ?? [];
+  const config = {
+    ...(models.length > 0 ? { DETECTFN_MODELS: models } : {}),
+    ...(values.port !== undefined ? { PORT: integerFlag(values, 'port', 0, 65535, 0) } : {}),
+    ...(stringFlag(values, 'host') !== undefined ? { HOST: stringFlag(values, 'host') as string } : {}),
+  };
+  const logger = createLogger();
+  const running = await startServer({ logger, config, app: { extraRoutes: [kserveRoutes] } });
+  exitOnSignals(running.close, logger);
+  process.stderr.write(`detectfn listening on ${running.url}\n`);
+}
