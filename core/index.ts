@@ -12,3 +12,8 @@ export * from './normalize/index.js';
 export * from './batch/index.js';
 export * from './resize/index.js';
 export * from './metrics/index.js';
+export * from './options/index.js';
+export * from './decode/index.js';
+export * from './nms/index.js';
+export * from './output/index.js';
+export * from './postprocess/index.js';

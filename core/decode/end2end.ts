@@ -2,8 +2,8 @@
  * @module core/decode/end2end
  * NMS-free heads: output [B, K, 6] rows of x1, y1, x2, y2, score, class in model-input pixels
  * (YOLOv10, YOLO26). The model already ran its own selection; this only applies the request's
- * conf and class filters. NMS may still run after it; on such output it removes nothing of
- * note, and running it keeps one pipeline for every layout.
+ * conf and class filters, and `nmsFree` tells core/postprocess to skip NMS (Ultralytics keeps
+ * such output as is; NMS at IoU 0.7 would drop overlapping boxes the model meant to keep).
  */
 import type { TensorMap } from '../ports/index.js';
 import { allocCandidates, itemData, pickOutput } from './output-tensor.js';
@@ -31,4 +31,4 @@ function decodeEnd2end(outputs: TensorMap, index: number, opts: DecodeOptions): 
   return result;
 }
 
-export const end2endDecoder: OutputDecoder = Object.freeze({ kind: 'end2end', decode: decodeEnd2end });
+export const end2endDecoder: OutputDecoder = Object.freeze({ kind: 'end2end', nmsFree: true, decode: decodeEnd2end });

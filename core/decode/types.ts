@@ -30,6 +30,11 @@ export interface DecodeOptions {
 export interface OutputDecoder {
   /** The layout name a model manifest refers to ("yolov8", "yolov5", "end2end"). */
   readonly kind: string;
+  /**
+   * The model already selected its boxes (end-to-end heads): skip NMS and only keep the
+   * `maxDet` best, as Ultralytics does for such models. @default false
+   */
+  readonly nmsFree?: boolean;
   /** Decodes batch item `index` of `outputs`. Throws MODEL_MISMATCH on a wrong shape. */
   decode(outputs: TensorMap, index: number, opts: DecodeOptions): Candidates;
 }

@@ -1,0 +1,3 @@
+export { toDetections } from './detections.js';
+export { toPaddedTensors } from './padded.js';
+export type { PaddedDetections } from './padded.js';

@@ -1,0 +1,2 @@
+export { postprocessItem } from './postprocess.js';
+export type { PostprocessContext } from './postprocess.js';
