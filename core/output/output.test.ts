@@ -38,15 +38,15 @@ describe('toPaddedTensors', () => {
     const t = toPaddedTensors([[det(0.5, 0), det(0.25, 3)], []], 3);
     expect(t.num_dets).toEqual({ dtype: 'int32', dims: [2], data: Int32Array.from([2, 0]) });
     expect(t.boxes.dims).toEqual([2, 3, 4]);
-    expect(Array.from(t.boxes.data)).toEqual([1, 2, 3, 4, 1, 2, 3, 4, ...new Array(16).fill(0)]);
+    expect(Array.from(t.boxes.data as Float32Array)).toEqual([1, 2, 3, 4, 1, 2, 3, 4, ...new Array(16).fill(0)]);
     expect(t.scores).toEqual({ dtype: 'float32', dims: [2, 3], data: Float32Array.from([0.5, 0.25, 0, 0, 0, 0]) });
     expect(t.classes).toEqual({ dtype: 'int32', dims: [2, 3], data: Int32Array.from([0, 3, -1, -1, -1, -1]) });
   });
 
   it('cuts an image at maxDet and rejects a bad maxDet', () => {
     const t = toPaddedTensors([[det(0.9, 1), det(0.8, 2), det(0.7, 3)]], 2);
-    expect(Array.from(t.num_dets.data)).toEqual([2]);
-    expect(Array.from(t.classes.data)).toEqual([1, 2]);
+    expect(Array.from(t.num_dets.data as Int32Array)).toEqual([2]);
+    expect(Array.from(t.classes.data as Int32Array)).toEqual([1, 2]);
     expect(() => toPaddedTensors([], 0)).toThrow(/for maxDet but received 0/);
   });
 });
