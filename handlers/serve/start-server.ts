@@ -1,0 +1,92 @@
+/**
+ * @module handlers/serve/start-server
+ * `startServer`: config -> logger, metrics, model registry -> app -> listening socket. It
+ * listens at once (liveness answers during the cold start) while the registry loads and warms
+ * the models in the background; `ready` settles when they are warm, and the cold-start
+ * breakdown is logged then. Used by dist/server.js, the CLI's `serve`, tests and the bench
+ * (port 0 on 127.0.0.1). The registry adds the libvips queue gauge to `metrics`.
+ */
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { createApp, type App, type AppOptions } from '../app.js';
+import { loadConfig, type ServiceConfig } from '../../infra/config/index.js';
+import { createLogger, type Logger } from '../../infra/log/index.js';
+import { createMetrics, type Metrics } from '../../infra/metrics/index.js';
+import { createModelRegistry } from '../../infra/runtime/index.js';
+import type { ModelRegistry, ModelRegistryOptions } from '../../infra/runtime/model-service.js';
+import { resolveModelPaths } from './model-paths.js';
+import { closeGracefully } from './shutdown.js';
+
+export interface StartServerOptions {
+  /** Environment to read the config from. @default process.env */
+  readonly env?: Record<string, string | undefined>;
+  /** Overrides applied on top of the environment (port: 0 picks a free port). */
+  readonly config?: Partial<ServiceConfig>;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  /** Where models/ is (manifests, the demo model). @default found beside the code */
+  readonly modelsDir?: string;
+  /** Builds the registry. @default createModelRegistry from infra/runtime */
+  readonly createRegistry?: (options: ModelRegistryOptions) => ModelRegistry;
+  readonly app?: AppOptions;
+  /** Longest wait for in-flight requests on close before sockets are cut. @default 10000 */
+  readonly drainMs?: number;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly app: App;
+  readonly config: ServiceConfig;
+  readonly logger: Logger;
+  readonly registry: ModelRegistry;
+  readonly server: ServerType;
+  /** Settles when every model is warm (rejects with the first load failure). */
+  readonly ready: Promise<void>;
+  /** Stop accepting, drain in-flight requests, close the registry. Idempotent. */
+  close(): Promise<void>;
+}
+
+function listen(app: App, config: ServiceConfig): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const t0 = performance.now();
+  const config: ServiceConfig = { ...loadConfig(options.env ?? process.env), ...options.config };
+  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
+  const metrics = options.metrics ?? createMetrics();
+  const models = resolveModelPaths(config.DETECTFN_MODELS, options.modelsDir);
+  const registry = (options.createRegistry ?? createModelRegistry)({
+    models,
+    cacheDir: config.DETECTFN_CACHE_DIR,
+    maxInputPixels: config.DETECTFN_MAX_INPUT_PIXELS,
+    logger,
+    metrics,
+  });
+  const app = createApp({ registry, metrics, logger, config }, options.app);
+  const server = await listen(app, config).catch(async (err: unknown) => {
+    await registry.close();
+    throw err;
+  });
+  const port = (server.address() as AddressInfo).port;
+  const listenMs = performance.now() - t0;
+  logger.info({ host: config.HOST, port, models, listenMs: Math.round(listenMs) }, 'listening');
+
+  const ready = registry.whenReady().then(() => {
+    const coldStart = registry.list().map((m) => {
+      const d = m.describe();
+      return { model: d.name, provider: d.provider, ...d.coldStart };
+    });
+    logger.info({ listenMs: Math.round(listenMs), readyMs: Math.round(performance.now() - t0), models: coldStart }, 'ready');
+  });
+  ready.catch((err: unknown) => logger.error({ err }, 'model load failed: the service stays not ready'));
+
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= closeGracefully(server, registry, logger, options.drainMs ?? 10_000));
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, port, app, config, logger, registry, server, ready, close };
+}

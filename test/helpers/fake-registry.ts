@@ -1,0 +1,68 @@
+/**
+ * A STAND-IN ModelRegistry for HTTP-shape unit tests only (handlers/http/*.test.ts): it
+ * answers detect() with one fixed detection and records what it was called with, so tests can
+ * check parsing, status mapping and headers without loading a model. Anything about real
+ * detections is tested in test/integration/ with the real registry.
+ */
+import { DEFAULT_DETECT_OPTIONS, type DetectOptions } from '../../core/options/index.js';
+import { DetectError } from '../../core/errors/index.js';
+import type { DetectResult, ModelDescription, ModelRegistry, ModelService, RequestContext } from '../../infra/runtime/model-service.js';
+import { loadConfig, type ServiceConfig } from '../../infra/config/index.js';
+import { createMetrics } from '../../infra/metrics/index.js';
+import { capturingLogger } from './capture-logger.js';
+import type { AppDeps } from '../../handlers/app.js';
+
+export interface DetectCall {
+  readonly bytes: Uint8Array;
+  readonly options: Partial<DetectOptions>;
+  readonly ctx: RequestContext | undefined;
+}
+
+export interface StandInRegistry extends ModelRegistry {
+  readonly calls: DetectCall[];
+  ready: boolean;
+  /** When set, detect() rejects with it. */
+  failWith: unknown;
+}
+
+export function standInRegistry(name = 'stand-in'): StandInRegistry {
+  const calls: DetectCall[] = [];
+  const describe = (): ModelDescription => ({
+    name, version: '1', labels: ['thing'], inputSize: { width: 32, height: 32 }, inputName: 'images', inputDtype: 'float32',
+    batchSizes: [1], decoder: 'yolov8', provider: 'cpu', skippedProviders: [], warm: reg.ready, coldStart: null, defaults: DEFAULT_DETECT_OPTIONS,
+  });
+  const service: ModelService = {
+    describe,
+    isReady: () => reg.ready,
+    async detect(bytes, options, ctx): Promise<DetectResult> {
+      calls.push({ bytes, options, ctx });
+      if (reg.failWith !== undefined) throw reg.failWith;
+      return {
+        model: name, version: '1', image: { width: 10, height: 20 }, batchSize: 1,
+        detections: [{ box: [1, 2, 3, bytes.length], score: 0.9, classId: 0, label: 'thing' }],
+        timings: { decode: 1, preprocess: 2, queue: 3, infer: 4, postprocess: 5, total: 15 },
+      };
+    },
+    detectTensor: () => Promise.reject(new Error('not used')),
+    close: async () => undefined,
+  };
+  const reg: StandInRegistry = {
+    calls, ready: true, failWith: undefined,
+    get(n) {
+      if (n !== name) throw new DetectError('MODEL_NOT_FOUND', `unknown model ${n}; known: ${name}`);
+      if (!reg.ready) throw new DetectError('NOT_READY', `model ${n} is loading`, { retryAfterS: 1 });
+      return service;
+    },
+    names: () => [name],
+    list: () => (reg.ready ? [service] : []),
+    allReady: () => reg.ready,
+    whenReady: async () => undefined,
+    close: async () => undefined,
+  };
+  return reg;
+}
+
+export function standInDeps(env: Record<string, string> = {}): AppDeps & { registry: StandInRegistry; lines: Record<string, unknown>[]; config: ServiceConfig } {
+  const { logger, lines } = capturingLogger();
+  return { registry: standInRegistry(), metrics: createMetrics(), logger, config: loadConfig(env), lines };
+}
