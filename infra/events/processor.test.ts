@@ -1,0 +1,123 @@
+/**
+ * The processor's bookkeeping with STAND-INS: an in-memory ObjectStore (so S3 faults can be
+ * injected on demand, which the real radosgw cannot do) and a ModelService whose detect() is
+ * gated by the test. Real S3 + real models are in test/integration/s3-events.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { DetectError } from '../../core/errors/index.js';
+import type { DetectResult, ModelService } from '../runtime/model-service.js';
+import type { ObjectStore } from './object-store.js';
+import { createEventProcessor } from './processor.js';
+import { readLimited } from './read-limited.js';
+import { Readable } from 'node:stream';
+
+function memoryStore() {
+  const objects = new Map<string, { body: Uint8Array; meta: Record<string, string>; eTag: string }>();
+  const faults: { op: string; key: string; times: number; err: unknown }[] = [];
+  const fault = (op: string, key: string) => {
+    const f = faults.find((x) => x.op === op && x.key === key && x.times > 0);
+    if (f) { f.times -= 1; throw f.err; }
+  };
+  let live = 0;
+  let peak = 0;
+  const store: ObjectStore = {
+    async read(b, k, max) {
+      fault('read', k);
+      const o = objects.get(`${b}/${k}`);
+      if (!o) throw new DetectError('NOT_FOUND', `${k} missing`);
+      const bytes = await readLimited(Readable.from([o.body]), max, k, o.body.length);
+      peak = Math.max(peak, ++live);
+      return { bytes, eTag: o.eTag, versionId: undefined };
+    },
+    eTagOf: async (b, k) => objects.get(`${b}/${k}`)?.eTag,
+    metadataOf: async (b, k) => objects.get(`${b}/${k}`)?.meta,
+    async put(b, k, body, meta) {
+      fault('put', k);
+      objects.set(`${b}/${k}`, { body: new TextEncoder().encode(body), meta, eTag: String(body.length) });
+    },
+    async *list() {},
+  };
+  const add = (k: string, body: Uint8Array) => objects.set(`in/${k}`, { body, meta: {}, eTag: `e-${k}` });
+  return { store, objects, faults, add, released: () => (live -= 1), peak: () => peak, json: (k: string) => JSON.parse(new TextDecoder().decode(objects.get(k)!.body)) };
+}
+
+function standInModel(mem: ReturnType<typeof memoryStore>) {
+  const calls: number[] = [];
+  const model: ModelService = {
+    describe: () => ({ name: 'demo', version: '3' }) as ReturnType<ModelService['describe']>,
+    isReady: () => true,
+    async detect(bytes): Promise<DetectResult> {
+      calls.push(bytes.length);
+      await new Promise((r) => setImmediate(r));
+      mem.released();
+      if (bytes[0] === 0) throw new DetectError('UNDECODABLE_IMAGE', 'Input buffer contains unsupported image format');
+      return { model: 'demo', version: '3', image: { width: 4, height: 4 }, batchSize: 1, detections: [{ box: [0, 0, 1, 1], score: 1, classId: 0, label: 'x' }], timings: { decode: 0, preprocess: 0, queue: 0, infer: 0, postprocess: 0, total: 0 } };
+    },
+    detectTensor: () => Promise.reject(new Error('unused')),
+    close: async () => undefined,
+  };
+  return { model, calls };
+}
+
+function setup(concurrency = 4) {
+  const mem = memoryStore();
+  const { model, calls } = standInModel(mem);
+  const dest = (prefix: string) => ({ store: mem.store, bucket: 'out', prefix, uri: `s3://out/${prefix}` });
+  const processor = createEventProcessor({
+    model: () => model, input: mem.store, output: dest('results/'), errors: dest('errors/'), concurrency, maxObjectBytes: 100,
+    sleep: async () => undefined, now: () => new Date('2026-01-01T00:00:00Z'),
+  });
+  return { mem, calls, processor };
+}
+
+describe('createEventProcessor', () => {
+  it('keeps at most `concurrency` objects in memory during a burst of 1,000 records', async () => {
+    const { mem, processor } = setup(4);
+    const recs = Array.from({ length: 1000 }, (_, i) => (mem.add(`k${i}.png`, new Uint8Array([1, i % 256])), { bucket: 'in', key: `k${i}.png` }));
+    const out = await processor.process(recs);
+    expect(out.every((o) => o.status === 'processed')).toBe(true);
+    expect(mem.peak()).toBe(4);
+    expect(mem.json('out/results/k7.png.json')).toMatchObject({ model: { name: 'demo', version: '3' }, input: { bucket: 'in', key: 'k7.png', eTag: 'e-k7.png' } });
+  });
+
+  it('fails bad objects alone, with error records, and retries transient S3 errors', async () => {
+    const { mem, processor, calls } = setup();
+    mem.add('good.png', new Uint8Array([1]));
+    mem.add('flaky.png', new Uint8Array([1]));
+    mem.add('big.png', new Uint8Array(101).fill(1));
+    mem.add('corrupt.png', new Uint8Array([0]));
+    mem.faults.push({ op: 'read', key: 'flaky.png', times: 2, err: Object.assign(new Error('slow'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } }) });
+    const keys = ['good.png', 'missing.png', 'big.png', 'corrupt.png', 'flaky.png'];
+    const out = await processor.process(keys.map((key) => ({ bucket: 'in', key, eTag: key === 'missing.png' ? 'x' : undefined })));
+    expect(out.map((o) => [o.key, o.status, o.error?.code])).toEqual([
+      ['good.png', 'processed', undefined], ['missing.png', 'failed', 'NOT_FOUND'], ['big.png', 'failed', 'PAYLOAD_TOO_LARGE'],
+      ['corrupt.png', 'failed', 'UNDECODABLE_IMAGE'], ['flaky.png', 'processed', undefined],
+    ]);
+    expect(calls).toHaveLength(3);
+    expect(mem.json('out/errors/big.png.json')).toMatchObject({ input: { key: 'big.png' }, code: 'PAYLOAD_TOO_LARGE', attempts: 1, failedAt: '2026-01-01T00:00:00.000Z' });
+  });
+
+  it('skips a record whose current result exists without inference, and its own outputs', async () => {
+    const { mem, processor, calls } = setup();
+    mem.add('a.png', new Uint8Array([1]));
+    await processor.process([{ bucket: 'in', key: 'a.png' }]);
+    const again = await processor.process([{ bucket: 'in', key: 'a.png' }, { bucket: 'out', key: 'results/a.png.json' }]);
+    expect(again.map((o) => o.reason)).toEqual(['already-done', 'own-output']);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('reports a failed error-record write without a key, and cancels records not yet started', async () => {
+    const { mem, processor } = setup(1);
+    mem.faults.push({ op: 'put', key: 'errors/gone.png.json', times: 99, err: Object.assign(new Error('denied'), { $metadata: { httpStatusCode: 403 } }) });
+    const [gone] = await processor.process([{ bucket: 'in', key: 'gone.png' }]);
+    expect(gone).toMatchObject({ status: 'failed', error: { code: 'NOT_FOUND' } });
+    expect(gone!.errorKey).toBeUndefined();
+    const ctl = new AbortController();
+    ['a', 'b', 'c'].forEach((k) => mem.add(k, new Uint8Array([1])));
+    const out = await processor.process(['a', 'b', 'c'].map((key) => ({ bucket: 'in', key })), { onOutcome: () => ctl.abort(), signal: ctl.signal });
+    // 'b' may already hold the permit when 'a' reports (in-flight work finishes); 'c' cannot.
+    expect(out[0]!.status).toBe('processed');
+    expect(out[2]!.status).toBe('cancelled');
+    expect(mem.objects.has('out/results/c.json')).toBe(false);
+  });
+});
