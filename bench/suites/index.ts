@@ -1,6 +1,6 @@
 import type { BenchSuite } from '../report.js';
 import { coldstartDownloadSuite } from './coldstart-download.js';
-import { httpSuite } from './http.js';
+import { engineSuite } from './engine.js';
 
 /** Every benchmark suite, in report order. Add a suite by importing it here. */
-export const SUITES: BenchSuite[] = [coldstartDownloadSuite, httpSuite];
+export const SUITES: BenchSuite[] = [coldstartDownloadSuite, engineSuite];

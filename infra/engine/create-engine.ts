@@ -23,6 +23,7 @@ export async function createEngine(options: EngineOptions): Promise<WorkerEngine
     interOpThreads: o.interOpThreads,
     graphOptimizationLevel: o.graphOptimizationLevel,
     enableMemArena: o.enableMemArena,
+    allowSpinning: o.allowSpinning,
     allowCrashControl: o.allowCrashControl,
   };
   // Events only reach the pool once it exists; the first worker cannot crash-report before ready.

@@ -17,6 +17,7 @@ export interface ResolvedEngineOptions {
   readonly interOpThreads: number;
   readonly graphOptimizationLevel: GraphOptimizationLevel;
   readonly enableMemArena: boolean;
+  readonly allowSpinning: boolean;
   readonly allowCrashControl: boolean;
   readonly logger: EngineLogger;
 }
@@ -42,6 +43,7 @@ export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
       LEVELS,
     ),
     enableMemArena: o.enableMemArena ?? ENGINE_DEFAULTS.enableMemArena,
+    allowSpinning: o.allowSpinning ?? ENGINE_DEFAULTS.allowSpinning,
     allowCrashControl: o.allowCrashControl ?? ENGINE_DEFAULTS.allowCrashControl,
     logger: o.logger ?? SILENT_LOGGER,
   };

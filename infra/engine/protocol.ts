@@ -14,6 +14,7 @@ export interface WorkerInit {
   readonly interOpThreads: number;
   readonly graphOptimizationLevel: GraphOptimizationLevel;
   readonly enableMemArena: boolean;
+  readonly allowSpinning: boolean;
   readonly allowCrashControl: boolean;
 }
 

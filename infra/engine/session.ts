@@ -20,6 +20,7 @@ const ORT_PROVIDER: Record<ExecutionProvider, string> = {
 export type SessionSettings = Omit<WorkerInit, 'modelPath' | 'providers' | 'allowCrashControl'>;
 
 export function sessionOptions(provider: ExecutionProvider, s: SessionSettings): ort.InferenceSession.SessionOptions {
+  const spin = s.allowSpinning ? '1' : '0';
   return {
     executionProviders: [ORT_PROVIDER[provider]],
     intraOpNumThreads: s.intraOpThreads,
@@ -27,6 +28,8 @@ export function sessionOptions(provider: ExecutionProvider, s: SessionSettings):
     graphOptimizationLevel: s.graphOptimizationLevel,
     enableCpuMemArena: s.enableMemArena,
     logSeverityLevel: 3,
+    // Session config entries (session.intra_op.allow_spinning, session.inter_op.allow_spinning).
+    extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
   };
 }
 

@@ -29,6 +29,11 @@ export interface EngineOptions {
   readonly graphOptimizationLevel?: GraphOptimizationLevel;
   /** ORT CPU memory arena: faster repeated runs, memory is kept. @default true */
   readonly enableMemArena?: boolean;
+  /**
+   * ORT thread-pool threads spin while waiting for work (ORT's default). Spinning threads
+   * compete with the main thread on a machine with few cores. @default true
+   */
+  readonly allowSpinning?: boolean;
   /** @default silent */
   readonly logger?: EngineLogger;
   /**
@@ -63,6 +68,7 @@ export const ENGINE_DEFAULTS = Object.freeze({
   interOpThreads: 0,
   graphOptimizationLevel: 'all' as GraphOptimizationLevel,
   enableMemArena: true,
+  allowSpinning: true,
   allowCrashControl: false,
 });
 
