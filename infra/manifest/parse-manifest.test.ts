@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { parseManifest } from './parse-manifest.js';
+
+const minimal = { name: 'yolov8n', source: { uri: 's3://models/yolov8n.onnx' } };
+
+function errorOf(json: unknown): { code: string; message: string } {
+  try {
+    parseManifest(json, 'models/x.json');
+  } catch (err) {
+    return err as { code: string; message: string };
+  }
+  throw new Error('expected the manifest to be rejected');
+}
+
+describe('parseManifest', () => {
+  it('fills every default from two fields', () => {
+    const m = parseManifest(minimal, 'inline');
+    expect(m).toMatchObject({
+      name: 'yolov8n', version: '1',
+      input: { name: 'images', dtype: 'float32', layout: 'NCHW', shape: ['batch', 3, 640, 640] },
+      preprocess: { letterbox: { stride: 32, scaleUp: true, auto: false, center: true, padValue: 114 }, scale: 1 / 255, channelOrder: 'rgb' },
+      output: { names: ['output0'], decoder: 'yolov8' },
+      labels: 'metadata',
+      thresholds: { conf: 0.25, iou: 0.7, maxDet: 300, agnostic: false },
+      engine: { providers: ['cpu'], workers: 1, intraOpThreads: 0, interOpThreads: 0, graphOptimizationLevel: 'all', enableMemArena: true },
+      batching: { batchSizes: [1, 2, 4, 8], maxQueueDelayUs: 2000, maxQueue: 64, maxInFlight: 2, timeoutMs: 30000 },
+      warmup: { enabled: true, iterations: 1 },
+    });
+    expect(m.preprocess.mean).toBeUndefined();
+  });
+
+  it('keeps given values inside a partly given section, sorts and dedupes batch sizes, freezes the result', () => {
+    const m = parseManifest({ ...minimal, batching: { batchSizes: [8, 1, 4, 4] }, preprocess: { letterbox: { padValue: 0 } } }, 'inline');
+    expect(m.batching).toMatchObject({ batchSizes: [1, 4, 8], maxQueue: 64 });
+    expect(m.preprocess.letterbox).toMatchObject({ padValue: 0, stride: 32 });
+    expect(Object.isFrozen(m.batching.batchSizes)).toBe(true);
+  });
+
+  it('names the origin and the field path', () => {
+    const err = errorOf({ ...minimal, batching: { batchSizes: [1, 0] } });
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toBe('manifest models/x.json: batching.batchSizes[1]: expected positive integer');
+  });
+
+  it('reports every bad field at once, unknown keys included', () => {
+    const err = errorOf({ source: { uri: 'http://x/y.onnx' }, thresholds: { conf: 2 }, engine: { providers: ['gpu'] }, batchSize: 4 });
+    expect(err.message).toContain('name: expected non-empty string');
+    expect(err.message).toContain('source.uri: expected s3://bucket/key, file:// URL or path');
+    expect(err.message).toContain('thresholds.conf: expected number between 0 and 1');
+    expect(err.message).toContain('engine.providers[0]: expected one of tensorrt, cuda, webgpu, cpu');
+    expect(err.message).toContain('"batchSize"');
+  });
+
+  it('checks the input shape is NCHW with a fixed image size', () => {
+    expect(errorOf({ ...minimal, input: { shape: [1, 640, 640, 3] } }).message).toContain('input.shape: expected 3 channels in dimension 1 (NCHW)');
+    expect(errorOf({ ...minimal, input: { shape: ['batch', 3, 'h', 'w'] } }).message).toContain('input.shape: expected fixed height and width');
+    expect(errorOf({ ...minimal, source: { uri: 's3://bucket-only' } }).message).toContain('source.uri');
+    expect(errorOf({ ...minimal, source: { uri: 'a.onnx', sha256: 'ABC' } }).message).toContain('source.sha256: expected 64 lowercase hex digits');
+  });
+});
