@@ -2,7 +2,7 @@
  * @module handlers/serve
  * Starting and stopping the HTTP server in-process (dist/server.js, the CLI, tests, bench).
  */
-export { findModelsDir, resolveModelPaths, DEMO_MODEL_RELATIVE } from './model-paths.js';
+export { findModelsDir, resolveModelPaths } from './model-paths.js';
 export { closeGracefully, exitOnSignals } from './shutdown.js';
 export { startServer } from './start-server.js';
 export type { RunningServer, StartServerOptions } from './start-server.js';

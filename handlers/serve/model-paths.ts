@@ -1,7 +1,8 @@
 /**
  * @module handlers/serve/model-paths
  * Which models a server loads: DETECTFN_MODELS when set (relative to the working directory),
- * else every manifest in models/*.json, else the generated demo model. models/ is found next
+ * else every manifest in models/*.json (the repo ships models/demo.json, the generated demo
+ * model, which needs `npm run build` to exist). models/ is found next
  * to the running code (dist/server.js or handlers/serve/*.ts), never the working directory,
  * so `node dist/server.js` works from anywhere.
  */
@@ -9,8 +10,6 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DetectError } from '../../core/errors/index.js';
-
-export const DEMO_MODEL_RELATIVE = 'demo/demo.onnx';
 
 /** The nearest `models/` folder at or above this file's folder (at most three levels up). */
 export function findModelsDir(from = path.dirname(fileURLToPath(import.meta.url))): string | undefined {
@@ -33,7 +32,5 @@ export function resolveModelPaths(configured: readonly string[], modelsDir = fin
     .sort()
     .map((f) => path.join(modelsDir, f));
   if (manifests.length > 0) return manifests;
-  const demo = path.join(modelsDir, DEMO_MODEL_RELATIVE);
-  if (existsSync(demo)) return [demo];
-  throw new DetectError('CONFIG_INVALID', `no models configured: set DETECTFN_MODELS, add a manifest to ${modelsDir}, or run \`npm run build\` to generate ${demo}`);
+  throw new DetectError('CONFIG_INVALID', `no models configured: set DETECTFN_MODELS or add a manifest to ${modelsDir} (e.g. demo.json)`);
 }
