@@ -1,6 +1,7 @@
 import type { BenchSuite } from '../report.js';
 import { coldstartDownloadSuite } from './coldstart-download.js';
 import { engineSuite } from './engine.js';
+import { modelsDemoSuite } from './models-demo.js';
 
 /** Every benchmark suite, in report order. Add a suite by importing it here. */
-export const SUITES: BenchSuite[] = [coldstartDownloadSuite, engineSuite];
+export const SUITES: BenchSuite[] = [coldstartDownloadSuite, engineSuite, modelsDemoSuite];
