@@ -1,0 +1,18 @@
+/**
+ * @module infra/runtime
+ * Everything between a manifest and a served model: cold start, batched inference, pipeline.
+ */
+export { createBatchedInference } from './batched-inference.js';
+export type { BatchedInference, BatchedInferenceOptions, InferItem, InferResult } from './batched-inference.js';
+export { loadModel } from './load-model.js';
+export type { LoadModelDeps } from './load-model.js';
+export { createModelRegistry, manifestFor } from './registry.js';
+export type {
+  ColdStart,
+  DetectResult,
+  ModelDescription,
+  ModelRegistry,
+  ModelRegistryOptions,
+  ModelService,
+  RequestContext,
+} from './model-service.js';

@@ -1,0 +1,106 @@
+/**
+ * @module infra/runtime/load-model
+ * Cold start of one model, in the order that fails fastest: manifest -> fetch (cache) ->
+ * read the ONNX file's own metadata and cross-check it against the manifest (the tensor-mapping
+ * trap, caught before any traffic) -> sessions in workers (provider fallback) -> warmup of every
+ * batch shape -> ready. Each phase is timed; the breakdown is logged and exported as metrics.
+ */
+import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from '../log/index.js';
+import type { Metrics } from '../metrics/index.js';
+import { createEngine, warmupEngine } from '../engine/index.js';
+import { crossCheckManifest, type ModelManifest } from '../manifest/index.js';
+import { readModelInfo } from '../onnx/index.js';
+import type { ModelStore } from '../store/index.js';
+import type { SharpDecoder } from '../image/index.js';
+import { createSystemClock } from '../clock/index.js';
+import { createBatchedInference } from './batched-inference.js';
+import { engineLoggerFrom } from './logger-adapter.js';
+import { createModelPipeline } from './model-pipeline.js';
+import type { ColdStart, ModelService } from './model-service.js';
+
+export interface LoadModelDeps {
+  readonly store: ModelStore;
+  readonly decoder: SharpDecoder;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+}
+
+export async function loadModel(manifest: ModelManifest, deps: LoadModelDeps): Promise<ModelService> {
+  const log = deps.logger.child({ model: manifest.name, version: manifest.version });
+  const t0 = performance.now();
+
+  const fetched = await deps.store.fetch(manifest.source.uri, manifest.source.sha256 ? { sha256: manifest.source.sha256 } : {});
+  const downloadMs = performance.now() - t0;
+  log.info({ uri: manifest.source.uri, bytes: fetched.bytes, cached: fetched.cached, downloadMs }, 'model fetched');
+
+  const info = readModelInfo(new Uint8Array(await readFile(fetched.path)));
+  const { labels, warnings } = crossCheckManifest(manifest, info);
+  for (const w of warnings) log.warn({ warning: w }, 'manifest cross-check');
+
+  const t1 = performance.now();
+  const engine = await createEngine({
+    modelPath: fetched.path,
+    providers: manifest.engine.providers,
+    workers: manifest.engine.workers,
+    intraOpThreads: manifest.engine.intraOpThreads,
+    interOpThreads: manifest.engine.interOpThreads,
+    graphOptimizationLevel: manifest.engine.graphOptimizationLevel,
+    enableMemArena: manifest.engine.enableMemArena,
+    logger: engineLoggerFrom(log),
+  });
+  const sessionMs = performance.now() - t1;
+  log.info({ provider: engine.provider, skipped: engine.skippedProviders, sessionMs }, 'engine ready');
+
+  try {
+    const [, channels, height, width] = manifest.input.shape as readonly (number | string)[];
+    const itemDims = [Number(channels), Number(height), Number(width)] as [number, number, number];
+    const dtype = manifest.input.dtype as 'float32' | 'float16';
+    const t2 = performance.now();
+    if (manifest.warmup.enabled) {
+      await warmupEngine(engine, {
+        inputName: manifest.input.name,
+        itemDims,
+        batchSizes: manifest.batching.batchSizes,
+        dtype,
+        iterations: manifest.warmup.iterations,
+        parallel: manifest.engine.workers,
+        logger: engineLoggerFrom(log),
+      });
+    }
+    const warmupMs = performance.now() - t2;
+    const coldStart: ColdStart = { downloadMs, sessionMs, warmupMs, totalMs: performance.now() - t0 };
+    log.info({ coldStart }, 'model warm');
+    for (const [phase, ms] of [['download', downloadMs], ['session', sessionMs], ['warmup', warmupMs], ['total', coldStart.totalMs]] as const) {
+      deps.metrics?.setColdStart(manifest.name, phase, ms);
+    }
+    deps.metrics?.setReady(manifest.name, true);
+
+    const inference = createBatchedInference({
+      engine,
+      inputName: manifest.input.name,
+      inputDims: itemDims,
+      dtype,
+      normalize: {
+        scale: manifest.preprocess.scale,
+        ...(manifest.preprocess.mean ? { mean: manifest.preprocess.mean } : {}),
+        ...(manifest.preprocess.std ? { std: manifest.preprocess.std } : {}),
+        sourceOrder: 'rgb',
+        modelOrder: manifest.preprocess.channelOrder,
+      },
+      batchSizes: manifest.batching.batchSizes,
+      batcher: {
+        maxQueueDelayUs: manifest.batching.maxQueueDelayUs,
+        maxQueue: manifest.batching.maxQueue,
+        maxInFlight: manifest.batching.maxInFlight,
+      },
+      clock: createSystemClock(),
+      onBatch: (s) => deps.metrics?.recordBatch(manifest.name, s.size, s.queueMs, s.runMs),
+    });
+    return createModelPipeline({ manifest, labels, engine, inference, decoder: deps.decoder, coldStart, metrics: deps.metrics });
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+}
