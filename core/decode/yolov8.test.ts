@@ -51,4 +51,19 @@ describe('yolov8 decoder', () => {
     expect(yolov8Decoder.decode(outputs, 0, { conf: 0.001 }).count).toBe(4);
     expect(yolov8Decoder.decode(outputs, 0, { conf: 0.95 }).count).toBe(0);
   });
+
+  it('compares with conf exactly, although float32(0.001) is above 0.001', () => {
+    const just = Math.fround(0.001); // 0.0010000000474974513
+    const t = yolov8Tensor([[[1, 1, 2, 2, just, 0.0005]]]);
+    expect(yolov8Decoder.decode({ output0: t }, 0, { conf: 0.001 }).count).toBe(1);
+    expect(yolov8Decoder.decode({ output0: t }, 0, { conf: just }).count).toBe(0);
+  });
+
+  it('scans tails when the anchor count is not a multiple of 4', () => {
+    const anchors = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7].map((s, i) => [i, i, 1, 1, s, 1 - s]);
+    const c = yolov8Decoder.decode({ output0: yolov8Tensor([anchors]) }, 0, { conf: 0.45 });
+    // Anchor 4 ties at 0.5: the first class reaching the max wins, as argmax does.
+    expect(Array.from(c.classIds)).toEqual([1, 1, 1, 1, 0, 0, 0]);
+    expect(Array.from(c.scores)).toEqual([0.9, 0.8, 0.7, 0.6, 0.5, 0.6, 0.7].map((v) => Math.fround(v)));
+  });
 });
