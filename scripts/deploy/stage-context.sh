@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Prepares the docker build context for infra/deploy/Dockerfile* in .cache/deploy/context:
+#   dist/ (bundles + maps; run `npm run build` first), models/ (manifests + demo model),
+#   package.json + package-lock.json, prune-node-modules.sh, and, unless NO_NODE_MODULES=1
+#   (the GPU image installs its own in a stage), a production node_modules.
+# The production node_modules comes from `npm ci --omit=dev` on the host (ONNXRUNTIME_NODE_INSTALL
+# =skip: CPU only), because npm inside a docker build cannot get through a TLS-intercepting
+# proxy. It is reused while package-lock.json is unchanged. Prints the context path.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ctx=${CONTEXT_DIR:-.cache/deploy/context}
+log() { echo "stage-context: $*" >&2; }
+for f in dist/server.js dist/engine-worker.js dist/lambda.js models/demo/demo.onnx; do
+  [ -f "$f" ] || { log "$f missing: run npm run build first"; exit 1; }
+done
+mkdir -p "$ctx"
+rm -rf "$ctx/dist" "$ctx/models"
+mkdir -p "$ctx/dist" "$ctx/models/demo"
+# Only the runtime bundles: the demo-model generator and the CLI stay out of the image.
+for b in server engine-worker lambda; do cp "dist/$b.js" "dist/$b.js.map" "$ctx/dist/"; done
+cp models/demo/demo.onnx "$ctx/models/demo/"
+find models -maxdepth 1 -name '*.json' -exec cp {} "$ctx/models/" \;
+cp package.json package-lock.json infra/deploy/prune-node-modules.sh "$ctx/"
+
+if [ "${NO_NODE_MODULES:-0}" = 1 ]; then
+  rm -rf "$ctx/node_modules" "$ctx/.lock-sha"
+else
+  sha=$(sha256sum package-lock.json | cut -d' ' -f1)
+  if [ -d "$ctx/node_modules" ] && [ "$(cat "$ctx/.lock-sha" 2>/dev/null)" = "$sha" ]; then
+    log "production node_modules up to date"
+  else
+    log "npm ci --omit=dev (production node_modules, CPU only)"
+    rm -rf "$ctx/node_modules" "$ctx/.lock-sha"
+    (cd "$ctx" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --omit=dev --no-audit --no-fund --loglevel=error >&2)
+    sh infra/deploy/prune-node-modules.sh "$ctx/node_modules"
+    echo "$sha" >"$ctx/.lock-sha"
+  fi
+fi
+echo "$ctx"
