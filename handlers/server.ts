@@ -19,6 +19,8 @@ async function main(): Promise<void> {
   try {
     const running = await startServer({ logger });
     exitOnSignals(running.close, logger);
+    // A model that cannot load never becomes ready: stop loudly so the platform restarts us.
+    running.ready.catch(() => running.close().finally(() => process.exit(1)));
   } catch (err) {
     logger.fatal({ err }, 'start-up failed');
     logger.flush();
