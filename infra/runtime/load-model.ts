@@ -35,7 +35,7 @@ export async function loadModel(manifest: ModelManifest, deps: LoadModelDeps): P
   const downloadMs = performance.now() - t0;
   log.info({ uri: manifest.source.uri, bytes: fetched.bytes, cached: fetched.cached, downloadMs }, 'model fetched');
 
-  const info = readModelInfo(new Uint8Array(await readFile(fetched.path)));
+  const info = readModelInfo(new Uint8Array(await readFile(fetched.path)), manifest.source.uri);
   const { labels, warnings } = crossCheckManifest(manifest, info);
   for (const w of warnings) log.warn({ warning: w }, 'manifest cross-check');
 

@@ -77,10 +77,9 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
       checkOpen(ctx);
       const opts = parseDetectOptions({ ...options }, defaults);
       const decoded = await p.decoder.decode(image, (source) => planLetterbox(source, letterbox));
-      const r = await inference.infer(
-        { pixels: decoded.pixels, size: decoded.plan.target },
-        { ...(ctx?.deadline !== undefined ? { deadline: ctx.deadline } : {}), ...(ctx?.signal ? { signal: ctx.signal } : {}) },
-      );
+      // The manifest's timeout bounds callers that bring no deadline of their own (CLI, events).
+      const deadline = ctx?.deadline ?? t0 + manifest.batching.timeoutMs;
+      const r = await inference.infer({ pixels: decoded.pixels, size: decoded.plan.target }, { deadline, ...(ctx?.signal ? { signal: ctx.signal } : {}) });
       return finish(t0, decoded.plan, r.outputs, opts, { decode: decoded.decodeMs, preprocess: r.preprocessMs, queue: r.queueMs, infer: r.inferMs, batchSize: r.batchSize });
     },
 

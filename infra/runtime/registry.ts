@@ -19,12 +19,13 @@ export async function manifestFor(spec: string): Promise<ModelManifest> {
 
 export function createModelRegistry(options: ModelRegistryOptions): ModelRegistry {
   const logger = options.logger ?? silentLogger();
-  const store = createModelStore({ cacheDir: options.cacheDir ?? '/tmp/detectfn-cache', logger });
+  const store = createModelStore({ cacheDir: options.cacheDir ?? '/tmp/detectfn-cache', logger, ...(options.s3 ? { s3: options.s3 } : {}) });
   const decoder = createSharpDecoder(options.maxInputPixels ? { maxInputPixels: options.maxInputPixels } : {});
   options.metrics?.addGauge('detectfn_libvips_queue', 'Images waiting for a libvips thread', () => sharpCounters().queue);
 
   const loaded = new Map<string, ModelService>();
   const configured: string[] = [];
+  let manifestsRead = false;
   let failure: unknown;
   let closed = false;
 
@@ -38,6 +39,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       configured.push(m.name);
       options.metrics?.setReady(m.name, false);
     }
+    manifestsRead = true;
     // One at a time: session creation and warmup saturate the CPU; parallel loads only interleave.
     for (const m of manifests) {
       const service = await loadModel(m, { store, decoder, logger, metrics: options.metrics });
@@ -57,7 +59,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     get(name) {
       const m = loaded.get(name);
       if (m) return m;
-      if (configured.includes(name)) {
+      if (configured.includes(name) || (!manifestsRead && failure === undefined)) {
         throw new DetectError('NOT_READY', `model ${name} is still loading`, { retryAfterS: 2 });
       }
       const known = configured.length > 0 ? configured.join(', ') : '(none loaded yet)';
