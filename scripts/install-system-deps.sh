@@ -4,6 +4,10 @@ set -euo pipefail
 need=()
 command -v radosgw >/dev/null || need+=(radosgw ceph-mon ceph-osd ceph-common)
 /usr/bin/python3 -c 'import cv2, numpy' 2>/dev/null || need+=(python3-opencv python3-numpy) # infra/image fidelity test
+# e2e (test/e2e): the Docker engine (its dockerd is started by the test when none runs) and
+# debootstrap for the local base image where no container registry is reachable.
+command -v dockerd >/dev/null || need+=(docker.io)
+command -v debootstrap >/dev/null || need+=(debootstrap)
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-system-deps: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
