@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { DEFAULT_NORMALIZE, createNormalizer, normalizeInto, toHalfBits } from './index.js';
 
@@ -63,6 +63,18 @@ describe('createNormalizer', () => {
   it('uses WebAssembly SIMD on Node 20', () => {
     expect(wasm.route).toBe('wasm-simd');
     expect(js.route).toBe('js');
+  });
+
+  it('falls back to js where WebAssembly SIMD does not validate', () => {
+    // Mock: every runtime here has SIMD, so a runtime without it is simulated by stubbing validate().
+    vi.stubGlobal('WebAssembly', { ...WebAssembly, validate: () => false });
+    try {
+      expect(createNormalizer().route).toBe('js');
+      expect(() => createNormalizer({ route: 'wasm-simd' })).toThrow(/no WebAssembly SIMD/);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(createNormalizer().route).toBe('wasm-simd');
   });
 
   it('gives bit-identical output on the wasm-simd and js routes', () => {
