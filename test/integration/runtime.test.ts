@@ -85,7 +85,7 @@ describe('yolov8n', () => {
       await registry.whenReady();
       const m = registry.get('yolov8n');
       const images = [IMAGES.bus(), IMAGES.zidane()].map((p) => new Uint8Array(readFileSync(p)));
-      const sequential = [];
+      const sequential: Awaited<ReturnType<typeof m.detect>>[] = [];
       for (let i = 0; i < 32; i++) sequential.push(await m.detect(images[i % 2]!, {}));
       const concurrent = await Promise.all(Array.from({ length: 32 }, (_, i) => m.detect(images[i % 2]!, {})));
       expect(concurrent.some((r) => r.batchSize > 1)).toBe(true);
