@@ -67,7 +67,7 @@ describe('createNormalizer', () => {
 
   it('falls back to js where WebAssembly SIMD does not validate', () => {
     // Mock: every runtime here has SIMD, so a runtime without it is simulated by stubbing validate().
-    vi.stubGlobal('WebAssembly', { ...WebAssembly, validate: () => false });
+    vi.stubGlobal('WebAssembly', { ...((globalThis as Record<string, unknown>).WebAssembly as object), validate: () => false });
     try {
       expect(createNormalizer().route).toBe('js');
       expect(() => createNormalizer({ route: 'wasm-simd' })).toThrow(/no WebAssembly SIMD/);
