@@ -13,7 +13,6 @@ import type { Logger } from '../../infra/log/index.js';
 export type OtherEventHandler = (event: unknown, context: LambdaContext | undefined) => Promise<unknown>;
 
 export interface LambdaHandlerOptions {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly app: Hono<any>;
   readonly logger: Logger;
   /** Non-HTTP events (S3, SQS, EventBridge). @default refuse with an error */
