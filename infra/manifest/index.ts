@@ -1,3 +1,4 @@
+export { adaptManifestToModel } from './adapt-to-model.js';
 export { crossCheckManifest } from './cross-check.js';
 export { defaultManifestForOnnx, loadManifest } from './load-manifest.js';
 export { parseManifest, resolveSource } from './parse-manifest.js';

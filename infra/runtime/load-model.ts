@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { createEngine, warmupEngine } from '../engine/index.js';
-import { crossCheckManifest, type ModelManifest } from '../manifest/index.js';
+import { adaptManifestToModel, crossCheckManifest, type ModelManifest } from '../manifest/index.js';
 import { readModelInfo } from '../onnx/index.js';
 import type { ModelStore } from '../store/index.js';
 import type { SharpDecoder } from '../image/index.js';
@@ -27,7 +27,13 @@ export interface LoadModelDeps {
   readonly metrics?: Metrics;
 }
 
-export async function loadModel(manifest: ModelManifest, deps: LoadModelDeps): Promise<ModelService> {
+export interface LoadModelOptions {
+  /** The manifest is the default for a bare model path: take input/output facts from the file. */
+  readonly adaptToModel?: boolean;
+}
+
+export async function loadModel(given: ModelManifest, deps: LoadModelDeps, options: LoadModelOptions = {}): Promise<ModelService> {
+  let manifest = given;
   const log = deps.logger.child({ model: manifest.name, version: manifest.version });
   const t0 = performance.now();
 
@@ -36,6 +42,7 @@ export async function loadModel(manifest: ModelManifest, deps: LoadModelDeps): P
   log.info({ uri: manifest.source.uri, bytes: fetched.bytes, cached: fetched.cached, downloadMs }, 'model fetched');
 
   const info = readModelInfo(new Uint8Array(await readFile(fetched.path)), manifest.source.uri);
+  if (options.adaptToModel) manifest = adaptManifestToModel(manifest, info);
   const { labels, warnings } = crossCheckManifest(manifest, info);
   for (const w of warnings) log.warn({ warning: w }, 'manifest cross-check');
 

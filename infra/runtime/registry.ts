@@ -12,9 +12,11 @@ import { createModelStore } from '../store/index.js';
 import { loadModel } from './load-model.js';
 import type { ModelRegistry, ModelRegistryOptions, ModelService } from './model-service.js';
 
+const isManifestPath = (spec: string) => spec.toLowerCase().endsWith('.json');
+
 /** A manifest path (.json), or a model path/URI that gets the default YOLOv8 manifest. */
 export async function manifestFor(spec: string): Promise<ModelManifest> {
-  return spec.toLowerCase().endsWith('.json') ? loadManifest(spec) : defaultManifestForOnnx(spec);
+  return isManifestPath(spec) ? loadManifest(spec) : defaultManifestForOnnx(spec);
 }
 
 export function createModelRegistry(options: ModelRegistryOptions): ModelRegistry {
@@ -41,8 +43,9 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     }
     manifestsRead = true;
     // One at a time: session creation and warmup saturate the CPU; parallel loads only interleave.
-    for (const m of manifests) {
-      const service = await loadModel(m, { store, decoder, logger, metrics: options.metrics });
+    for (const [i, m] of manifests.entries()) {
+      const adaptToModel = !isManifestPath(options.models[i]!);
+      const service = await loadModel(m, { store, decoder, logger, metrics: options.metrics }, { adaptToModel });
       if (closed) {
         await service.close();
         return;

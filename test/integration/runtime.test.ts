@@ -138,21 +138,44 @@ describe('yolov8n', () => {
 });
 
 describe('start-up refuses a manifest that does not match its model', () => {
-  it('nanodet-m served with YOLOv8 defaults names both sides', async () => {
+  it('nanodet-m with a YOLOv8 manifest names both sides', async () => {
+    const manifest = writeManifest('nanodet', { name: 'nanodet', source: { uri: MODELS.nanodet() } });
     await expectLoadError(
-      createModelRegistry({ models: [MODELS.nanodet()], cacheDir: path.join(dir, 'cache') }),
+      createModelRegistry({ models: [manifest], cacheDir: path.join(dir, 'cache') }),
       'MODEL_MISMATCH',
       /manifest says input `images` float32 \[batch,3,640,640\], model has `input\.1` float32 \[1,3,416,416\]/,
     );
   });
 
-  it('yolo26n (end2end, fixed batch 1) cannot serve batch sizes 1,2,4,8', async () => {
-    await expectLoadError(createModelRegistry({ models: [MODELS.yolo26n()], cacheDir: path.join(dir, 'cache') }), 'MODEL_MISMATCH', /yolo26n|batch|output/);
+  it('yolo26n (end2end, fixed batch 1) with a YOLOv8 manifest is refused', async () => {
+    const manifest = writeManifest('yolo26n', { name: 'yolo26n', source: { uri: MODELS.yolo26n() } });
+    await expectLoadError(createModelRegistry({ models: [manifest], cacheDir: path.join(dir, 'cache') }), 'MODEL_MISMATCH', /batch/);
+  });
+
+  it('a bare nanodet-m path is adapted to its input but still refused: not a YOLO output layout', async () => {
+    await expectLoadError(createModelRegistry({ models: [MODELS.nanodet()], cacheDir: path.join(dir, 'cache') }), 'MODEL_MISMATCH', /output/);
   });
 
   it('a model file that is not ONNX is MODEL_INVALID, not a crash', async () => {
     const junk = path.join(dir, 'junk.onnx');
     writeFileSync(junk, 'this is not a model');
     await expectLoadError(createModelRegistry({ models: [junk], cacheDir: path.join(dir, 'cache') }), 'MODEL_INVALID', /junk\.onnx/);
+  });
+});
+
+describe('a bare model path takes its facts from the file', () => {
+  it('yolo26n serves as end2end with batch 1 and finds the bus and the people', async () => {
+    const registry = createModelRegistry({ models: [MODELS.yolo26n()], cacheDir: path.join(dir, 'cache') });
+    try {
+      await registry.whenReady();
+      const m = registry.get('yolo26n');
+      expect(m.describe()).toMatchObject({ decoder: 'end2end', batchSizes: [1], inputSize: { width: 640, height: 640 } });
+      const r = await m.detect(new Uint8Array(readFileSync(IMAGES.bus())), {});
+      const labels = r.detections.map((d) => d.label);
+      expect(labels).toContain('bus');
+      expect(labels.filter((l) => l === 'person').length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await registry.close();
+    }
   });
 });
