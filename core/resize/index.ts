@@ -3,3 +3,5 @@ export { resizeLinearInto } from './linear.js';
 export type { Raster, Region } from './linear.js';
 export { axisTable, COEF_BITS, COEF_SCALE } from './tables.js';
 export type { AxisTable } from './tables.js';
+export { createLinearResizer } from './resizer.js';
+export type { LinearResizer, LinearResizerOptions, ResizeRoute } from './resizer.js';

@@ -7,9 +7,13 @@
  */
 import type { LetterboxPlan } from '../letterbox/types.js';
 import { resizeLinearInto, type Raster } from './linear.js';
+import type { LinearResizer } from './resizer.js';
 
-/** Returns a new HWC buffer of `plan.target` size with `src.channels` channels. */
-export function letterboxLinear(src: Raster, plan: LetterboxPlan): Uint8Array {
+/**
+ * Returns a new HWC buffer of `plan.target` size with `src.channels` channels. Pass the
+ * thread's `resizer` for the WASM route; without one the JS reference runs.
+ */
+export function letterboxLinear(src: Raster, plan: LetterboxPlan, resizer?: LinearResizer): Uint8Array {
   const cn = src.channels;
   const { target, resized, pad } = plan;
   const out = new Uint8Array(target.width * target.height * cn).fill(plan.padValue);
@@ -21,6 +25,8 @@ export function letterboxLinear(src: Raster, plan: LetterboxPlan): Uint8Array {
     }
     return out;
   }
-  resizeLinearInto(src, dst, { left: pad.left, top: pad.top, width: resized.width, height: resized.height });
+  const region = { left: pad.left, top: pad.top, width: resized.width, height: resized.height };
+  if (resizer) resizer.resizeInto(src, dst, region);
+  else resizeLinearInto(src, dst, region);
   return out;
 }

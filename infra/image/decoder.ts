@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import type { LetterboxPlan } from '../../core/letterbox/types.js';
 import type { DecodedImage, ImageDecoder } from '../../core/ports/index.js';
 import type { Size } from '../../core/types.js';
+import { createLinearResizer } from '../../core/resize/index.js';
 import { checkHeader, checkInput, mapSharpError } from './errors.js';
 import { resolveDecoderOptions, type SharpDecoderOptions } from './options.js';
 import { runLetterbox } from './pipeline.js';
@@ -34,6 +35,7 @@ function rethrowMapped(err: unknown): never {
 export function createSharpDecoder(options: Partial<SharpDecoderOptions> = {}): SharpDecoder {
   const opts = resolveDecoderOptions(options);
   sharp.concurrency(opts.concurrency);
+  const resizer = createLinearResizer();
   return {
     options: opts,
     async decode(bytes, planFor): Promise<DecodedImage<LetterboxPlan>> {
@@ -43,7 +45,7 @@ export function createSharpDecoder(options: Partial<SharpDecoderOptions> = {}): 
       checkHeader(format, size, opts.maxInputPixels);
       // planFor is the caller's code: its errors pass through unmapped.
       const plan = planFor(size);
-      const pixels = await runLetterbox(bytes, plan, opts.resize, opts.maxInputPixels).catch(rethrowMapped);
+      const pixels = await runLetterbox(bytes, plan, opts.resize, opts.maxInputPixels, resizer).catch(rethrowMapped);
       return { source: size, plan, pixels, decodeMs: performance.now() - t0 };
     },
   };

@@ -12,7 +12,7 @@
  */
 import sharp, { type Sharp } from 'sharp';
 import type { LetterboxPlan } from '../../core/letterbox/types.js';
-import { letterboxLinear } from '../../core/resize/index.js';
+import { letterboxLinear, type LinearResizer } from '../../core/resize/index.js';
 import type { ResizeMode } from './options.js';
 
 function grey(v: number): { r: number; g: number; b: number } {
@@ -29,12 +29,12 @@ async function toRgb(image: Sharp): Promise<{ data: Uint8Array; width: number; h
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
 
-/** Letterboxed HWC RGB of `plan.target` size. */
-export async function runLetterbox(bytes: Uint8Array, plan: LetterboxPlan, mode: ResizeMode, limitInputPixels: number): Promise<Uint8Array> {
+/** Letterboxed HWC RGB of `plan.target` size; `resizer` (one per thread) runs the cv2-linear mode. */
+export async function runLetterbox(bytes: Uint8Array, plan: LetterboxPlan, mode: ResizeMode, limitInputPixels: number, resizer: LinearResizer): Promise<Uint8Array> {
   const base = oriented(bytes, limitInputPixels, plan.padValue);
   if (mode === 'cv2-linear') {
     const full = await toRgb(base);
-    return letterboxLinear({ ...full, channels: 3 }, plan);
+    return letterboxLinear({ ...full, channels: 3 }, plan, resizer);
   }
   const { pad, resized } = plan;
   const image = base
