@@ -10,6 +10,7 @@ export const USAGE = `Usage:
   detectfn serve [--model M]... [--port P] [--host H]
   detectfn detect --model M [--conf C] [--iou I] [--max-det N] IMAGES_OR_DIRS... [--out F.json]
   detectfn eval --model M --images DIR --labels DIR [--conf 0.001] [--iou 0.7] [--max-det 300] [--json]
+  detectfn batch s3://bucket/prefix|DIR --out s3://bucket/results/|DIR [--errors LOC] [--model M] [--concurrency N] [--max-object-bytes B]
 
 M is a model manifest (.json) or an .onnx file. serve also reads PORT, HOST, DETECTFN_MODELS.`;
 
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<(argv: readonly string[]) => Promis
   serve: async () => (await import('./serve-command.js')).serveCommand,
   detect: async () => (await import('./detect-command.js')).detectCommand,
   eval: async () => (await import('./eval-command.js')).evalCommand,
+  batch: async () => (await import('./batch-command.js')).batchCommand,
 };
 
 export async function runCli(argv: readonly string[]): Promise<number> {
@@ -28,7 +30,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   try {
-    if (command === undefined) throw new UsageError(`unknown command '${name}' (expected serve, detect or eval)`);
+    if (command === undefined) throw new UsageError(`unknown command '${name}' (expected serve, detect, eval or batch)`);
     await (await command())(rest);
     return 0;
   } catch (err) {
