@@ -9,6 +9,7 @@ import { Hono } from 'hono';
 import { accessLog } from './http/access-log.js';
 import { bearerAuth, loadApiKeys } from './http/auth.js';
 import { detectRoutes } from './http/detect-route.js';
+import { eventRoutes } from './http/events.js';
 import { notFound, onError } from './http/error-handler.js';
 import { healthRoutes } from './http/health-routes.js';
 import { modelRoutes } from './http/model-routes.js';
@@ -24,6 +25,8 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): App {
   modelRoutes(app, deps);
   detectRoutes(app, deps);
   for (const mount of options.extraRoutes ?? []) mount(app, deps);
+  // After the extras: an injected eventRoutes({ s3Client }) group (tests, bench) answers first.
+  eventRoutes()(app, deps);
   app.onError(onError(deps.logger));
   app.notFound(notFound(deps.logger));
   return app;

@@ -10,6 +10,8 @@ import { createLogger } from '../infra/log/index.js';
 import { createMetrics } from '../infra/metrics/index.js';
 import { createModelRegistry } from '../infra/runtime/index.js';
 import { createLambdaHandler } from './lambda/create-handler.js';
+import { configuredEvents } from './events/configured-processor.js';
+import { createObjectEventHandler } from './events/lambda-events.js';
 import { resolveModelPaths } from './serve/index.js';
 
 const config = loadConfig();
@@ -24,5 +26,6 @@ const registry = createModelRegistry({
 });
 registry.whenReady().catch((err: unknown) => logger.error({ err }, 'model load failed'));
 
-// Seam: pass `onOtherEvent` here to dispatch S3 / SQS / EventBridge object events.
-export const handler = createLambdaHandler({ app: createApp({ registry, metrics, logger, config }), logger });
+const events = configuredEvents({ registry, config, logger, metrics });
+const onOtherEvent = createObjectEventHandler({ processor: events.processor, whenReady: () => registry.whenReady(), logger });
+export const handler = createLambdaHandler({ app: createApp({ registry, metrics, logger, config }), logger, onOtherEvent });
