@@ -12,6 +12,7 @@ const ENTRIES = {
   'handlers/lambda.ts': 'lambda',
   'handlers/cli/main.ts': 'cli',
   'infra/engine/worker-main.ts': 'engine-worker',
+  'infra/image/decode-worker-main.ts': 'decode-worker',
   'models/demo/build-demo-model.ts': 'build-demo-model',
 };
 

@@ -2,19 +2,23 @@
  * @module infra/image/decoder
  * `createSharpDecoder`: the ImageDecoder port on sharp. Reads the header first (cheap: no
  * pixels), refuses bad input by its metadata, asks `planFor` with the EXIF-oriented size, then
- * runs one pipeline. Every failure leaves as a DetectError with a stable code.
+ * runs one pipeline, in a decode worker (default) or in the calling thread (`workers: 0`).
+ * Every failure leaves as a DetectError with a stable code, from either place.
  */
 import sharp from 'sharp';
 import type { LetterboxPlan } from '../../core/letterbox/types.js';
 import type { DecodedImage, ImageDecoder } from '../../core/ports/index.js';
 import type { Size } from '../../core/types.js';
 import { createLinearResizer } from '../../core/resize/index.js';
+import { createDecodePool } from './decode-pool.js';
 import { checkHeader, checkInput, mapSharpError } from './errors.js';
 import { resolveDecoderOptions, type SharpDecoderOptions } from './options.js';
 import { runLetterbox } from './pipeline.js';
 
 export interface SharpDecoder extends ImageDecoder<LetterboxPlan> {
   readonly options: SharpDecoderOptions;
+  /** Stops the decode workers (idle ones never keep the process alive; this is for tidy shutdowns). */
+  close(): Promise<void>;
 }
 
 /**
@@ -35,7 +39,8 @@ function rethrowMapped(err: unknown): never {
 export function createSharpDecoder(options: Partial<SharpDecoderOptions> = {}): SharpDecoder {
   const opts = resolveDecoderOptions(options);
   sharp.concurrency(opts.concurrency);
-  const resizer = createLinearResizer();
+  const pool = opts.workers > 0 ? createDecodePool(opts.workers) : undefined;
+  const resizer = pool ? undefined : createLinearResizer();
   return {
     options: opts,
     async decode(bytes, planFor): Promise<DecodedImage<LetterboxPlan>> {
@@ -45,9 +50,12 @@ export function createSharpDecoder(options: Partial<SharpDecoderOptions> = {}): 
       checkHeader(format, size, opts.maxInputPixels);
       // planFor is the caller's code: its errors pass through unmapped.
       const plan = planFor(size);
-      const pixels = await runLetterbox(bytes, plan, opts.resize, opts.maxInputPixels, resizer).catch(rethrowMapped);
+      const pixels = pool
+        ? await pool.letterbox(bytes, plan, opts.resize, opts.maxInputPixels)
+        : await runLetterbox(bytes, plan, opts.resize, opts.maxInputPixels, resizer!).catch(rethrowMapped);
       return { source: size, plan, pixels, decodeMs: performance.now() - t0 };
     },
+    close: async () => pool?.close(),
   };
 }
 

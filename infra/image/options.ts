@@ -21,12 +21,19 @@ export interface SharpDecoderOptions {
   readonly resize: ResizeMode;
   /** libvips threads per image (`sharp.concurrency`, a process-wide setting). @default 1 */
   readonly concurrency: number;
+  /**
+   * Decode worker threads that run the pixel pass (sharp decode + letterbox), keeping it off the
+   * caller's event loop; 0 runs it in the calling thread. The header is always read in the
+   * caller's thread (it decides the plan). @default 1
+   */
+  readonly workers: number;
 }
 
 export const DEFAULT_DECODER_OPTIONS: Readonly<SharpDecoderOptions> = Object.freeze({
   maxInputPixels: 40_000_000,
   resize: 'cv2-linear',
   concurrency: 1,
+  workers: 1,
 });
 
 export function resolveDecoderOptions(options: Partial<SharpDecoderOptions> = {}): SharpDecoderOptions {
@@ -36,5 +43,6 @@ export function resolveDecoderOptions(options: Partial<SharpDecoderOptions> = {}
     maxBytes: o.maxBytes === undefined ? undefined : expectInteger('maxBytes', o.maxBytes, 1),
     resize: expectOneOf('resize', o.resize, RESIZE_MODES),
     concurrency: expectInteger('concurrency', o.concurrency, 1, 256),
+    workers: expectInteger('workers', o.workers, 0, 64),
   });
 }

@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DetectError } from '../../core/errors/index.js';
+import { planLetterbox } from '../../core/letterbox/index.js';
+import { IMAGES } from '../../test/helpers/shared-data.js';
+import { createDecodePool } from './decode-pool.js';
+import { createSharpDecoder } from './index.js';
+
+const inThread = createSharpDecoder({ workers: 0 });
+const pooled = createSharpDecoder({ workers: 2 });
+afterAll(() => pooled.close());
+
+const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as DetectError);
+
+describe('createSharpDecoder with decode workers', () => {
+  it('gives the in-thread bytes for real photos, concurrently, and leaves the caller its input', async () => {
+    for (const path of [IMAGES.bus(), IMAGES.zidane()]) {
+      const bytes = new Uint8Array(readFileSync(path));
+      const copy = bytes.slice();
+      const [a, b, c] = await Promise.all([inThread.decode(bytes, (s) => planLetterbox(s)), pooled.decode(bytes, (s) => planLetterbox(s)), pooled.decode(bytes, (s) => planLetterbox(s))]);
+      expect(Buffer.from(b.pixels).equals(Buffer.from(a.pixels))).toBe(true);
+      expect(Buffer.from(c.pixels).equals(Buffer.from(a.pixels))).toBe(true);
+      expect(b.plan).toEqual(a.plan);
+      expect(bytes).toEqual(copy);
+    }
+  });
+
+  it('brings decoder errors across the thread as DetectErrors with code, message and a caller stack', async () => {
+    const jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#f80' } }).jpeg().toBuffer();
+    const truncated = jpeg.subarray(0, jpeg.length - 40);
+    const here = await failure(inThread.decode(truncated, (s) => planLetterbox(s)));
+    const there = await failure(pooled.decode(truncated, (s) => planLetterbox(s)));
+    expect(there).toBeInstanceOf(DetectError);
+    expect({ code: there?.code, status: there?.status, message: there?.message }).toEqual({ code: here?.code, status: here?.status, message: here?.message });
+    expect(there?.code).toBe('UNDECODABLE_IMAGE');
+    expect(there?.stack).toMatch(/decode-pool\.test\.ts/);
+  });
+});
+
+describe('createDecodePool', () => {
+  const plan = planLetterbox({ width: 8, height: 8 }, { size: { width: 8, height: 8 } });
+
+  it('fails the jobs of a worker that dies with WORKER_CRASHED, and refuses work once closed', async () => {
+    // A stand-in worker that exits at once: the only way to make a real decode worker die on cue.
+    const pool = createDecodePool(1, new URL('data:text/javascript,process.exit(3)'));
+    const err = await failure(pool.letterbox(new Uint8Array(4), plan, 'cv2-linear', 100));
+    expect(err).toMatchObject({ code: 'WORKER_CRASHED', message: 'decode worker crashed: exit code 3' });
+    await pool.close();
+    expect(await failure(pool.letterbox(new Uint8Array(4), plan, 'cv2-linear', 100))).toMatchObject({ code: 'NOT_READY' });
+  });
+});

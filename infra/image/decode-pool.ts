@@ -1,0 +1,103 @@
+/**
+ * @module infra/image/decode-pool
+ * `createDecodePool`: a few decode worker threads behind one call. A job goes to the worker
+ * with the fewest jobs in flight; workers start on first use and are unref'd while idle, so an
+ * idle pool never keeps the process alive and a busy one never lets it exit mid-job. A worker
+ * that dies fails its own jobs with WORKER_CRASHED and is replaced on the next call. Errors are
+ * created at the call (their stack points at the caller) and filled from the worker's reply.
+ */
+import { Worker } from 'node:worker_threads';
+import { DetectError, type ErrorCode } from '../../core/errors/index.js';
+import type { LetterboxPlan } from '../../core/letterbox/types.js';
+import type { DecodeReply, DecodeRequest } from './decode-protocol.js';
+import { resolveDecodeWorker } from './decode-worker-script.js';
+import type { ResizeMode } from './options.js';
+
+export interface DecodePool {
+  readonly size: number;
+  /** Letterboxed HWC RGB of `plan.target` size, computed in a worker. `bytes` is not detached. */
+  letterbox(bytes: Uint8Array, plan: LetterboxPlan, mode: ResizeMode, limitInputPixels: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+interface Pending {
+  readonly site: Error;
+  resolve(pixels: Uint8Array): void;
+  reject(err: DetectError): void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  readonly pending: Map<number, Pending>;
+}
+
+function fromSite(site: Error, code: ErrorCode, message: string, details?: Record<string, unknown>): DetectError {
+  const err = new DetectError(code, message, details ? { details } : {});
+  const frames = site.stack?.split('\n').slice(1).join('\n');
+  if (frames) err.stack = `DetectError: ${message}\n${frames}`;
+  return err;
+}
+
+export function createDecodePool(size: number, script: URL = resolveDecodeWorker()): DecodePool {
+  const slots: (Slot | undefined)[] = new Array(size).fill(undefined);
+  let nextId = 1;
+  let closed = false;
+
+  const spawn = (i: number): Slot => {
+    const slot: Slot = { worker: new Worker(script), pending: new Map() };
+    slot.worker.unref();
+    let dead = false;
+    const die = (reason: string) => {
+      if (dead) return; // 'error' is followed by 'exit'
+      dead = true;
+      if (slots[i] === slot) slots[i] = undefined;
+      for (const p of slot.pending.values()) p.reject(fromSite(p.site, 'WORKER_CRASHED', `decode worker crashed: ${reason}`));
+      slot.pending.clear();
+    };
+    slot.worker.on('message', (msg: DecodeReply) => {
+      const p = slot.pending.get(msg.id);
+      if (!p) return;
+      slot.pending.delete(msg.id);
+      if (slot.pending.size === 0) slot.worker.unref();
+      if (msg.ok) p.resolve(msg.pixels);
+      else p.reject(fromSite(p.site, msg.code, msg.message, msg.details));
+    });
+    slot.worker.on('error', (err) => die(err.message));
+    slot.worker.on('exit', (code) => die(`exit code ${code}`));
+    return (slots[i] = slot);
+  };
+
+  const pick = (): Slot => {
+    let best = -1;
+    for (let i = 0; i < size; i++) {
+      const s = slots[i];
+      if (!s) return spawn(i);
+      if (best < 0 || s.pending.size < slots[best]!.pending.size) best = i;
+    }
+    return slots[best]!;
+  };
+
+  function letterbox(bytes: Uint8Array, plan: LetterboxPlan, mode: ResizeMode, limitInputPixels: number): Promise<Uint8Array> {
+    const site = new Error('call site');
+    Error.captureStackTrace(site, letterbox);
+    if (closed) return Promise.reject(fromSite(site, 'NOT_READY', 'image decoder is closed'));
+    const slot = pick();
+    const id = nextId++;
+    // A private copy to transfer: the caller keeps its bytes (a pooled Buffer cannot move anyway).
+    const own = new Uint8Array(bytes);
+    return new Promise<Uint8Array>((resolve, reject) => {
+      if (slot.pending.size === 0) slot.worker.ref();
+      slot.pending.set(id, { site, resolve, reject });
+      slot.worker.postMessage({ id, bytes: own, plan, mode, limitInputPixels } satisfies DecodeRequest, [own.buffer]);
+    });
+  }
+
+  return {
+    size,
+    letterbox,
+    async close() {
+      closed = true;
+      await Promise.all(slots.map((s) => s?.worker.terminate()));
+    },
+  };
+}

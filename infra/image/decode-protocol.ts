@@ -1,0 +1,28 @@
+/**
+ * @module infra/image/decode-protocol
+ * Messages between the decoder (main thread) and a decode worker. The encoded bytes travel in
+ * a buffer of their own (copied once on the main thread, then transferred); the pixels come
+ * back transferred. A failure comes back as the DetectError's code, message and details, so the
+ * caller gets the same typed error as from the in-thread path.
+ */
+import type { ErrorCode } from '../../core/errors/index.js';
+import type { LetterboxPlan } from '../../core/letterbox/types.js';
+import type { ResizeMode } from './options.js';
+
+export interface DecodeRequest {
+  readonly id: number;
+  readonly bytes: Uint8Array;
+  readonly plan: LetterboxPlan;
+  readonly mode: ResizeMode;
+  readonly limitInputPixels: number;
+}
+
+export type DecodeReply =
+  | { readonly id: number; readonly ok: true; readonly pixels: Uint8Array }
+  | {
+      readonly id: number;
+      readonly ok: false;
+      readonly code: ErrorCode;
+      readonly message: string;
+      readonly details?: Record<string, unknown> | undefined;
+    };
