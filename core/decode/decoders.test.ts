@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DetectError } from '../errors/index.js';
 import type { Tensor } from '../ports/index.js';
-import { createDecoders, getDecoder, yolov8Decoder, type OutputDecoder } from './index.js';
+import { createDecoders, getDecoder, yolov8Decoder, type OutputDecoder, type Yolov8Decoder } from './index.js';
 
 const f32 = (dims: number[], values: number[]): Tensor => ({ dtype: 'float32', dims, data: Float32Array.from(values) });
 
@@ -9,8 +9,14 @@ describe('createDecoders / getDecoder', () => {
   it('holds the three built-in layouts', () => {
     const set = createDecoders();
     expect(Object.keys(set).sort()).toEqual(['end2end', 'yolov5', 'yolov8']);
-    expect(getDecoder(set, 'yolov8')).toBe(yolov8Decoder);
+    expect(getDecoder(set, 'yolov8').kind).toBe('yolov8');
     expect(Object.isFrozen(set)).toBe(true);
+  });
+
+  it('gives each set its own yolov8 decoder on the WebAssembly SIMD route (scratch memory is never shared)', () => {
+    const a = getDecoder(createDecoders(), 'yolov8') as Yolov8Decoder;
+    expect(a.route).toBe('wasm-simd');
+    expect(getDecoder(createDecoders(), 'yolov8')).not.toBe(a);
   });
 
   it('adds extra decoders without touching other sets', () => {

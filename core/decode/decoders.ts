@@ -7,12 +7,16 @@ import { DetectError } from '../errors/index.js';
 import { end2endDecoder } from './end2end.js';
 import type { DecoderSet, OutputDecoder } from './types.js';
 import { yolov5Decoder } from './yolov5.js';
-import { yolov8Decoder } from './yolov8.js';
+import { createYolov8Decoder } from './yolov8.js';
 
-/** The built-in layouts plus `extra` (an extra entry may replace a built-in of the same name). */
+/**
+ * The built-in layouts plus `extra` (an extra entry may replace a built-in of the same name).
+ * yolov8 gets its own decoder with the WebAssembly SIMD scan where the runtime has it: keep the
+ * set (one per thread), do not build one per request.
+ */
 export function createDecoders(extra: Readonly<Record<string, OutputDecoder>> = {}): DecoderSet {
   return Object.freeze({
-    [yolov8Decoder.kind]: yolov8Decoder,
+    yolov8: createYolov8Decoder(),
     [yolov5Decoder.kind]: yolov5Decoder,
     [end2endDecoder.kind]: end2endDecoder,
     ...extra,
