@@ -2,7 +2,7 @@
  * @module handlers/app
  * `createApp`: the detectfn HTTP function as a Hono app. Wiring only (as thin as Hono's
  * hono.ts): middleware in order, then route groups; each piece lives in handlers/http/.
- * Extra route groups (KServe v2, ...) are mounted after the shared middleware, so they get
+ * Every group (detect, KServe v2, S3 events, extras) is mounted after the shared middleware, so it gets
  * request ids, auth, access logs and the one error mapper for free.
  */
 import { Hono } from 'hono';
@@ -12,6 +12,7 @@ import { detectRoutes } from './http/detect-route.js';
 import { eventRoutes } from './http/events.js';
 import { notFound, onError } from './http/error-handler.js';
 import { healthRoutes } from './http/health-routes.js';
+import { kserveRoutes } from './http/kserve/index.js';
 import { modelRoutes } from './http/model-routes.js';
 import { requestId } from './http/request-id.js';
 import type { App, AppDeps, AppEnv, AppOptions } from './http/types.js';
@@ -24,6 +25,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): App {
   healthRoutes(app, deps);
   modelRoutes(app, deps);
   detectRoutes(app, deps);
+  kserveRoutes(app, deps);
   for (const mount of options.extraRoutes ?? []) mount(app, deps);
   // After the extras: an injected eventRoutes({ s3Client }) group (tests, bench) answers first.
   eventRoutes()(app, deps);

@@ -6,7 +6,6 @@
  */
 import { createLogger } from '../../infra/log/index.js';
 import { exitOnSignals, startServer } from '../serve/index.js';
-import { kserveRoutes } from '../http/kserve/index.js';
 import { integerFlag, parseCommand, stringFlag, UsageError } from './args.js';
 
 export const SERVE_FLAGS = {
@@ -25,7 +24,7 @@ export async function serveCommand(argv: readonly string[]): Promise<void> {
     ...(stringFlag(values, 'host') !== undefined ? { HOST: stringFlag(values, 'host') as string } : {}),
   };
   const logger = createLogger();
-  const running = await startServer({ logger, config, app: { extraRoutes: [kserveRoutes] } });
+  const running = await startServer({ logger, config });
   exitOnSignals(running.close, logger);
   process.stderr.write(`detectfn listening on ${running.url}\n`);
 }

@@ -47,3 +47,21 @@ describe('bearer auth', () => {
     expect(() => loadApiKeys({ DETECTFN_API_KEYS: [], DETECTFN_API_KEYS_FILE: `${file}.missing` })).toThrow(/DETECTFN_API_KEYS_FILE/);
   });
 });
+
+describe('auth errors and webhook tokens', () => {
+  it('answers a 401 under /v2 in the Open Inference Protocol error shape', async () => {
+    const app = createApp(standInDeps({ DETECTFN_API_KEYS: 'k1' }));
+    const res = await app.request('/v2/models/demo');
+    expect(res.status).toBe(401);
+    const body = (await res.json()) as { error: unknown };
+    expect(typeof body.error).toBe('string');
+    expect(body.error).toMatch(/bearer token/);
+  });
+
+  it('accepts ?access_token= on the S3 event webhook only (stores cannot send headers)', async () => {
+    const app = createApp(standInDeps({ DETECTFN_API_KEYS: 'k1' }));
+    expect((await app.request('/v1/events/s3?access_token=wrong', { method: 'POST', body: '{}' })).status).toBe(401);
+    expect((await app.request('/v1/events/s3?access_token=k1', { method: 'POST', body: '{}' })).status).not.toBe(401);
+    expect((await app.request('/v1/models?access_token=k1')).status).toBe(401);
+  });
+});

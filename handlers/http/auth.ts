@@ -16,6 +16,12 @@ import type { AppEnv } from './types.js';
 /** Paths that never need a token (liveness, readiness, KServe health). */
 export const OPEN_PATHS: readonly RegExp[] = [/^\/healthz$/, /^\/readyz$/, /^\/v2\/health\//];
 
+/**
+ * Paths that may carry the token as `?access_token=` (RFC 6750 section 2.3): S3-compatible
+ * stores push notifications to a URL and cannot add an Authorization header.
+ */
+export const QUERY_TOKEN_PATHS: readonly RegExp[] = [/^\/v1\/events\/s3$/];
+
 export function loadApiKeys(config: Pick<ServiceConfig, 'DETECTFN_API_KEYS' | 'DETECTFN_API_KEYS_FILE'>): string[] {
   const keys = [...config.DETECTFN_API_KEYS];
   if (config.DETECTFN_API_KEYS_FILE) {
@@ -40,9 +46,11 @@ export function bearerAuth(keys: readonly string[]): MiddlewareHandler<AppEnv> {
   return async function bearerAuth(c, next) {
     if (digests.length === 0 || OPEN_PATHS.some((re) => re.test(c.req.path))) return next();
     const header = c.req.header('Authorization') ?? '';
-    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
-    if (!match) throw new DetectError('UNAUTHORIZED', 'missing bearer token (Authorization: Bearer <key>)');
-    const given = sha256(match[1]!);
+    const fromHeader = /^Bearer[ ]+(\S+)\s*$/i.exec(header)?.[1];
+    const fromQuery = QUERY_TOKEN_PATHS.some((re) => re.test(c.req.path)) ? c.req.query('access_token') : undefined;
+    const token = fromHeader ?? fromQuery;
+    if (!token) throw new DetectError('UNAUTHORIZED', 'missing bearer token (Authorization: Bearer <key>)');
+    const given = sha256(token);
     let ok = false;
     for (const d of digests) ok = timingSafeEqual(given, d) || ok;
     if (!ok) throw new DetectError('UNAUTHORIZED', 'invalid bearer token');

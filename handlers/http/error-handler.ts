@@ -14,6 +14,12 @@ import type { AppEnv } from './types.js';
 
 export const AUTH_CHALLENGE = 'Bearer realm="detectfn"';
 
+/** The body an error gets: ours everywhere, the Open Inference Protocol's under /v2. */
+export type ErrorBody = (err: DetectError) => unknown;
+export const detectfnErrorBody: ErrorBody = (err) => ({ error: err.toJSON() });
+export const kserveErrorBody: ErrorBody = (err) => ({ error: err.message });
+const bodyForPath = (path: string): ErrorBody => (path === '/v2' || path.startsWith('/v2/') ? kserveErrorBody : detectfnErrorBody);
+
 /** Hono's own HTTPExceptions (malformed bodies and the like) keep their 4xx meaning. */
 function fromHttpException(err: HTTPException): DetectError {
   if (err.status === 413) return new DetectError('PAYLOAD_TOO_LARGE', 'request body is too large', { cause: err });
@@ -22,7 +28,7 @@ function fromHttpException(err: HTTPException): DetectError {
   return toDetectError(err);
 }
 
-export function errorResponse(c: Context<AppEnv>, raw: unknown, logger: Logger): Response {
+export function errorResponse(c: Context<AppEnv>, raw: unknown, logger: Logger, body: ErrorBody = bodyForPath(c.req.path)): Response {
   const err = raw instanceof HTTPException ? fromHttpException(raw) : toDetectError(raw);
   const reqId = c.get('requestId');
   const line = { reqId, method: c.req.method, path: c.req.path, status: err.status, code: err.code };
@@ -35,7 +41,7 @@ export function errorResponse(c: Context<AppEnv>, raw: unknown, logger: Logger):
   }
   if (err.retryAfterS !== undefined) c.header('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterS))));
   if (err.code === 'UNAUTHORIZED') c.header('WWW-Authenticate', AUTH_CHALLENGE);
-  return c.json({ error: err.toJSON() }, err.status as ContentfulStatusCode);
+  return c.json(body(err), err.status as ContentfulStatusCode);
 }
 
 export function onError(logger: Logger): ErrorHandler<AppEnv> {

@@ -6,7 +6,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kserveRoutes } from '../../handlers/http/kserve/index.js';
 import { startServer, type RunningServer } from '../../handlers/serve/index.js';
 import { buildDemoModelFile } from '../../models/demo/index.js';
 import { COLORS, drawShapes, shapeBox, type Shape } from '../../models/demo/draw-shapes.js';
@@ -22,7 +21,7 @@ let srv: RunningServer, model: string, version: string;
 beforeAll(async () => {
   if (!existsSync(DEMO_ONNX)) await buildDemoModelFile(DEMO_ONNX);
   const { logger } = capturingLogger();
-  srv = await startServer({ env: {}, logger, config: { HOST: '127.0.0.1', PORT: 0, DETECTFN_MODELS: [DEMO] }, app: { extraRoutes: [kserveRoutes] } });
+  srv = await startServer({ env: {}, logger, config: { HOST: '127.0.0.1', PORT: 0, DETECTFN_MODELS: [DEMO] } });
   await srv.ready;
   model = srv.registry.names()[0]!;
   version = srv.registry.get(model).describe().version;
