@@ -21,6 +21,7 @@ const registry = createModelRegistry({
   models: resolveModelPaths(config.DETECTFN_MODELS),
   cacheDir: config.DETECTFN_CACHE_DIR,
   maxInputPixels: config.DETECTFN_MAX_INPUT_PIXELS,
+  decodeWorkers: config.DETECTFN_DECODE_WORKERS,
   logger,
   metrics,
 });

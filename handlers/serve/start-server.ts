@@ -64,6 +64,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     models,
     cacheDir: config.DETECTFN_CACHE_DIR,
     maxInputPixels: config.DETECTFN_MAX_INPUT_PIXELS,
+    decodeWorkers: config.DETECTFN_DECODE_WORKERS,
     logger,
     metrics,
   });

@@ -24,7 +24,8 @@ const EnvSchema = z.object({
   DETECTFN_MAX_BODY_BYTES: int(1).default(20 * 1024 ** 2),
   DETECTFN_MAX_INPUT_PIXELS: int(1).default(40_000_000),
   DETECTFN_REQUEST_TIMEOUT_MS: int(1).default(30_000),
-  DETECTFN_SHARP_CONCURRENCY: int(0).default(0),
+  /** Decode worker threads; 0 decodes on the main thread (faster on small machines). */
+  DETECTFN_DECODE_WORKERS: int(0).max(64).default(0),
   /** Comma-separated bearer tokens; auth is off when neither this nor the file is set. */
   DETECTFN_API_KEYS: list.default([]),
   DETECTFN_API_KEYS_FILE: z.string().min(1).optional(),

@@ -86,6 +86,8 @@ export interface ModelRegistryOptions {
   readonly models: readonly string[];
   readonly cacheDir?: string;
   readonly maxInputPixels?: number;
+  /** Decode worker threads (infra/image); 0 decodes in the calling thread. @default 0 */
+  readonly decodeWorkers?: number;
   /** S3 connection for s3:// sources; default: the standard AWS environment. */
   readonly s3?: import('../store/index.js').S3Options;
   readonly logger?: import('../log/index.js').Logger;

@@ -22,7 +22,10 @@ export async function manifestFor(spec: string): Promise<ModelManifest> {
 export function createModelRegistry(options: ModelRegistryOptions): ModelRegistry {
   const logger = options.logger ?? silentLogger();
   const store = createModelStore({ cacheDir: options.cacheDir ?? '/tmp/detectfn-cache', logger, ...(options.s3 ? { s3: options.s3 } : {}) });
-  const decoder = createSharpDecoder(options.maxInputPixels ? { maxInputPixels: options.maxInputPixels } : {});
+  const decoder = createSharpDecoder({
+    ...(options.maxInputPixels ? { maxInputPixels: options.maxInputPixels } : {}),
+    ...(options.decodeWorkers !== undefined ? { workers: options.decodeWorkers } : {}),
+  });
   options.metrics?.addGauge('detectfn_libvips_queue', 'Images waiting for a libvips thread', () => sharpCounters().queue);
 
   const loaded = new Map<string, ModelService>();
@@ -76,6 +79,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       closed = true;
       await Promise.allSettled([ready]);
       await Promise.all([...loaded.values()].map((m) => m.close()));
+      await decoder.close();
     },
   };
 }
