@@ -8,31 +8,18 @@
  */
 import { float32Below, scanLanes, type ClassScan } from './class-scan.js';
 import { DECODE_WASM } from './wasm-bytes.js';
+import { instantiateSimd, reserveScratch } from '../wasm/index.js';
 
-/** The slice of the WebAssembly API used here (see core/normalize/kernel-wasm.ts for why local). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { readonly exports: Record<string, unknown> };
-}
-interface Memory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
 type ScanRows = (tile: number, rows: number, n: number, n16: number, c0: number, thr: number, best: number, cls: number) => void;
 
 /** Scores per tile: 256 KiB, within L2 with room for best and cls. */
 const TILE = 65536;
-const up16 = (bytes: number): number => (bytes + 15) & ~15;
 
 /** undefined where WebAssembly or its SIMD proposal is unavailable. Holds scratch memory: one per thread. */
 export function createWasmClassScan(): ClassScan | undefined {
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (typeof wasm !== 'object') return undefined;
-  const bytes = Uint8Array.from(DECODE_WASM);
-  if (!wasm.validate(bytes)) return undefined;
-  const { exports } = new wasm.Instance(new wasm.Module(bytes));
-  const memory = exports.memory as Memory;
+  const instance = instantiateSimd(DECODE_WASM);
+  if (!instance) return undefined;
+  const { exports, memory } = instance;
   const scanRows = exports.scan_rows as ScanRows;
 
   return Object.freeze({
@@ -40,9 +27,8 @@ export function createWasmClassScan(): ClassScan | undefined {
     scan(data: Float32Array, first: number, nc: number, n: number, conf: number) {
       const thr = float32Below(conf);
       const rows = Math.max(1, Math.min(nc, Math.floor(TILE / n)));
-      // Layout: best (n f32) | cls (n i32) | tile (rows x n f32).
-      const CLS = up16(n * 4), TILE_AT = CLS + up16(n * 4), end = TILE_AT + rows * n * 4;
-      if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+      // best (n f32, at 0) | cls (n i32) | tile (rows x n f32).
+      const [, CLS, TILE_AT] = reserveScratch(memory, [n * 4, n * 4, rows * n * 4]);
       const heap = new Float32Array(memory.buffer);
       const best = heap.subarray(0, n).fill(thr);
       const bestClass = new Int32Array(memory.buffer, CLS, n).fill(-1);

@@ -6,8 +6,9 @@
  * scan only compares each score with the threshold and touches per-anchor state on a hit.
  * This is the JS route; class-scan-wasm.ts is the WebAssembly SIMD one, with the same results.
  */
+import type { KernelRoute } from '../wasm/index.js';
 
-export type ClassScanRoute = 'wasm-simd' | 'js';
+export type ClassScanRoute = KernelRoute;
 
 /** bestClass[a] is -1 where no class of anchor a scores above conf; best[a] is then meaningless. */
 export interface ClassScanResult {

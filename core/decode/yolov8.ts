@@ -6,7 +6,7 @@
  * best class is filtered out is dropped, not demoted to its second-best class.
  */
 import { DetectError } from '../errors/index.js';
-import { expectOneOf, invalidParameterError } from '../validate/index.js';
+import { pickWasmKernel } from '../wasm/index.js';
 import { jsClassScan, type ClassScan, type ClassScanRoute } from './class-scan.js';
 import { createWasmClassScan } from './class-scan-wasm.js';
 import { allocCandidates, classMask, itemData, pickOutput } from './output-tensor.js';
@@ -28,9 +28,7 @@ export interface Yolov8DecoderOptions {
  * build one per thread, as createDecoders() does, and keep it.
  */
 export function createYolov8Decoder(options: Yolov8DecoderOptions = {}): Yolov8Decoder {
-  const want = expectOneOf('route', options.route ?? 'auto', ['auto', 'wasm-simd', 'js'] as const);
-  const wasm = want === 'js' ? undefined : createWasmClassScan();
-  if (want === 'wasm-simd' && !wasm) throw invalidParameterError('route', 'a route this runtime supports (no WebAssembly SIMD)', want);
+  const wasm = pickWasmKernel(options.route, createWasmClassScan);
   const scan = wasm ?? jsClassScan;
   return Object.freeze({ kind: 'yolov8', route: scan.route, decode: (outputs: TensorMap, index: number, opts: DecodeOptions) => decodeYolov8(scan, outputs, index, opts) });
 }

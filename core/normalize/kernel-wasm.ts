@@ -9,23 +9,16 @@ import { normalizeRangeJs, type buildLuts } from './kernel-js.js';
 import type { MulForm } from './mul-form.js';
 import type { NormalizePlan } from './types.js';
 import { NORMALIZE_WASM } from './wasm-bytes.js';
+import { instantiateSimd, reserveScratch } from '../wasm/index.js';
 
 /** Pixels per tile: 24 KiB in, 3 x 32 KiB out, within the 2 pages the module declares. The generator hard-codes the 32 KiB plane stride. */
 const CHUNK = 8192;
 /** Pixels per kernel loop turn; the JS kernel does a tile's last < 16 pixels. */
 const STEP = 16;
-const IN = 0;
-const OUT = 24_592; // CHUNK * 3 + 16 bytes of slack (each 4-pixel load reads 16 bytes for 12), 16-aligned
-
-/**
- * The slice of the WebAssembly API used here, typed locally: core's purity check declares
- * WebAssembly itself while @types/node declares only parts of it, and this compiles under both.
- */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { readonly exports: Record<string, unknown> };
-}
+/** Input tile: 16 bytes of slack, as each 4-pixel load reads 16 bytes for 12. */
+const IN_BYTES = CHUNK * 3 + 16;
+/** Output tile: three f32 planes of CHUNK pixels, the stride the generator hard-codes. */
+const OUT_BYTES = 3 * CHUNK * 4;
 
 type KernelExport = (inPtr: number, steps: number, out: number, ...constants: number[]) => void;
 
@@ -44,13 +37,11 @@ export interface WasmKernel {
 
 /** undefined where WebAssembly or its SIMD proposal is unavailable. */
 export function createWasmKernel(): WasmKernel | undefined {
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (typeof wasm !== 'object') return undefined;
-  const bytes = Uint8Array.from(NORMALIZE_WASM);
-  // validate() is false where the SIMD proposal is missing: the caller falls back to JS.
-  if (!wasm.validate(bytes)) return undefined;
-  const { exports } = new wasm.Instance(new wasm.Module(bytes));
-  const memory = exports.memory as { readonly buffer: ArrayBuffer };
+  const instance = instantiateSimd(NORMALIZE_WASM);
+  if (!instance) return undefined;
+  const { exports, memory } = instance;
+  // Fixed tiles: laid out once, within the 2 pages the module declares (never grows).
+  const [IN, OUT] = reserveScratch(memory, [IN_BYTES, OUT_BYTES]);
   const byDiv = exports.normalize_div as KernelExport;
   const byMul = exports.normalize_mul as KernelExport;
   const heap8 = new Uint8Array(memory.buffer);

@@ -4,7 +4,8 @@
  * shared), so hold one per thread for the hot path. `normalizeInto` writes HWC uint8 RGB as
  * CHW straight into a slot of a preallocated batch tensor.
  */
-import { expectInteger, expectOneOf, invalidParameterError } from '../validate/index.js';
+import { expectInteger, invalidParameterError } from '../validate/index.js';
+import { pickWasmKernel } from '../wasm/index.js';
 import type { Size } from '../types.js';
 import { buildLuts, normalizeRangeJs } from './kernel-js.js';
 import { createWasmKernel } from './kernel-wasm.js';
@@ -28,9 +29,7 @@ export interface NormalizerOptions {
 }
 
 export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
-  const want = expectOneOf('route', options.route ?? 'auto', ['auto', 'wasm-simd', 'js'] as const);
-  const wasm = want === 'js' ? undefined : createWasmKernel();
-  if (want === 'wasm-simd' && !wasm) throw invalidParameterError('route', 'a route this runtime supports (no WebAssembly SIMD)', want);
+  const wasm = pickWasmKernel(options.route, createWasmKernel);
   // Batches reuse one options object: keep its plan and tables (768 values) for the next call.
   let last:
     | { opts: Partial<NormalizeOptions> | undefined; plan: NormalizePlan; luts: ReturnType<typeof buildLuts>; mul: MulForm[] | undefined }

@@ -3,11 +3,12 @@
  * How HWC uint8 pixels become a model's CHW input: scale, optional per-channel mean/std,
  * channel order and element type. Defaults are Ultralytics' (RGB, /255, float32).
  */
+import type { KernelRoute } from '../wasm/index.js';
 
 export type ChannelOrder = 'rgb' | 'bgr';
 export type NormalizeDType = 'float32' | 'float16';
 /** Which kernel a Normalizer runs: WebAssembly SIMD, or plain JS where SIMD is unavailable. */
-export type NormalizeRoute = 'wasm-simd' | 'js';
+export type NormalizeRoute = KernelRoute;
 
 export interface NormalizeOptions {
   /** Multiplier applied first. @default 1/255 */

@@ -9,43 +9,27 @@
 import type { Raster, Region } from './linear.js';
 import { axisTable } from './tables.js';
 import { RESIZE_WASM } from './wasm-bytes.js';
-
-/** The slice of the WebAssembly API used here (see core/normalize/kernel-wasm.ts for why local). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { readonly exports: Record<string, unknown> };
-}
-interface Memory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
+import { instantiateSimd, reserveScratch, up16 } from '../wasm/index.js';
 
 export interface WasmResizeKernel {
   /** Same contract as resizeLinearInto, for `src.channels === 3` only. */
   resizeInto(src: Raster, dst: Raster, region: Region): void;
 }
 
-const up16 = (n: number): number => (n + 15) & ~15;
-
 /** undefined where WebAssembly or its SIMD proposal is unavailable. */
 export function createWasmResizeKernel(): WasmResizeKernel | undefined {
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (typeof wasm !== 'object') return undefined;
-  const bytes = Uint8Array.from(RESIZE_WASM);
-  if (!wasm.validate(bytes)) return undefined;
-  const { exports } = new wasm.Instance(new wasm.Module(bytes));
-  const memory = exports.memory as Memory;
+  const instance = instantiateSimd(RESIZE_WASM);
+  if (!instance) return undefined;
+  const { exports, memory } = instance;
   const hrow = exports.hrow as (src: number, n: number, xofs: number, xw: number, out: number) => void;
   const vrow = exports.vrow as (r0: number, r1: number, b0: number, b1: number, n16: number, out: number) => void;
 
   return {
     resizeInto(src, dst, region) {
       const dw = region.width, rowLen = dw * 3, padded = up16(rowLen);
-      // Layout: x offsets | x weights (i16x8 per x) | 2 int32 rows | output row | source row.
-      const XW = up16(dw * 4), R0 = XW + dw * 16, R1 = R0 + padded * 4 + 16, OUT = R1 + padded * 4 + 16;
-      const SRC = OUT + padded, end = SRC + src.width * 3 + 16;
-      if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+      // x offsets (at 0) | x weights (i16x8 per x) | 2 int32 rows (+16 slack) | output row | source row (+16 slack).
+      const sizes = [dw * 4, dw * 16, padded * 4 + 16, padded * 4 + 16, padded, src.width * 3 + 16];
+      const [, XW, R0, R1, OUT, SRC] = reserveScratch(memory, sizes);
       const heap8 = new Uint8Array(memory.buffer), heap32 = new Int32Array(memory.buffer), heap16 = new Int16Array(memory.buffer);
       const xs = axisTable(src.width, dw, true), ys = axisTable(src.height, region.height, false);
       for (let x = 0; x < dw; x++) {

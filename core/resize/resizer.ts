@@ -4,11 +4,11 @@
  * never shared), so hold one per thread. 3-channel images take the WebAssembly SIMD route where
  * it validates; anything else takes the JS reference. Both give the same bytes (tested).
  */
-import { expectOneOf, invalidParameterError } from '../validate/index.js';
+import { pickWasmKernel, type KernelRoute } from '../wasm/index.js';
 import { createWasmResizeKernel } from './kernel-wasm.js';
 import { resizeLinearInto, type Raster, type Region } from './linear.js';
 
-export type ResizeRoute = 'wasm-simd' | 'js';
+export type ResizeRoute = KernelRoute;
 
 export interface LinearResizer {
   /** The route 3-channel images take. */
@@ -23,9 +23,7 @@ export interface LinearResizerOptions {
 }
 
 export function createLinearResizer(options: LinearResizerOptions = {}): LinearResizer {
-  const want = expectOneOf('route', options.route ?? 'auto', ['auto', 'wasm-simd', 'js'] as const);
-  const wasm = want === 'js' ? undefined : createWasmResizeKernel();
-  if (want === 'wasm-simd' && !wasm) throw invalidParameterError('route', 'a route this runtime supports (no WebAssembly SIMD)', want);
+  const wasm = pickWasmKernel(options.route, createWasmResizeKernel);
   return {
     route: wasm ? 'wasm-simd' : 'js',
     resizeInto(src, dst, region) {
