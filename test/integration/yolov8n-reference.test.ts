@@ -23,22 +23,8 @@ import {
 } from '../../core/index.js';
 import { createSharpDecoder } from '../../infra/image/index.js';
 import type { ResizeMode } from '../../infra/image/options.js';
-import { IMAGES, MODELS, REFERENCE } from '../helpers/shared-data.js';
-
-interface RefDetection {
-  box: [number, number, number, number];
-  score: number;
-  classId: number;
-}
-interface RefImage {
-  image: string;
-  width: number;
-  height: number;
-  detections: RefDetection[];
-}
-
-const BOX_TOLERANCE_PX = 4;
-const SCORE_TOLERANCE = 0.03;
+import { compareDetections, referenceSamples } from '../helpers/reference-detections.js';
+import { IMAGES, MODELS } from '../helpers/shared-data.js';
 
 let session: ort.InferenceSession;
 beforeAll(async () => {
@@ -61,34 +47,33 @@ async function detect(file: string, resize: ResizeMode): Promise<Detection[]> {
   return postprocessItem(outputs, 0, image.plan, { decoder: yolov8Decoder, labels: [], options: DEFAULT_DETECT_OPTIONS });
 }
 
-/** Greedy one-to-one matching, best score first: same class, every coordinate within tolerance. */
-function unmatched(ours: readonly Detection[], ref: readonly RefDetection[]): { ours: Detection[]; ref: RefDetection[] } {
-  const left = [...ref];
-  const extra: Detection[] = [];
-  for (const d of ours) {
-    const i = left.findIndex(
-      (r) =>
-        r.classId === d.classId &&
-        Math.abs(r.score - d.score) <= SCORE_TOLERANCE &&
-        r.box.every((v, k) => Math.abs(v - d.box[k]!) <= BOX_TOLERANCE_PX),
-    );
-    if (i < 0) extra.push(d);
-    else left.splice(i, 1);
-  }
-  return { ours: extra, ref: left };
-}
-
-const reference = JSON.parse(readFileSync(REFERENCE.samples(), 'utf8')) as { images: RefImage[] };
+const reference = referenceSamples();
 const files: Record<string, () => string> = { 'bus.jpg': IMAGES.bus, 'zidane.jpg': IMAGES.zidane };
 
 describe.each(['cv2-linear'] as const)('yolov8n on the reference samples (resize %s)', (resize) => {
-  it.each(reference.images.map((im) => [im.image, im] as const))('%s matches the reference detections', async (name, ref) => {
+  it.each(reference.map((im) => [im.image, im] as const))('%s matches the reference detections', async (name, ref) => {
     const file = files[name];
     if (!file) throw new Error(`no test image for ${name}`);
     expect(path.basename(file())).toBe(name);
     const ours = await detect(file(), resize);
     expect(ref.detections.length).toBeGreaterThan(0);
-    expect(ours.map((d) => d.classId).sort()).toEqual(ref.detections.map((d) => d.classId).sort());
-    expect(unmatched(ours, ref.detections)).toEqual({ ours: [], ref: [] });
+    expect(compareDetections(ours, ref.detections)).toEqual([]);
+  });
+});
+
+describe('the reference check (test/helpers/reference-detections) fails where it should', () => {
+  const ref = reference[0]!.detections;
+  const moved = (k: number, dx: number, dScore = 0) => ref.map((d, i) => (i === k ? { ...d, box: d.box.map((v) => v + dx), score: d.score + dScore } : d));
+
+  it('passes the reference itself and tolerances at their limit', () => {
+    expect(compareDetections(ref, ref)).toEqual([]);
+    expect(compareDetections(moved(0, 3.99, -0.0299), ref)).toEqual([]);
+  });
+
+  it('reports a box 5 px off, a score 0.04 off, a missing and an extra detection', () => {
+    expect(compareDetections(moved(0, 5), ref)).toEqual([expect.stringMatching(/no detection of that class within 4 px/), expect.stringMatching(/^extra detection/)]);
+    expect(compareDetections(moved(0, 0, -0.04), ref)).toEqual([expect.stringMatching(/score .* vs reference/)]);
+    expect(compareDetections(ref.slice(1), ref)).toHaveLength(1);
+    expect(compareDetections([...ref, { ...ref[0]!, classId: ref[0]!.classId + 1 }], ref)).toEqual([expect.stringMatching(/^extra detection/)]);
   });
 });

@@ -5,7 +5,7 @@
  * in the results bucket with the same detections the reference has.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { compareDetections, type Det } from './reference.js';
+import { compareDetections, type RefDetection } from '../../helpers/reference-detections.js';
 import { BUCKETS, putImage, readJson, RESULT_PREFIX, s3PutEvent } from './s3-fixture.js';
 
 export interface EventCheck {
@@ -22,7 +22,7 @@ export interface EventStepInput {
   readonly base: string;
   readonly s3: S3Client;
   readonly image: string;
-  readonly reference: readonly Det[];
+  readonly reference: readonly RefDetection[];
   /** @default 30_000 */
   readonly resultTimeoutMs?: number;
 }
@@ -47,7 +47,7 @@ export async function deliverEvent(i: EventStepInput): Promise<EventCheck> {
   const resultKey = `${RESULT_PREFIX}${INPUT_KEY}.json`;
   const deadline = Date.now() + (i.resultTimeoutMs ?? 30_000);
   for (;;) {
-    const result = (await readJson(i.s3, BUCKETS.results, resultKey)) as { detections?: Det[] } | undefined;
+    const result = (await readJson(i.s3, BUCKETS.results, resultKey)) as { detections?: RefDetection[] } | undefined;
     if (result) return done('processed', compareDetections(result.detections ?? [], i.reference), resultKey);
     if (Date.now() > deadline) return done('failed', [`no s3://${BUCKETS.results}/${resultKey} after the event`]);
     await new Promise((r) => setTimeout(r, 250));

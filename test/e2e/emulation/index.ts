@@ -5,7 +5,7 @@
  */
 export { runEmulation, type EmulationOptions, type EmulationReport } from './run-emulation.js';
 export { formatReport } from './format-report.js';
-export { compareDetections, BOX_TOLERANCE_PX, SCORE_TOLERANCE } from './reference.js';
+export { compareDetections, BOX_TOLERANCE_PX, SCORE_TOLERANCE } from '../../helpers/reference-detections.js';
 export { coldStartFromMetrics, readyLine } from './cold-start.js';
 export { createCleanup, type Cleanup } from './cleanup.js';
 export { docker, ensureDockerDaemon, type DockerDaemon } from './docker.js';

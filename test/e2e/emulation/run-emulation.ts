@@ -12,13 +12,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Network } from 'testcontainers';
 import { startRadosgw, s3ClientFor } from '../../helpers/radosgw.js';
-import { IMAGES, MODELS, REFERENCE, repoRoot } from '../../helpers/shared-data.js';
+import { compareDetections, referenceFor, type RefDetection } from '../../helpers/reference-detections.js';
+import { IMAGES, MODELS, repoRoot } from '../../helpers/shared-data.js';
 import { createCleanup } from './cleanup.js';
 import { coldStartFromMetrics, readyLine, type ColdStartMs } from './cold-start.js';
 import { docker, ensureDockerDaemon } from './docker.js';
 import { startFunctionContainer, SERVICE_PORT } from './function-container.js';
 import { buildCpuImage, type BuiltImage } from './image.js';
-import { compareDetections, type Det } from './reference.js';
 import { BUCKETS, manifest, seedBuckets } from './s3-fixture.js';
 import { deliverEvent, type EventCheck } from './event-step.js';
 import { forwardTcp } from './tcp-forward.js';
@@ -41,7 +41,7 @@ export interface EmulationReport {
   readonly startToReadyMs: number;
   /** The service's own breakdown (/metrics) and its "ready" log line. */
   readonly coldStart: ColdStartMs & { readonly listenMs?: number; readonly readyMs?: number };
-  readonly detect: { readonly status: number; readonly ms: number; readonly detections: Det[]; readonly mismatches: string[] };
+  readonly detect: { readonly status: number; readonly ms: number; readonly detections: RefDetection[]; readonly mismatches: string[] };
   readonly event: EventCheck;
   readonly health: string;
   readonly totalMs: number;
@@ -122,9 +122,9 @@ export async function runEmulation(opts: EmulationOptions = {}): Promise<Emulati
     const tDetect = performance.now();
     const res = await fetch(`${base}/v1/models/yolov8n/detect`, { method: 'POST', body: await readFile(IMAGES.bus()), headers: { 'content-type': 'image/jpeg' } });
     const detectMs = performance.now() - tDetect;
-    const body = (await res.json()) as { detections?: Det[] };
+    const body = (await res.json()) as { detections?: RefDetection[] };
     const detections = body.detections ?? [];
-    const ref = (JSON.parse(await readFile(REFERENCE.samples(), 'utf8')) as { images: { image: string; detections: Det[] }[] }).images.find((i) => i.image === 'bus.jpg')!;
+    const ref = referenceFor('bus.jpg');
     const mismatches = res.ok ? compareDetections(detections, ref.detections) : [`HTTP ${res.status}: ${JSON.stringify(body)}`];
     log(`detect: HTTP ${res.status}, ${detections.length} detections, ${mismatches.length} mismatches, ${Math.round(detectMs)} ms`);
 
