@@ -3,3 +3,7 @@ export { createBatchTensor, itemView, splitBatch } from './tensor.js';
 export type { BatchDType } from './tensor.js';
 export { assembleBatch } from './assemble.js';
 export type { AssembledBatch, AssembleOptions, BatchItem } from './assemble.js';
+export { packBatch } from './pack.js';
+export type { PackOptions } from './pack.js';
+export { expectPixelBatch, normalizePixelBatch } from './pixel-batch.js';
+export type { PixelBatchShape } from './pixel-batch.js';

@@ -3,4 +3,5 @@ export type { ChannelOrder, NormalizeDType, NormalizeOptions, NormalizeRoute } f
 export { createNormalizer } from './normalizer.js';
 export type { Normalizer, NormalizerOptions } from './normalizer.js';
 export { normalizeInto } from './normalize-into.js';
+export { planNormalize } from './plan.js';
 export { toHalfBits } from './half.js';

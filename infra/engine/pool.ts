@@ -4,6 +4,7 @@
  * it can still be cancelled). A worker that dies fails only the job it was running; the pool
  * replaces it with a fresh worker on the provider already chosen and carries on.
  */
+import { expectPixelBatch } from '../../core/batch/index.js';
 import { DetectError } from '../../core/errors/index.js';
 import type { ExecutionProvider, TensorMap } from '../../core/ports/index.js';
 import { callerError, captureCallSite } from './caller-error.js';
@@ -86,8 +87,14 @@ export function createPool(cfg: PoolConfig): { pool: Pool; events: WorkerEvents 
     run(feeds, options = {}) {
       const site = captureCallSite();
       if (closed) return Promise.reject(callerError('NOT_READY', 'engine is closed', site));
-      const { signal } = options;
+      const { signal, normalize, recycle } = options;
       if (signal?.aborted) return Promise.reject(callerError('CANCELLED', 'run was cancelled', site));
+      // Checked here, before anything is posted: the worker trusts its input.
+      try {
+        for (const [name, o] of Object.entries(normalize ?? {})) expectPixelBatch(name, feeds[name], o);
+      } catch (err) {
+        return Promise.reject(err);
+      }
       // Transferring a view would detach the caller's whole (maybe pooled) buffer: copy those.
       const owned: TensorMap = {};
       for (const [name, t] of Object.entries(feeds)) owned[name] = ownedTensor(t);
@@ -101,10 +108,18 @@ export function createPool(cfg: PoolConfig): { pool: Pool; events: WorkerEvents 
         const done = () => signal?.removeEventListener('abort', onAbort);
         const job: Job = {
           feeds: owned,
+          normalize,
           crash: options.crashWorker === true,
           site,
           resolve: (v) => (done(), resolve(v)),
           reject: (e) => (done(), reject(e)),
+          recycle(pixels) {
+            try {
+              recycle?.(pixels);
+            } catch (err) {
+              cfg.logger.error('engine recycle callback threw', { error: (err as Error).message });
+            }
+          },
         };
         signal?.addEventListener('abort', onAbort, { once: true });
         queue.push(job);

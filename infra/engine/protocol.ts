@@ -3,6 +3,7 @@
  * Messages between the pool (main thread) and an engine worker. Tensors travel as core
  * Tensors whose ArrayBuffers are in the postMessage transfer list, never copied.
  */
+import type { NormalizeOptions } from '../../core/normalize/index.js';
 import type { ExecutionProvider, TensorInfo, TensorMap } from '../../core/ports/index.js';
 import type { GraphOptimizationLevel } from './types.js';
 
@@ -23,8 +24,11 @@ export interface SkippedProvider {
   readonly reason: string;
 }
 
+/** By input name: feeds of uint8 [B, H, W, 3] pixels the worker normalises (checked by the pool). */
+export type NormalizeFeeds = Readonly<Record<string, Partial<NormalizeOptions>>>;
+
 export type ToWorker =
-  | { readonly type: 'run'; readonly id: number; readonly feeds: TensorMap; readonly crash?: boolean }
+  | { readonly type: 'run'; readonly id: number; readonly feeds: TensorMap; readonly normalize?: NormalizeFeeds; readonly crash?: boolean }
   | { readonly type: 'close' };
 
 export type FromWorker =
@@ -38,8 +42,9 @@ export type FromWorker =
       readonly sessionMs: number;
     }
   | { readonly type: 'init-failed'; readonly skipped: readonly SkippedProvider[]; readonly message: string }
-  | { readonly type: 'result'; readonly id: number; readonly outputs: TensorMap; readonly runMs: number }
-  | { readonly type: 'error'; readonly id: number; readonly message: string };
+  // `returned`: the normalised feeds' pixel buffers, handed back for reuse.
+  | { readonly type: 'result'; readonly id: number; readonly outputs: TensorMap; readonly runMs: number; readonly returned?: TensorMap }
+  | { readonly type: 'error'; readonly id: number; readonly message: string; readonly returned?: TensorMap };
 
 /** Buffers to transfer for a tensor map (views into a shared or pooled buffer are not moved). */
 export function transferList(tensors: TensorMap): ArrayBuffer[] {

@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { TensorMap } from '../../core/ports/index.js';
 import { callerError, type CallSite } from './caller-error.js';
-import { transferList, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
+import { transferList, type FromWorker, type NormalizeFeeds, type ToWorker, type WorkerInit } from './protocol.js';
 import type { WorkerScript } from './worker-script.js';
 
 export type ReadyInfo = Extract<FromWorker, { type: 'ready' }>;
@@ -15,10 +15,13 @@ export type InitFailure = Extract<FromWorker, { type: 'init-failed' }>;
 
 export interface Job {
   readonly feeds: TensorMap;
+  readonly normalize: NormalizeFeeds | undefined;
   readonly crash: boolean;
   readonly site: CallSite;
   resolve(outputs: TensorMap): void;
   reject(err: Error): void;
+  /** Gets the normalised feeds' pixels back from the worker, before resolve or reject. */
+  recycle(pixels: TensorMap): void;
 }
 
 export interface WorkerClient {
@@ -53,7 +56,8 @@ export function spawnWorker(script: WorkerScript, init: WorkerInit, events: Work
     },
     start(job) {
       current = job;
-      const msg: ToWorker = { type: 'run', id: nextId++, feeds: job.feeds, crash: job.crash };
+      const normalize = job.normalize ? { normalize: job.normalize } : {};
+      const msg: ToWorker = { type: 'run', id: nextId++, feeds: job.feeds, crash: job.crash, ...normalize };
       worker.postMessage(msg, transferList(job.feeds));
     },
     async close() {
@@ -83,6 +87,7 @@ export function spawnWorker(script: WorkerScript, init: WorkerInit, events: Work
     } else {
       const job = current;
       current = undefined;
+      if (msg.returned) job?.recycle(msg.returned);
       if (msg.type === 'result') job?.resolve(msg.outputs);
       else job?.reject(callerError('ENGINE_ERROR', msg.message, job.site));
       events.idle(client);

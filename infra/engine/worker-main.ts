@@ -1,20 +1,24 @@
 /**
  * @module infra/engine/worker-main
  * Entry of an engine worker thread (bundled as dist/engine-worker.js). Owns one ORT session:
- * creation and `session.run` block this thread, never the service's event loop. Replies to
- * each `run` with transferred output buffers, or with the error text for the caller's Error.
+ * creation and `session.run` block this thread, never the service's event loop. Normalises
+ * pixel feeds here (worker-inputs.ts), off the main thread. Replies to each `run` with
+ * transferred output buffers (and the pixel buffers back), or with the error text.
  */
 import { readFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { InferenceSession } from 'onnxruntime-node';
+import type { TensorMap } from '../../core/ports/index.js';
 import { readModelInfo } from '../onnx/index.js';
 import { transferList, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
 import { createSessionWithFallback, ProviderFallbackError } from './session.js';
 import { fromOrtOutputs, toOrtFeeds, toTensorInfo } from './tensor-convert.js';
+import { createWorkerInputs } from './worker-inputs.js';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
 const post = (msg: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
+const inputs = createWorkerInputs();
 
 async function start(): Promise<InferenceSession | undefined> {
   const t0 = performance.now();
@@ -42,11 +46,17 @@ async function handle(session: InferenceSession, msg: ToWorker): Promise<void> {
   // A real exit of this thread, for crash-recovery tests; ignored unless enabled at creation.
   if (msg.crash && init.allowCrashControl) process.exit(70);
   const t0 = performance.now();
+  let returned: TensorMap | undefined;
   try {
-    const outputs = fromOrtOutputs(await session.run(toOrtFeeds(msg.feeds)));
-    post({ type: 'result', id: msg.id, outputs, runMs: performance.now() - t0 }, transferList(outputs));
+    const prepared = inputs.prepare(msg.feeds, msg.normalize);
+    returned = prepared.returned;
+    const outputs = fromOrtOutputs(await session.run(toOrtFeeds(prepared.feeds)));
+    const back = returned ? { returned } : {};
+    post({ type: 'result', id: msg.id, outputs, runMs: performance.now() - t0, ...back }, [...transferList(outputs), ...transferList(returned ?? {})]);
   } catch (err) {
-    post({ type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err) });
+    // The pixel buffers go back on failure too: the caller's pool of them must not shrink.
+    const back = returned ? { returned } : {};
+    post({ type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err), ...back }, transferList(returned ?? {}));
   }
 }
 

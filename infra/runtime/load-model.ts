@@ -30,6 +30,8 @@ export interface LoadModelDeps {
 export interface LoadModelOptions {
   /** The manifest is the default for a bare model path: take input/output facts from the file. */
   readonly adaptToModel?: boolean;
+  /** Where pixels are normalised (BatchedInferenceOptions.preprocessIn); warmup takes the same path. @default 'engine' */
+  readonly preprocessIn?: 'engine' | 'caller';
 }
 
 export async function loadModel(given: ModelManifest, deps: LoadModelDeps, options: LoadModelOptions = {}): Promise<ModelService> {
@@ -64,6 +66,14 @@ export async function loadModel(given: ModelManifest, deps: LoadModelDeps, optio
     const [, channels, height, width] = manifest.input.shape as readonly (number | string)[];
     const itemDims = [Number(channels), Number(height), Number(width)] as [number, number, number];
     const dtype = manifest.input.dtype as 'float32' | 'float16';
+    const preprocessIn = options.preprocessIn ?? 'engine';
+    const normalize = {
+      scale: manifest.preprocess.scale,
+      ...(manifest.preprocess.mean ? { mean: manifest.preprocess.mean } : {}),
+      ...(manifest.preprocess.std ? { std: manifest.preprocess.std } : {}),
+      sourceOrder: 'rgb',
+      modelOrder: manifest.preprocess.channelOrder,
+    } as const;
     const t2 = performance.now();
     if (manifest.warmup.enabled) {
       await warmupEngine(engine, {
@@ -71,6 +81,7 @@ export async function loadModel(given: ModelManifest, deps: LoadModelDeps, optio
         itemDims,
         batchSizes: manifest.batching.batchSizes,
         dtype,
+        ...(preprocessIn === 'engine' ? { normalize } : {}),
         iterations: manifest.warmup.iterations,
         parallel: manifest.engine.workers,
         logger: engineLoggerFrom(log),
@@ -89,13 +100,8 @@ export async function loadModel(given: ModelManifest, deps: LoadModelDeps, optio
       inputName: manifest.input.name,
       inputDims: itemDims,
       dtype,
-      normalize: {
-        scale: manifest.preprocess.scale,
-        ...(manifest.preprocess.mean ? { mean: manifest.preprocess.mean } : {}),
-        ...(manifest.preprocess.std ? { std: manifest.preprocess.std } : {}),
-        sourceOrder: 'rgb',
-        modelOrder: manifest.preprocess.channelOrder,
-      },
+      normalize,
+      preprocessIn,
       batchSizes: manifest.batching.batchSizes,
       batcher: {
         maxQueueDelayUs: manifest.batching.maxQueueDelayUs,

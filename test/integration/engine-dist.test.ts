@@ -27,5 +27,5 @@ it('a bundled caller runs the bundled dist/engine-worker.js under plain node', a
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  expect(JSON.parse(out)).toEqual({ provider: 'cpu', skipped: 1, dims: [1, 84, 8400] });
+  expect(JSON.parse(out)).toEqual({ provider: 'cpu', skipped: 1, dims: [1, 84, 8400], pixelDims: [2, 84, 8400] });
 });

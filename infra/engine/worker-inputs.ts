@@ -1,0 +1,64 @@
+/**
+ * @module infra/engine/worker-inputs
+ * Inside an engine worker: turns `normalize` feeds (uint8 [B, H, W, 3] pixels) into the float
+ * [B, 3, H, W] tensors the session runs on. The float memory belongs to the worker and is reused
+ * by every batch (one buffer per input, grown to the largest batch seen, smaller batches use a
+ * prefix view): it is never transferred, so it is page-faulted once per worker, not per batch.
+ */
+import { expectPixelBatch, normalizePixelBatch } from '../../core/batch/index.js';
+import { createNormalizer, type NormalizeOptions } from '../../core/normalize/index.js';
+import type { TensorMap } from '../../core/ports/index.js';
+import type { NormalizeFeeds } from './protocol.js';
+
+export interface PreparedFeeds {
+  /** What the session runs on: each normalised feed replaced by its float tensor. */
+  readonly feeds: TensorMap;
+  /** The pixel feeds, to hand back to the caller for reuse; undefined when none were normalised. */
+  readonly returned: TensorMap | undefined;
+}
+
+export interface WorkerInputs {
+  prepare(feeds: TensorMap, normalize: NormalizeFeeds | undefined): PreparedFeeds;
+}
+
+export function createWorkerInputs(): WorkerInputs {
+  const normalizer = createNormalizer();
+  const floats = new Map<string, Float32Array | Uint16Array>();
+  // Options arrive as a new structured clone every run, but the normalizer keeps its plan and
+  // tables per object identity: map equal options to one object (serving uses one or two).
+  const canonical = new Map<string, Partial<NormalizeOptions>>();
+  const stable = (o: Partial<NormalizeOptions>) => {
+    const key = JSON.stringify(o);
+    let hit = canonical.get(key);
+    if (!hit) {
+      if (canonical.size >= 16) canonical.clear();
+      canonical.set(key, (hit = o));
+    }
+    return hit;
+  };
+  const floatBuffer = (name: string, dtype: 'float32' | 'float16', n: number) => {
+    const key = `${name}/${dtype}`;
+    let buf = floats.get(key);
+    if (!buf || buf.length < n) floats.set(key, (buf = dtype === 'float16' ? new Uint16Array(n) : new Float32Array(n)));
+    return buf.subarray(0, n);
+  };
+
+  return {
+    prepare(feeds, normalize) {
+      if (!normalize) return { feeds, returned: undefined };
+      const out: TensorMap = { ...feeds };
+      const returned: TensorMap = {};
+      for (const [name, given] of Object.entries(normalize)) {
+        const options = stable(given);
+        const pixels = feeds[name]!;
+        const shape = expectPixelBatch(name, pixels, options);
+        const [b, c, h, w] = shape.dims;
+        const data = floatBuffer(name, shape.dtype, b * c * h * w);
+        normalizePixelBatch(pixels.data as Uint8Array, shape, data, options, normalizer);
+        out[name] = { dtype: shape.dtype, dims: shape.dims, data };
+        returned[name] = pixels;
+      }
+      return { feeds: out, returned };
+    },
+  };
+}
