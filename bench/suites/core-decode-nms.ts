@@ -8,21 +8,15 @@
  * best-class scan over tiles of rows copied into WASM memory); `.js` figures are the JS
  * fallback route. The two routes alternate sample by sample, so load hits both alike.
  */
-import { readFileSync } from 'node:fs';
-import * as ort from 'onnxruntime-node';
-import { createYolov8Decoder, DEFAULT_DETECT_OPTIONS, nms, normalizeInto, planLetterbox, type TensorMap, type Yolov8Decoder } from '../../core/index.js';
-import { createSharpDecoder } from '../../infra/image/index.js';
-import { IMAGES, MODELS } from '../../test/helpers/shared-data.js';
+import { createYolov8Decoder, DEFAULT_DETECT_OPTIONS, nms, type TensorMap, type Yolov8Decoder } from '../../core/index.js';
+import { IMAGES } from '../../test/helpers/shared-data.js';
+import { openYolov8n, yolov8nOutputs } from '../../test/helpers/yolov8n-direct.js';
 import { summarize, type BenchResult, type BenchSuite } from '../report.js';
 
 async function busOutput(): Promise<TensorMap> {
-  const image = await createSharpDecoder().decode(readFileSync(IMAGES.bus()), (s) => planLetterbox(s));
-  const input = new Float32Array(3 * 640 * 640);
-  normalizeInto(image.pixels, image.plan.target, input, 0);
-  const session = await ort.InferenceSession.create(MODELS.yolov8n(), { executionProviders: ['cpu'] });
+  const session = await openYolov8n();
   try {
-    const out = (await session.run({ images: new ort.Tensor('float32', input, [1, 3, 640, 640]) })).output0!;
-    return { output0: { dtype: 'float32', dims: out.dims, data: (out.data as Float32Array).slice() } };
+    return (await yolov8nOutputs(session, IMAGES.bus())).outputs;
   } finally {
     await session.release();
   }

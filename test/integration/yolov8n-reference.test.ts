@@ -9,42 +9,26 @@
  * and one extra box), so it is not the path this test holds to the reference.
  * onnxruntime-node is called directly here; the engine adapter has its own tests.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_DETECT_OPTIONS,
-  normalizeInto,
-  planLetterbox,
-  postprocessItem,
-  yolov8Decoder,
-  type Detection,
-} from '../../core/index.js';
-import { createSharpDecoder } from '../../infra/image/index.js';
+import { DEFAULT_DETECT_OPTIONS, postprocessItem, yolov8Decoder, type Detection } from '../../core/index.js';
 import type { ResizeMode } from '../../infra/image/options.js';
 import { compareDetections, referenceSamples } from '../helpers/reference-detections.js';
-import { IMAGES, MODELS } from '../helpers/shared-data.js';
+import { IMAGES } from '../helpers/shared-data.js';
+import { openYolov8n, yolov8nOutputs } from '../helpers/yolov8n-direct.js';
 
 let session: ort.InferenceSession;
 beforeAll(async () => {
-  session = await ort.InferenceSession.create(MODELS.yolov8n(), { executionProviders: ['cpu'] });
+  session = await openYolov8n();
 });
 afterAll(async () => {
   await session?.release();
 });
 
 async function detect(file: string, resize: ResizeMode): Promise<Detection[]> {
-  const decoder = createSharpDecoder({ resize });
-  const image = await decoder.decode(readFileSync(file), (source) => planLetterbox(source));
-  const { target } = image.plan;
-  const input = new Float32Array(3 * target.width * target.height);
-  normalizeInto(image.pixels, target, input, 0);
-  const feeds = { images: new ort.Tensor('float32', input, [1, 3, target.height, target.width]) };
-  const result = await session.run(feeds);
-  const out = result.output0!;
-  const outputs = { output0: { dtype: 'float32' as const, dims: out.dims, data: out.data as Float32Array } };
-  return postprocessItem(outputs, 0, image.plan, { decoder: yolov8Decoder, labels: [], options: DEFAULT_DETECT_OPTIONS });
+  const { outputs, plan } = await yolov8nOutputs(session, file, resize);
+  return postprocessItem(outputs, 0, plan, { decoder: yolov8Decoder, labels: [], options: DEFAULT_DETECT_OPTIONS });
 }
 
 const reference = referenceSamples();
