@@ -8,7 +8,9 @@
  */
 import type { EventProcessor } from '../../infra/events/index.js';
 import type { Logger } from '../../infra/log/index.js';
+import type { Metrics } from '../../infra/metrics/index.js';
 import { normaliseEvent } from './object-events.js';
+import type { RedeliveryPolicy } from './redelivery.js';
 import { batchItemFailures, summarise, type EventSummary } from './summary.js';
 
 export interface ObjectEventHandlerDeps {
@@ -16,6 +18,10 @@ export interface ObjectEventHandlerDeps {
   /** In Lambda an event can arrive during init: wait for the models (registry.whenReady). */
   readonly whenReady: () => Promise<unknown>;
   readonly logger: Logger;
+  /** Counts records that were not object events (test events, deletes) as `ignored`. */
+  readonly metrics?: Metrics;
+  /** Which failed SQS messages are reported back for redelivery. @default 'every-failure' */
+  readonly redelivery?: RedeliveryPolicy;
 }
 
 export type ObjectEventResult = EventSummary | { batchItemFailures: { itemIdentifier: string }[] };
@@ -25,7 +31,8 @@ export function createObjectEventHandler(deps: ObjectEventHandlerDeps) {
     const normalised = normaliseEvent(event);
     if (normalised.records.length > 0) await deps.whenReady();
     const outcomes = normalised.records.length > 0 ? await deps.processor().process(normalised.records) : [];
-    if (normalised.kind === 'sqs') return { batchItemFailures: batchItemFailures(normalised, outcomes) };
+    normalised.skipped.forEach(() => deps.metrics?.recordEvent('ignored'));
+    if (normalised.kind === 'sqs') return { batchItemFailures: batchItemFailures(normalised, outcomes, deps.redelivery) };
     const summary = summarise(normalised, outcomes);
     if (summary.counts.failed > 0) {
       const failed = outcomes.filter((o) => o.status === 'failed').map((o) => `s3://${o.bucket}/${o.key} (${o.error?.code})`);

@@ -8,6 +8,7 @@
  */
 import type { RecordOutcome } from '../../infra/events/index.js';
 import type { NormalisedEvent, SkippedRecord } from './object-events.js';
+import { needsRedelivery, type RedeliveryPolicy } from './redelivery.js';
 
 export interface EventSummary {
   readonly counts: { processed: number; skipped: number; failed: number; ignored: number };
@@ -27,9 +28,9 @@ export function summarise(event: NormalisedEvent, outcomes: readonly RecordOutco
 
 export const httpStatusOf = (s: EventSummary): 200 | 207 => (s.counts.failed > 0 ? 207 : 200);
 
-export function batchItemFailures(event: NormalisedEvent, outcomes: readonly RecordOutcome[]): { itemIdentifier: string }[] {
+export function batchItemFailures(event: NormalisedEvent, outcomes: readonly RecordOutcome[], policy: RedeliveryPolicy = 'every-failure'): { itemIdentifier: string }[] {
   const ids = new Set<string>();
-  for (const o of outcomes) if (o.status !== 'processed' && o.status !== 'skipped' && o.messageId) ids.add(o.messageId);
+  for (const o of outcomes) if (o.messageId && needsRedelivery(o, policy)) ids.add(o.messageId);
   for (const s of event.skipped) if (s.reason === 'unrecognised' && s.messageId) ids.add(s.messageId);
   return [...ids].map((itemIdentifier) => ({ itemIdentifier }));
 }

@@ -22,4 +22,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT/);
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
   });
+
+  it('validates the SQS consumer settings, naming the variable', () => {
+    const c = loadConfig({ DETECTFN_SQS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/in' });
+    expect(c).toMatchObject({ DETECTFN_SQS_BATCH_SIZE: 10, DETECTFN_SQS_WAIT_S: 20, DETECTFN_SQS_VISIBILITY_TIMEOUT_S: 120, DETECTFN_SQS_POLLERS: 1 });
+    expect(loadConfig({}).DETECTFN_SQS_QUEUE_URL).toBeUndefined();
+    expect(() => loadConfig({ DETECTFN_SQS_QUEUE_URL: 'detectfn-incoming' })).toThrow(/DETECTFN_SQS_QUEUE_URL: expected an http\(s\) SQS queue URL/);
+    expect(() => loadConfig({ DETECTFN_SQS_BATCH_SIZE: '11' })).toThrow(/DETECTFN_SQS_BATCH_SIZE/);
+    expect(() => loadConfig({ DETECTFN_SQS_WAIT_S: '0' })).toThrow(/DETECTFN_SQS_WAIT_S/);
+    expect(() => loadConfig({ DETECTFN_SQS_VISIBILITY_TIMEOUT_S: 'soon' })).toThrow(/DETECTFN_SQS_VISIBILITY_TIMEOUT_S/);
+  });
 });

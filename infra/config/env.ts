@@ -35,6 +35,16 @@ const EnvSchema = z.object({
   DETECTFN_EVENTS_CONCURRENCY: int(1).default(8),
   DETECTFN_EVENTS_MAX_OBJECT_BYTES: int(1).default(20 * 1024 ** 2),
   DETECTFN_S3_FORCE_PATH_STYLE: bool.default(false),
+  /** Set: the server also consumes this SQS queue of S3 notifications (handlers/events/queue-consumer). */
+  DETECTFN_SQS_QUEUE_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) SQS queue URL' }).optional(),
+  /** Seconds a received message stays hidden; must exceed the slowest batch (S3 retries + detect). */
+  DETECTFN_SQS_VISIBILITY_TIMEOUT_S: int(1).max(43_200).default(120),
+  /** Messages per ReceiveMessage (the SQS maximum is 10). */
+  DETECTFN_SQS_BATCH_SIZE: int(1).max(10).default(10),
+  /** Long-poll wait per ReceiveMessage, 1-20 s (sqs-consumer refuses 0; the SQS maximum is 20). */
+  DETECTFN_SQS_WAIT_S: int(1).max(20).default(20),
+  /** Receive loops in parallel: more than one keeps the batcher fed while a batch finishes. */
+  DETECTFN_SQS_POLLERS: int(1).max(16).default(1),
 });
 
 export type ServiceConfig = z.infer<typeof EnvSchema>;

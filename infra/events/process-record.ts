@@ -83,6 +83,6 @@ async function fail(rec: EventRecord, base: Pick<RecordOutcome, 'bucket' | 'key'
     written = false;
     opts.logger?.error({ record, err: writeErr, errors: opts.errors.uri }, 'event: could not write the error record');
   }
-  opts.logger?.warn({ record, errorKey: written ? errorKey : undefined }, 'event: object failed');
+  opts.logger?.warn({ messageId: rec.messageId, record, errorKey: written ? errorKey : undefined }, 'event: object failed');
   return { ...base, status: 'failed', error, ...(written ? { errorKey } : {}) };
 }

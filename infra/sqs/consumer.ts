@@ -1,0 +1,120 @@
+/**
+ * @module infra/sqs/consumer
+ * `createQueueConsumer`: bbc's sqs-consumer behind a small interface. Each poller long-polls
+ * (ReceiveMessage, up to `batchSize` messages, `waitTimeSeconds`, `visibilityTimeoutS`), hands
+ * the batch to `handleBatch` and deletes (DeleteMessageBatch) exactly the ids it returns; the
+ * rest become visible again after the visibility timeout, and the queue's redrive policy
+ * decides when they go to the DLQ. A throwing handler deletes nothing.
+ * `stop()`: no new receives; a poller idle in its long poll is aborted, one handling a batch
+ * finishes it (and its deletes) first, for at most the visibility timeout (after that SQS
+ * redelivers the messages anyway). Receive errors back off (1 s doubling to 30 s) instead of
+ * spinning.
+ */
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import { Consumer } from 'sqs-consumer';
+import { expectInteger } from '../../core/validate/index.js';
+import { silentLogger, type Logger } from '../log/index.js';
+import { createSqsClient } from './client.js';
+
+export interface QueueMessage {
+  readonly id: string;
+  readonly body: string | undefined;
+  /** SQS ApproximateReceiveCount: 1 on the first delivery. */
+  readonly receiveCount: number | undefined;
+}
+
+/** Returns the ids of the messages to delete. */
+export type BatchHandler = (messages: readonly QueueMessage[]) => Promise<readonly string[]>;
+
+export interface QueueConsumerOptions {
+  readonly queueUrl: string;
+  readonly handleBatch: BatchHandler;
+  /** @default createSqsClient({ queueUrl }) */
+  readonly sqs?: SQSClient;
+  /** @default 10 */
+  readonly batchSize?: number;
+  /** @default 20 */
+  readonly waitTimeSeconds?: number;
+  /** @default 120 */
+  readonly visibilityTimeoutS?: number;
+  /** Independent receive loops. @default 1 */
+  readonly pollers?: number;
+  readonly logger?: Logger;
+}
+
+export interface QueueConsumer {
+  start(): void;
+  /** Resolves when every poller has stopped and in-flight batches are done. Idempotent. */
+  stop(): Promise<void>;
+  isRunning(): boolean;
+  /** Batches being handled now. */
+  busy(): number;
+}
+
+export function createQueueConsumer(o: QueueConsumerOptions): QueueConsumer {
+  const batchSize = expectInteger('batchSize', o.batchSize ?? 10, 1, 10);
+  const waitTimeSeconds = expectInteger('waitTimeSeconds', o.waitTimeSeconds ?? 20, 1, 20);
+  const visibilityTimeout = expectInteger('visibilityTimeoutS', o.visibilityTimeoutS ?? 120, 1, 43_200);
+  const pollers = expectInteger('pollers', o.pollers ?? 1, 1, 64);
+  const logger = o.logger ?? silentLogger();
+  const sqs = o.sqs ?? createSqsClient({ queueUrl: o.queueUrl });
+  const loops = Array.from({ length: pollers }, () => createLoop());
+  let stopping: Promise<void> | undefined;
+  let running = false;
+
+  function createLoop() {
+    const state = { busy: false, backoffMs: 0 };
+    const consumer = Consumer.create({
+      queueUrl: o.queueUrl, sqs, batchSize, waitTimeSeconds, visibilityTimeout,
+      messageSystemAttributeNames: ['ApproximateReceiveCount'],
+      pollingCompleteWaitTimeMs: visibilityTimeout * 1000,
+      async handleMessageBatch(messages: Message[]) {
+        state.busy = true;
+        const batch = messages.map((m): QueueMessage => ({ id: m.MessageId ?? '', body: m.Body, receiveCount: Number(m.Attributes?.ApproximateReceiveCount) || undefined }));
+        const remove = new Set(await o.handleBatch(batch));
+        for (const m of batch) logger.info({ messageId: m.id, receiveCount: m.receiveCount, delete: remove.has(m.id) }, remove.has(m.id) ? 'sqs: message done' : 'sqs: message left for redelivery');
+        return messages.filter((m) => remove.has(m.MessageId ?? ''));
+      },
+    });
+    const settle = () => {
+      state.busy = false;
+      if (state.backoffMs > 0) consumer.updateOption('pollingWaitTimeMs', (state.backoffMs = 0));
+    };
+    consumer.on('response_processed', settle);
+    consumer.on('empty', settle);
+    consumer.on('error', (err, messages) => {
+      const ids = [messages ?? []].flat().map((m) => m.MessageId);
+      if (ids.length > 0) return logger.error({ err, messageIds: ids }, 'sqs: batch failed; its messages stay for redelivery');
+      // stop() aborts idle long polls: that rejection is expected.
+      if (stopping) return logger.debug({ err: err.message }, 'sqs: receive ended by stop');
+      state.backoffMs = Math.min(30_000, Math.max(1000, state.backoffMs * 2));
+      consumer.updateOption('pollingWaitTimeMs', state.backoffMs);
+      logger.error({ err, retryInMs: state.backoffMs }, 'sqs: receive failed');
+    });
+    return { consumer, state };
+  }
+
+  return {
+    start() {
+      if (running || stopping) return;
+      running = true;
+      logger.info({ queueUrl: o.queueUrl, pollers, batchSize, waitTimeSeconds, visibilityTimeout }, 'sqs: consuming');
+      for (const l of loops) l.consumer.start();
+    },
+    stop() {
+      if (!running) return (stopping ??= Promise.resolve());
+      return (stopping ??= Promise.all(
+        loops.map(({ consumer, state }) => new Promise<void>((resolve) => {
+          consumer.once('stopped', () => resolve());
+          // Aborting a batch in flight would also abort its deletes: only idle polls are cut.
+          consumer.stop({ abort: !state.busy });
+        })),
+      ).then(() => {
+        running = false;
+        logger.info({ queueUrl: o.queueUrl }, 'sqs: stopped');
+      }));
+    },
+    isRunning: () => running,
+    busy: () => loops.filter((l) => l.state.busy).length,
+  };
+}
