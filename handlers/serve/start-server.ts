@@ -4,15 +4,21 @@
  * listens at once (liveness answers during the cold start) while the registry loads and warms
  * the models in the background; `ready` settles when they are warm, and the cold-start
  * breakdown is logged then. Used by dist/server.js, the CLI's `serve`, tests and the bench
- * (port 0 on 127.0.0.1). The registry adds the libvips queue gauge to `metrics`.
+ * (port 0 on 127.0.0.1). The registry adds the libvips queue gauge to `metrics`. With
+ * DETECTFN_SQS_QUEUE_URL set it also consumes that queue once the models are warm (the HTTP
+ * probes and metrics stay), and `close()` stops the consumer, draining its batches, first.
  */
 import type { AddressInfo } from 'node:net';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp, type App, type AppOptions } from '../app.js';
 import { loadConfig, type ServiceConfig } from '../../infra/config/index.js';
 import { createLogger, type Logger } from '../../infra/log/index.js';
 import { createMetrics, type Metrics } from '../../infra/metrics/index.js';
 import { createModelRegistry } from '../../infra/runtime/index.js';
+import type { QueueConsumer } from '../../infra/sqs/index.js';
+import { createEventQueueConsumer } from '../events/queue-consumer.js';
 import type { ModelRegistry, ModelRegistryOptions } from '../../infra/runtime/model-service.js';
 import { resolveModelPaths } from './model-paths.js';
 import { closeGracefully } from './shutdown.js';
@@ -31,6 +37,8 @@ export interface StartServerOptions {
   readonly app?: AppOptions;
   /** Longest wait for in-flight requests on close before sockets are cut. @default 10000 */
   readonly drainMs?: number;
+  /** Clients for the SQS consumer (tests). @default from the environment */
+  readonly sqs?: { readonly client?: SQSClient; readonly s3Client?: () => S3Client };
 }
 
 export interface RunningServer {
@@ -43,7 +51,9 @@ export interface RunningServer {
   readonly server: ServerType;
   /** Settles when every model is warm (rejects with the first load failure). */
   readonly ready: Promise<void>;
-  /** Stop accepting, drain in-flight requests, close the registry. Idempotent. */
+  /** The SQS consumer when DETECTFN_SQS_QUEUE_URL is set; started once `ready` settles. */
+  readonly queue: QueueConsumer | undefined;
+  /** Stop the queue consumer (finishing its batches), stop accepting, drain in-flight requests, close the registry. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -68,6 +78,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     logger,
     metrics,
   });
+  let queue: QueueConsumer | undefined;
+  try {
+    if (config.DETECTFN_SQS_QUEUE_URL) queue = createEventQueueConsumer({ registry, config, logger, metrics, ...(options.sqs?.client ? { sqs: options.sqs.client } : {}), ...(options.sqs?.s3Client ? { s3Client: options.sqs.s3Client } : {}) });
+  } catch (err) {
+    await registry.close();
+    throw err;
+  }
   const app = createApp({ registry, metrics, logger, config }, options.app);
   const server = await listen(app, config).catch(async (err: unknown) => {
     await registry.close();
@@ -87,7 +104,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   ready.catch((err: unknown) => logger.error({ err }, 'model load failed: the service stays not ready'));
 
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= closeGracefully(server, registry, logger, options.drainMs ?? 10_000));
+  ready.then(() => closing === undefined && queue?.start(), () => undefined);
+  const close = () => (closing ??= (async () => {
+    await queue?.stop();
+    await closeGracefully(server, registry, logger, options.drainMs ?? 10_000);
+  })());
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
-  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, port, app, config, logger, registry, server, ready, close };
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, port, app, config, logger, registry, server, ready, queue, close };
 }

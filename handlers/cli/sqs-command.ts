@@ -1,0 +1,50 @@
+/**
+ * @module handlers/cli/sqs-command
+ * `detectfn sqs --queue URL [--out s3://bucket/prefix/] [--errors LOC] [--model M]...
+ * [--port P] [--host H]`: the server with its SQS consumer (S3 notifications -> detections ->
+ * result objects) until SIGTERM/SIGINT, which stops receiving, finishes the batches in hand
+ * and exits 0. The HTTP probes and /metrics stay up for Kubernetes and KEDA. Flags win over
+ * DETECTFN_SQS_QUEUE_URL, DETECTFN_EVENTS_OUTPUT, DETECTFN_EVENTS_ERRORS, DETECTFN_MODELS,
+ * PORT and HOST; the other DETECTFN_SQS_* variables tune the loop.
+ */
+import { loadConfig } from '../../infra/config/index.js';
+import { createLogger } from '../../infra/log/index.js';
+import { exitOnSignals, startServer } from '../serve/index.js';
+import { integerFlag, parseCommand, stringFlag, UsageError } from './args.js';
+
+export const SQS_FLAGS = {
+  queue: { type: 'string', short: 'q' },
+  out: { type: 'string', short: 'o' },
+  errors: { type: 'string' },
+  model: { type: 'string', short: 'm', multiple: true },
+  port: { type: 'string', short: 'p' },
+  host: { type: 'string' },
+} as const;
+
+export async function sqsCommand(argv: readonly string[]): Promise<void> {
+  const { values, positionals } = parseCommand(argv, SQS_FLAGS);
+  if (positionals.length > 0) throw new UsageError(`sqs takes no positional arguments (got ${positionals[0]}); use --queue`);
+  const models = (values.model as string[] | undefined) ?? [];
+  const flags: Record<string, string | undefined> = {
+    DETECTFN_SQS_QUEUE_URL: stringFlag(values, 'queue'),
+    DETECTFN_EVENTS_OUTPUT: stringFlag(values, 'out'),
+    DETECTFN_EVENTS_ERRORS: stringFlag(values, 'errors'),
+    HOST: stringFlag(values, 'host'),
+  };
+  const env = { ...process.env, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) };
+  const config = loadConfig(env);
+  if (!config.DETECTFN_SQS_QUEUE_URL) throw new UsageError('missing required option --queue (or DETECTFN_SQS_QUEUE_URL)');
+  if (!config.DETECTFN_EVENTS_OUTPUT) throw new UsageError('missing --out s3://bucket/prefix/ (or DETECTFN_EVENTS_OUTPUT) for the result JSON');
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  const running = await startServer({
+    env,
+    logger,
+    config: {
+      ...(models.length > 0 ? { DETECTFN_MODELS: models } : {}),
+      ...(values.port !== undefined ? { PORT: integerFlag(values, 'port', 0, 65535, 0) } : {}),
+    },
+  });
+  exitOnSignals(running.close, logger);
+  running.ready.catch(() => running.close().finally(() => process.exit(1)));
+  process.stderr.write(`detectfn consuming ${config.DETECTFN_SQS_QUEUE_URL}; probes on ${running.url}\n`);
+}
