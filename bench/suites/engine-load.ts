@@ -26,6 +26,8 @@ export interface LoadResult {
   readonly imagesPerS: number[];
   /** Worst lateness of a 5 ms interval timer during the load, ms. */
   readonly maxLagMs: number;
+  /** Main-thread time building each batch (InferResult.preprocessMs), one entry per batch. */
+  readonly prepMs: number[];
 }
 
 /**
@@ -43,8 +45,12 @@ export async function batchedLoad(p: BatchedInference, n: number, batches: numbe
   }, 5);
   let stop = false;
   const size = { width: 640, height: 640 };
-  const loops = pixels.map(async (px) => {
-    while (!stop) await p.infer({ pixels: px, size });
+  const prepMs: number[] = [];
+  const loops = pixels.map(async (px, i) => {
+    while (!stop) {
+      const r = await p.infer({ pixels: px, size });
+      if (i === 0) prepMs.push(r.preprocessMs); // one submitter: roughly one entry per batch
+    }
   });
   while (done().length < batches + skip + 1) await new Promise((r) => setTimeout(r, 20));
   stop = true;
@@ -52,5 +58,5 @@ export async function batchedLoad(p: BatchedInference, n: number, batches: numbe
   clearInterval(timer);
   const t = done().slice(skip, skip + batches + 1);
   const imagesPerS = t.slice(1).map((end, i) => (n * 1000) / (end - t[i]!));
-  return { imagesPerS, maxLagMs };
+  return { imagesPerS, maxLagMs, prepMs };
 }
