@@ -14,18 +14,10 @@ import { resolveWorkerScript } from './worker-script.js';
 
 export async function createEngine(options: EngineOptions): Promise<WorkerEngine> {
   const o = resolveEngineOptions(options);
-  const { logger } = o;
+  // Everything but the main-thread-only fields goes to the worker as workerData.
+  const { logger, workers: _workers, ...workerOptions } = o;
+  const init: WorkerInit = workerOptions;
   const script = resolveWorkerScript(options.workerScript);
-  const init: WorkerInit = {
-    modelPath: o.modelPath,
-    providers: o.providers,
-    intraOpThreads: o.intraOpThreads,
-    interOpThreads: o.interOpThreads,
-    graphOptimizationLevel: o.graphOptimizationLevel,
-    enableMemArena: o.enableMemArena,
-    allowSpinning: o.allowSpinning,
-    allowCrashControl: o.allowCrashControl,
-  };
   // Events only reach the pool once it exists; the first worker cannot crash-report before ready.
   const events: WorkerEvents = { idle: (c) => pool.events.idle(c), crashed: (c, r) => pool.events.crashed(c, r) };
   const first = spawnWorker(script, init, events);

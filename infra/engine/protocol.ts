@@ -5,19 +5,10 @@
  */
 import type { NormalizeOptions } from '../../core/normalize/index.js';
 import type { ExecutionProvider, TensorInfo, TensorMap } from '../../core/ports/index.js';
-import type { GraphOptimizationLevel } from './types.js';
+import type { ResolvedEngineOptions } from './options.js';
 
-/** Passed as workerData: everything a worker needs to create its session. */
-export interface WorkerInit {
-  readonly modelPath: string;
-  readonly providers: readonly ExecutionProvider[];
-  readonly intraOpThreads: number;
-  readonly interOpThreads: number;
-  readonly graphOptimizationLevel: GraphOptimizationLevel;
-  readonly enableMemArena: boolean;
-  readonly allowSpinning: boolean;
-  readonly allowCrashControl: boolean;
-}
+/** Passed as workerData: everything a worker needs to create its session (the resolved options minus main-thread-only fields). */
+export type WorkerInit = Omit<ResolvedEngineOptions, 'workers' | 'logger'>;
 
 export interface SkippedProvider {
   readonly provider: ExecutionProvider;
