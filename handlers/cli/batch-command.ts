@@ -8,7 +8,7 @@
  * prints the summary and exits 1; a second SIGINT exits at once (130). Exit 1 if any failed.
  */
 import { createEventProcessor, defaultErrorsLocation, lazyStores, openDestination, parseLocation, type EventRecord, type Location } from '../../infra/events/index.js';
-import { createLogger } from '../../infra/log/index.js';
+import { cliLogger } from './cli-logger.js';
 import { createS3Client } from '../../infra/store/index.js';
 import { resolveModelPaths } from '../serve/index.js';
 import { integerFlag, parseCommand, requiredFlag, stringFlag, UsageError } from './args.js';
@@ -45,7 +45,7 @@ export async function batchCommand(argv: readonly string[]): Promise<void> {
   process.stderr.write(`batch: ${records.length} object(s) in ${input.uri}\n`);
 
   const { model, registry } = await openModel(stringFlag(values, 'model') ?? resolveModelPaths([])[0]!);
-  const logger = createLogger({ level: (process.env.LOG_LEVEL as 'warn' | undefined) ?? 'warn', destination: process.stderr });
+  const logger = cliLogger();
   const processor = createEventProcessor({ model: () => model, input: source, output, errors, concurrency, maxObjectBytes, logger });
   const stop = new AbortController();
   const onSigint = () => {

@@ -4,7 +4,7 @@
  * Logs go to stderr at warn level so stdout stays the command's output.
  */
 import path from 'node:path';
-import { createLogger } from '../../infra/log/index.js';
+import { cliLogger } from './cli-logger.js';
 import { createModelRegistry } from '../../infra/runtime/index.js';
 import type { ModelRegistry, ModelService } from '../../infra/runtime/model-service.js';
 
@@ -14,7 +14,7 @@ export interface OpenModel {
 }
 
 export async function openModel(modelPath: string): Promise<OpenModel> {
-  const logger = createLogger({ level: (process.env.LOG_LEVEL as 'warn' | undefined) ?? 'warn', destination: process.stderr });
+  const logger = cliLogger();
   const uri = /^[a-z][a-z0-9+.-]*:\/\//i.test(modelPath) ? modelPath : path.resolve(modelPath);
   const registry = createModelRegistry({ models: [uri], logger });
   try {

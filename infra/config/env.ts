@@ -5,6 +5,7 @@
  * positive integer, got 'ten'"). Per-model settings live in the model manifest, not here.
  */
 import { z } from 'zod';
+import { LOG_LEVELS } from '../log/index.js';
 import { DetectError } from '../../core/errors/index.js';
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -16,7 +17,7 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 const EnvSchema = z.object({
   PORT: int(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** Comma-separated manifests or .onnx files; empty = models/*.json or the demo model. */
   DETECTFN_MODELS: list.default([]),
   DETECTFN_CACHE_DIR: z.string().min(1).default('/tmp/detectfn-cache'),

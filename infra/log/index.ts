@@ -1,2 +1,2 @@
-export { createLogger, silentLogger } from './logger.js';
+export { createLogger, LOG_LEVELS, logLevelFromEnv, silentLogger } from './logger.js';
 export type { LogLevel, Logger, LoggerOptions } from './logger.js';

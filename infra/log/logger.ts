@@ -4,10 +4,20 @@
  * never logged (only sizes and content types), so a log line can never leak an image or a key.
  */
 import { pino, type Logger as PinoLogger } from 'pino';
+import { DetectError } from '../../core/errors/index.js';
 
 export type Logger = PinoLogger;
 
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** LOG_LEVEL from the environment, checked: a typo stops start-up naming the variable. */
+export function logLevelFromEnv(env: Record<string, string | undefined>, fallback: LogLevel): LogLevel {
+  const v = env.LOG_LEVEL;
+  if (v === undefined || v === '') return fallback;
+  if ((LOG_LEVELS as readonly string[]).includes(v)) return v as LogLevel;
+  throw new DetectError('CONFIG_INVALID', `invalid environment: LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(v)}`);
+}
 
 export interface LoggerOptions {
   /** @default process.env.LOG_LEVEL ?? 'info' */
@@ -18,7 +28,7 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const level = options.level ?? ((process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info');
+  const level = options.level ?? logLevelFromEnv(process.env, 'info');
   return pino(
     {
       name: options.name ?? 'detectfn',
