@@ -26,11 +26,11 @@ export async function createEngine(options: EngineOptions): Promise<WorkerEngine
     info = await first.ready;
   } catch (err) {
     const skipped = (err as { skipped?: unknown }).skipped;
-    logger.error('engine could not start', { modelPath: o.modelPath, error: (err as Error).message, skipped });
+    logger.error({ modelPath: o.modelPath, error: (err as Error).message, skipped }, 'engine could not start');
     throw new DetectError('ENGINE_ERROR', (err as Error).message, { cause: err, details: { skipped } });
   }
-  for (const s of info.skipped) logger.warn('execution provider skipped', { provider: s.provider, reason: s.reason });
-  logger.info('engine session ready', { provider: info.provider, sessionMs: info.sessionMs, workers: o.workers });
+  for (const s of info.skipped) logger.warn({ provider: s.provider, reason: s.reason }, 'execution provider skipped');
+  logger.info({ provider: info.provider, sessionMs: info.sessionMs, workers: o.workers }, 'engine session ready');
 
   const chosen: WorkerInit = { ...init, providers: [info.provider] };
   const pool = createPool({ script, init: chosen, provider: info.provider, logger });

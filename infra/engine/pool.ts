@@ -50,12 +50,12 @@ export function createPool(cfg: PoolConfig): { pool: Pool; events: WorkerEvents 
       () => {
         replacing--;
         if (closed) return void client.close();
-        cfg.logger.info('engine worker replaced', { provider: cfg.provider, workers: workers.length + 1 });
+        cfg.logger.info({ provider: cfg.provider, workers: workers.length + 1 }, 'engine worker replaced');
         pool.add(client);
       },
       (err: Error) => {
         replacing--;
-        cfg.logger.error('engine worker replacement failed', { reason, error: err.message });
+        cfg.logger.error({ reason, error: err.message }, 'engine worker replacement failed');
         if (workers.length === 0 && replacing === 0) {
           for (const job of queue.splice(0)) job.reject(callerError('WORKER_CRASHED', 'no engine worker is left', job.site));
         }
@@ -68,7 +68,7 @@ export function createPool(cfg: PoolConfig): { pool: Pool; events: WorkerEvents 
     crashed(client, reason) {
       const i = workers.indexOf(client);
       if (i >= 0) workers.splice(i, 1);
-      cfg.logger.error('engine worker crashed', { reason, workers: workers.length });
+      cfg.logger.error({ reason, workers: workers.length }, 'engine worker crashed');
       if (!closed) replace(reason);
     },
   };
@@ -117,7 +117,7 @@ export function createPool(cfg: PoolConfig): { pool: Pool; events: WorkerEvents 
             try {
               recycle?.(pixels);
             } catch (err) {
-              cfg.logger.error('engine recycle callback threw', { error: (err as Error).message });
+              cfg.logger.error({ error: (err as Error).message }, 'engine recycle callback threw');
             }
           },
         };

@@ -7,11 +7,11 @@ import type { Engine, EngineRunOptions, ExecutionProvider } from '../../core/por
 
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
-/** Structured logger; every call gets a message and a plain object of fields. */
+/** Structured logging in pino's argument order (fields, message), so a pino Logger fits as is. */
 export interface EngineLogger {
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
+  info(fields: Record<string, unknown>, msg: string): void;
+  warn(fields: Record<string, unknown>, msg: string): void;
+  error(fields: Record<string, unknown>, msg: string): void;
 }
 
 export interface EngineOptions {

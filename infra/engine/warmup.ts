@@ -53,7 +53,7 @@ export async function warmupEngine(engine: Engine, o: WarmupOptions): Promise<Wa
       await Promise.all(Array.from({ length: parallel }, () => engine.run(...request(o.inputName, dtype, dims, normalize))));
       ms.push(performance.now() - t0);
     }
-    o.logger?.info('engine warmup', { batchSize, ms });
+    o.logger?.info({ batchSize, ms }, 'engine warmup');
     shapes.push({ batchSize, ms });
   }
   return shapes;

@@ -16,7 +16,6 @@ import type { ModelStore } from '../store/index.js';
 import type { SharpDecoder } from '../image/index.js';
 import { createSystemClock } from '../clock/index.js';
 import { createBatchedInference } from './batched-inference.js';
-import { engineLoggerFrom } from './logger-adapter.js';
 import { createModelPipeline } from './model-pipeline.js';
 import type { ColdStart, ModelService } from './model-service.js';
 
@@ -57,7 +56,7 @@ export async function loadModel(given: ModelManifest, deps: LoadModelDeps, optio
     interOpThreads: manifest.engine.interOpThreads,
     graphOptimizationLevel: manifest.engine.graphOptimizationLevel,
     enableMemArena: manifest.engine.enableMemArena,
-    logger: engineLoggerFrom(log),
+    logger: log,
   });
   const sessionMs = performance.now() - t1;
   log.info({ provider: engine.provider, skipped: engine.skippedProviders, sessionMs }, 'engine ready');
@@ -84,7 +83,7 @@ export async function loadModel(given: ModelManifest, deps: LoadModelDeps, optio
         ...(preprocessIn === 'engine' ? { normalize } : {}),
         iterations: manifest.warmup.iterations,
         parallel: manifest.engine.workers,
-        logger: engineLoggerFrom(log),
+        logger: log,
       });
     }
     const warmupMs = performance.now() - t2;

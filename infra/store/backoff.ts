@@ -35,7 +35,7 @@ export async function withRetries<T>(fn: (attempt: number) => Promise<T>, deps: 
     } catch (err) {
       if (attempt >= deps.policy.attempts || !deps.isTransient(err)) throw err;
       const delayMs = backoffDelay(attempt - 1, deps.policy, deps.random);
-      deps.logger.warn({ ...deps.context, attempt, delayMs, err: String(err) }, 'model store: transient error, retrying');
+      deps.logger.warn({ ...deps.context, attempt, delayMs, err: String(err) }, 'transient error, retrying');
       await deps.sleep(delayMs);
     }
   }

@@ -23,7 +23,7 @@ async function engine(options: Partial<Parameters<typeof createEngine>[0]> = {})
 
 function recordingLogger() {
   const lines: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
-  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) => lines.push({ level, msg, fields });
+  const at = (level: string) => (fields: Record<string, unknown>, msg: string) => lines.push({ level, msg, fields });
   const logger: EngineLogger = { info: at('info'), warn: at('warn'), error: at('error') };
   return { lines, logger };
 }
