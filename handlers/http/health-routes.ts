@@ -1,8 +1,10 @@
 /**
  * @module handlers/http/health-routes
  * `/healthz`: liveness, 200 whenever the process can answer (also during a cold start).
- * `/readyz`: 200 only when every configured model is loaded and warm; otherwise a 503
- * NOT_READY naming the models still loading, with Retry-After. `/metrics`: Prometheus text.
+ * `/readyz`: 200 only when every configured model is loaded, warm and has a live engine;
+ * otherwise a 503 NOT_READY naming each model that is not ready and why (loading, the last
+ * load error while retrying, no live engine worker, shutting down), with Retry-After.
+ * `/metrics`: Prometheus text.
  */
 import { DetectError } from '../../core/errors/index.js';
 import type { App, AppDeps } from './types.js';
@@ -10,9 +12,21 @@ import type { App, AppDeps } from './types.js';
 /** How long a load balancer should wait before asking /readyz again. */
 export const READY_RETRY_AFTER_S = 1;
 
+/** "yolov8n (unavailable: no live engine worker), demo (loading)": what is not ready, and why. */
 export function notReadyModels(deps: Pick<AppDeps, 'registry'>): string[] {
-  const ready = new Set(deps.registry.list().filter((m) => m.isReady()).map((m) => m.describe().name));
-  return deps.registry.names().filter((name) => !ready.has(name));
+  return deps.registry
+    .status()
+    .filter((s) => s.state !== 'ready')
+    .map((s) => `${s.name} (${s.state}${s.reason ? `: ${s.reason}` : ''})`);
+}
+
+/** The 503 every readiness route answers while not ready. */
+export function notReadyError(deps: Pick<AppDeps, 'registry'>): DetectError {
+  const waiting = notReadyModels(deps);
+  return new DetectError('NOT_READY', `models not ready: ${waiting.join(', ') || '(none configured yet)'}`, {
+    retryAfterS: READY_RETRY_AFTER_S,
+    details: { models: deps.registry.status().filter((s) => s.state !== 'ready') },
+  });
 }
 
 export function healthRoutes(app: App, deps: AppDeps): void {
@@ -20,11 +34,7 @@ export function healthRoutes(app: App, deps: AppDeps): void {
 
   app.get('/readyz', (c) => {
     if (deps.registry.allReady()) return c.json({ status: 'ready', models: deps.registry.names() });
-    const waiting = notReadyModels(deps);
-    throw new DetectError('NOT_READY', `models not ready: ${waiting.join(', ') || '(none configured)'}`, {
-      retryAfterS: READY_RETRY_AFTER_S,
-      details: { notReady: waiting },
-    });
+    throw notReadyError(deps);
   });
 
   app.get('/metrics', async (c) => {

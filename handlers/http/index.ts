@@ -9,7 +9,7 @@ export { detectJson, serverTiming, TIMING_STAGES } from './detect-response.js';
 export { parseDetectParams, RESPONSE_FORMATS } from './detect-params.js';
 export type { DetectParams, ResponseFormat } from './detect-params.js';
 export { errorResponse, notFound, onError } from './error-handler.js';
-export { healthRoutes, notReadyModels } from './health-routes.js';
+export { healthRoutes, notReadyError, notReadyModels } from './health-routes.js';
 export { MAX_IMAGES_PER_REQUEST, RAW_IMAGE_TYPES, readImageBody } from './image-body.js';
 export type { ImageBody } from './image-body.js';
 export { modelRoutes } from './model-routes.js';

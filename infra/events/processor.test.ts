@@ -45,7 +45,7 @@ function standInModel(mem: ReturnType<typeof memoryStore>) {
   const calls: number[] = [];
   const model: ModelService = {
     describe: () => ({ name: 'demo', version: '3' }) as ReturnType<ModelService['describe']>,
-    isReady: () => true,
+    health: () => ({ state: 'ready' }),
     async detect(bytes): Promise<DetectResult> {
       calls.push(bytes.length);
       await new Promise((r) => setImmediate(r));

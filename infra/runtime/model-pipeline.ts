@@ -70,7 +70,7 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
 
   return {
     describe: () => description,
-    isReady: () => !closed,
+    health: () => (closed ? { state: 'closed', reason: 'shutting down' } : { state: 'ready' }),
 
     async detect(image, options, ctx) {
       const t0 = performance.now();

@@ -51,9 +51,27 @@ export interface DetectResult {
   readonly batchSize: number;
 }
 
+/**
+ * Whether a loaded model can serve right now, and if not why (for /readyz, /v1/models and
+ * the KServe ready routes). `unavailable`: its engine has no live worker (replacements are
+ * being retried); `closed`: it is shutting down.
+ */
+export interface ModelHealth {
+  readonly state: 'ready' | 'unavailable' | 'closed';
+  readonly reason?: string;
+}
+
+/** One configured model as readiness sees it: loading (maybe retrying), failed for good, or loaded. */
+export interface ModelStatus {
+  readonly name: string;
+  readonly state: 'loading' | 'failed' | ModelHealth['state'];
+  /** Why it is not ready: the last load error while retrying, the engine's reason, ... */
+  readonly reason?: string;
+}
+
 export interface ModelService {
   describe(): ModelDescription;
-  isReady(): boolean;
+  health(): ModelHealth;
   /** Encoded image bytes (JPEG, PNG, WebP, ...) -> detections in source pixels. */
   detect(image: Uint8Array, options: Partial<DetectOptions>, ctx?: RequestContext): Promise<DetectResult>;
   /**
@@ -75,6 +93,9 @@ export interface ModelRegistry {
   names(): readonly string[];
   /** The models loaded so far. */
   list(): readonly ModelService[];
+  /** Every configured model's state, in configuration order (empty until manifests are read). */
+  status(): readonly ModelStatus[];
+  /** True when at least one model is configured and every one is `ready`. */
   allReady(): boolean;
   /** Resolves when every model is loaded and warm; rejects with the first load failure. */
   whenReady(): Promise<void>;

@@ -10,7 +10,7 @@ import { silentLogger } from '../log/index.js';
 import { defaultManifestForOnnx, loadManifest, type ModelManifest } from '../manifest/index.js';
 import { createModelStore } from '../store/index.js';
 import { loadModel } from './load-model.js';
-import type { ModelRegistry, ModelRegistryOptions, ModelService } from './model-service.js';
+import type { ModelRegistry, ModelRegistryOptions, ModelService, ModelStatus } from './model-service.js';
 
 const isManifestPath = (spec: string) => spec.toLowerCase().endsWith('.json');
 
@@ -61,6 +61,14 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     logger.error({ err }, 'model loading failed');
   });
 
+  const status = (): ModelStatus[] =>
+    configured.map((name) => {
+      const m = loaded.get(name);
+      if (m) return { name, ...m.health() };
+      if (failure !== undefined) return { name, state: 'failed', reason: (failure as Error)?.message ?? String(failure) };
+      return { name, state: 'loading' };
+    });
+
   return {
     get(name) {
       const m = loaded.get(name);
@@ -73,7 +81,8 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     },
     names: () => [...configured],
     list: () => [...loaded.values()],
-    allReady: () => failure === undefined && configured.length > 0 && loaded.size === configured.length && [...loaded.values()].every((m) => m.isReady()),
+    status,
+    allReady: () => configured.length > 0 && status().every((s) => s.state === 'ready'),
     whenReady: () => ready,
     async close() {
       closed = true;

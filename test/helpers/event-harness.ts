@@ -69,7 +69,7 @@ function countingRegistry(inner: ModelRegistry, stats: EventHarness['stats']): M
     if (!w) {
       w = {
         describe: () => m.describe(),
-        isReady: () => m.isReady(),
+        health: () => m.health(),
         detectTensor: (t, o, c) => m.detectTensor(t, o, c),
         close: () => m.close(),
         async detect(bytes, options, ctx) {
@@ -85,5 +85,5 @@ function countingRegistry(inner: ModelRegistry, stats: EventHarness['stats']): M
     }
     return w;
   };
-  return { ...inner, get: (name) => wrap(inner.get(name)), list: () => inner.list().map(wrap), names: () => inner.names(), allReady: () => inner.allReady(), whenReady: () => inner.whenReady(), close: () => inner.close() };
+  return { ...inner, get: (name) => wrap(inner.get(name)), list: () => inner.list().map(wrap), names: () => inner.names(), status: () => inner.status(), allReady: () => inner.allReady(), whenReady: () => inner.whenReady(), close: () => inner.close() };
 }

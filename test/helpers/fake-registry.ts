@@ -33,7 +33,7 @@ export function standInRegistry(name = 'stand-in'): StandInRegistry {
   });
   const service: ModelService = {
     describe,
-    isReady: () => reg.ready,
+    health: () => (reg.ready ? { state: 'ready' } : { state: 'unavailable', reason: 'stand-in set not ready' }),
     async detect(bytes, options, ctx): Promise<DetectResult> {
       calls.push({ bytes, options, ctx });
       if (reg.failWith !== undefined) throw reg.failWith;
@@ -55,6 +55,7 @@ export function standInRegistry(name = 'stand-in'): StandInRegistry {
     },
     names: () => [name],
     list: () => (reg.ready ? [service] : []),
+    status: () => [{ name, ...(reg.ready ? { state: 'ready' as const } : { state: 'loading' as const }) }],
     allReady: () => reg.ready,
     whenReady: async () => undefined,
     close: async () => undefined,

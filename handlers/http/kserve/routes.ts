@@ -10,7 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import pkg from '../../../package.json' with { type: 'json' };
 import { DetectError } from '../../../core/errors/index.js';
 import type { ModelService } from '../../../infra/runtime/model-service.js';
-import { notReadyModels } from '../health-routes.js';
+import { notReadyError } from '../health-routes.js';
 import { requestContext, withDeadline } from '../request-context.js';
 import type { App, AppDeps, AppEnv } from '../types.js';
 import { kserveOnError } from './errors.js';
@@ -52,14 +52,15 @@ export function kserveRoutes(app: App, deps: AppDeps): void {
   v2.get('/', (c) => c.json(serverMetadata(pkg.version)));
   v2.get('/health/live', (c) => c.json({ live: true }));
   v2.get('/health/ready', (c) => {
-    if (!deps.registry.allReady()) throw notReady(`models ${notReadyModels(deps).join(', ') || '(none configured)'}`);
+    if (!deps.registry.allReady()) throw notReadyError(deps);
     return c.json({ ready: true });
   });
   for (const base of [MODEL, VERSIONED]) {
     v2.get(base, (c) => c.json(modelMetadata(lookup(c, deps).describe())));
     v2.get(`${base}/ready`, (c) => {
       const model = lookup(c, deps);
-      if (!model.isReady()) throw notReady(`model '${model.describe().name}'`);
+      const health = model.health();
+      if (health.state !== 'ready') throw notReady(`model '${model.describe().name}' (${health.state}${health.reason ? `: ${health.reason}` : ''})`);
       return c.json({ name: model.describe().name, ready: true });
     });
     v2.post(`${base}/infer`, limit, async (c) => {
