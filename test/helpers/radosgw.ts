@@ -26,6 +26,13 @@ export interface Radosgw extends RadosgwConnection {
   readonly startMs: number;
   /** Stops radosgw, then the OSD, then the mon (all at once can hang radosgw), removes the dir. */
   stop(): Promise<void>;
+  /**
+   * Fault injection: stops only the radosgw daemon (SIGTERM, as a crashed or restarted gateway),
+   * so its port refuses connections; the cluster and every stored object stay.
+   */
+  stopGateway(): Promise<void>;
+  /** Starts the gateway again on the same port and resolves once it answers HTTP. */
+  startGateway(): Promise<void>;
 }
 
 export interface RadosgwOptions {
@@ -39,6 +46,8 @@ interface Daemon {
   readonly name: string;
   readonly child: ChildProcess;
   readonly log: string;
+  /** The daemon's full argument list, to start it again (fault tests). */
+  readonly args: string[];
 }
 
 export async function startRadosgw(opts: RadosgwOptions = {}): Promise<Radosgw> {
@@ -57,7 +66,16 @@ export async function startRadosgw(opts: RadosgwOptions = {}): Promise<Radosgw> 
     })());
   try {
     const conn = await boot(dir, daemons, opts.osdBytes ?? 1 << 30, deadline);
-    return { ...conn, startMs: performance.now() - t0, stop };
+    const gateway = () => daemons.find((d) => d.name === 'client.rgw')!;
+    const stopGateway = async () => void (await stopDaemon(gateway().child, 30_000));
+    const startGateway = async () => {
+      const g = gateway();
+      if (isRunning(g.child)) return;
+      const restarted = { ...g, child: startDaemon('radosgw', g.args, g.log) };
+      daemons.splice(daemons.indexOf(g), 1, restarted);
+      await waitForHttp(conn.endpoint, daemons, Date.now() + (opts.startTimeoutMs ?? 60_000));
+    };
+    return { ...conn, startMs: performance.now() - t0, stop, stopGateway, startGateway };
   } catch (err) {
     const tails = daemons.map((d) => `--- ${d.name} (${d.log}), last lines ---\n${tailOf(d.log, 15)}`).join('\n');
     await stop();
@@ -74,7 +92,8 @@ async function boot(dir: string, daemons: Daemon[], osdBytes: number, deadline: 
   const c = ['-c', conf];
   const daemon = (name: string, cmd: string, args: string[]) => {
     const log = path.join(dir, 'log', `${name}.out`);
-    daemons.push({ name, child: startDaemon(cmd, [...c, ...args, '-f'], log), log });
+    const full = [...c, ...args, '-f'];
+    daemons.push({ name, child: startDaemon(cmd, full, log), log, args: full });
   };
   await runTool('monmaptool', ['--create', '--addv', 'a', `[v2:127.0.0.1:${monPort}]`, '--fsid', fsid, path.join(dir, 'monmap')]);
   await runTool('ceph-mon', [...c, '-i', 'a', '--mkfs', '--monmap', path.join(dir, 'monmap')]);

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { startRadosgw } from '../helpers/radosgw.js';
+import { GetObjectCommand, PutObjectCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { s3ClientFor, startRadosgw } from '../helpers/radosgw.js';
 
 /** pids of processes whose command line mentions `text` (the cluster's temp dir). */
 function processesMentioning(text: string): string[] {
@@ -24,5 +25,22 @@ describe('startRadosgw', () => {
     const dir = /state in (\S+),/.exec(err.message)![1]!;
     expect(existsSync(dir)).toBe(false);
     expect(processesMentioning(dir)).toEqual([]);
+  });
+
+  it('stops and restarts only the gateway: the port refuses, then serves the same objects again', async () => {
+    const rgw = await startRadosgw();
+    try {
+      const s3 = s3ClientFor(rgw);
+      await s3.send(new CreateBucketCommand({ Bucket: 'fault' }));
+      await s3.send(new PutObjectCommand({ Bucket: 'fault', Key: 'k', Body: 'kept' }));
+      await rgw.stopGateway();
+      const refused = await fetch(rgw.endpoint, { signal: AbortSignal.timeout(2000) }).then(() => 'answered', (e: Error) => (e.cause as { code?: string })?.code ?? e.message);
+      expect(refused).toBe('ECONNREFUSED');
+      await rgw.startGateway();
+      const body = await (await s3.send(new GetObjectCommand({ Bucket: 'fault', Key: 'k' }))).Body!.transformToString();
+      expect(body).toBe('kept');
+    } finally {
+      await rgw.stop();
+    }
   });
 });
