@@ -8,7 +8,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../infra/log/index.js';
-import { exitOnSignals, startServer } from './serve/index.js';
+import { exitOnLoadFailure, exitOnSignals, startServer } from './serve/index.js';
 
 export { startServer } from './serve/index.js';
 export type { RunningServer, StartServerOptions } from './serve/index.js';
@@ -19,8 +19,7 @@ async function main(): Promise<void> {
   try {
     const running = await startServer({ logger });
     exitOnSignals(running.close, logger);
-    // A model that cannot load never becomes ready: stop loudly so the platform restarts us.
-    running.ready.catch(() => running.close().finally(() => process.exit(1)));
+    exitOnLoadFailure(running, logger);
   } catch (err) {
     logger.fatal({ err }, 'start-up failed');
     logger.flush();

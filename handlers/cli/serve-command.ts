@@ -2,10 +2,11 @@
  * @module handlers/cli/serve-command
  * `detectfn serve [--model M]... [--port P] [--host H]`: the HTTP server (detect API and the
  * KServe v2 routes) until SIGTERM/SIGINT. Flags win over PORT/HOST/DETECTFN_MODELS; with no
- * model anywhere, startServer falls back to models/*.json or the demo model.
+ * model anywhere, startServer falls back to models/*.json or the demo model. A model that
+ * cannot load (after the DETECTFN_LOAD_* retries) ends the process with exit 1.
  */
 import { createLogger } from '../../infra/log/index.js';
-import { exitOnSignals, startServer } from '../serve/index.js';
+import { exitOnLoadFailure, exitOnSignals, startServer } from '../serve/index.js';
 import { integerFlag, parseCommand, stringFlag, UsageError } from './args.js';
 
 export const SERVE_FLAGS = {
@@ -26,5 +27,6 @@ export async function serveCommand(argv: readonly string[]): Promise<void> {
   const logger = createLogger();
   const running = await startServer({ logger, config });
   exitOnSignals(running.close, logger);
+  exitOnLoadFailure(running, logger);
   process.stderr.write(`detectfn listening on ${running.url}\n`);
 }

@@ -9,7 +9,7 @@
  */
 import { loadConfig } from '../../infra/config/index.js';
 import { createLogger } from '../../infra/log/index.js';
-import { exitOnSignals, startServer } from '../serve/index.js';
+import { exitOnLoadFailure, exitOnSignals, startServer } from '../serve/index.js';
 import { integerFlag, parseCommand, stringFlag, UsageError } from './args.js';
 
 export const SQS_FLAGS = {
@@ -45,6 +45,6 @@ export async function sqsCommand(argv: readonly string[]): Promise<void> {
     },
   });
   exitOnSignals(running.close, logger);
-  running.ready.catch(() => running.close().finally(() => process.exit(1)));
+  exitOnLoadFailure(running, logger);
   process.stderr.write(`detectfn consuming ${config.DETECTFN_SQS_QUEUE_URL}; probes on ${running.url}\n`);
 }

@@ -4,5 +4,7 @@
  */
 export { findModelsDir, resolveModelPaths } from './model-paths.js';
 export { closeGracefully, exitOnSignals } from './shutdown.js';
+export { exitOnLoadFailure, logLoadFailure } from './exit-on-load-failure.js';
+export { registryOptions } from './registry-options.js';
 export { startServer } from './start-server.js';
 export type { RunningServer, StartServerOptions } from './start-server.js';

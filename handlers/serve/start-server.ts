@@ -21,6 +21,7 @@ import type { QueueConsumer } from '../../infra/sqs/index.js';
 import { createEventQueueConsumer } from '../events/queue-consumer.js';
 import type { ModelRegistry, ModelRegistryOptions } from '../../infra/runtime/model-service.js';
 import { resolveModelPaths } from './model-paths.js';
+import { registryOptions } from './registry-options.js';
 import { closeGracefully } from './shutdown.js';
 
 export interface StartServerOptions {
@@ -70,14 +71,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
   const metrics = options.metrics ?? createMetrics();
   const models = resolveModelPaths(config.DETECTFN_MODELS, options.modelsDir);
-  const registry = (options.createRegistry ?? createModelRegistry)({
-    models,
-    cacheDir: config.DETECTFN_CACHE_DIR,
-    maxInputPixels: config.DETECTFN_MAX_INPUT_PIXELS,
-    decodeWorkers: config.DETECTFN_DECODE_WORKERS,
-    logger,
-    metrics,
-  });
+  const registry = (options.createRegistry ?? createModelRegistry)(registryOptions(config, models, logger, metrics));
   let queue: QueueConsumer | undefined;
   try {
     if (config.DETECTFN_SQS_QUEUE_URL) queue = createEventQueueConsumer({ registry, config, logger, metrics, ...(options.sqs?.client ? { sqs: options.sqs.client } : {}), ...(options.sqs?.s3Client ? { s3Client: options.sqs.s3Client } : {}) });
@@ -101,7 +95,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     });
     logger.info({ listenMs: Math.round(listenMs), readyMs: Math.round(performance.now() - t0), models: coldStart }, 'ready');
   });
-  ready.catch((err: unknown) => logger.error({ err }, 'model load failed: the service stays not ready'));
+  // A load failure is the entry point's to report: it logs one fatal line and exits (exitOnLoadFailure).
 
   let closing: Promise<void> | undefined;
   ready.then(() => closing === undefined && queue?.start(), () => undefined);

@@ -32,4 +32,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DETECTFN_SQS_WAIT_S: '0' })).toThrow(/DETECTFN_SQS_WAIT_S/);
     expect(() => loadConfig({ DETECTFN_SQS_VISIBILITY_TIMEOUT_S: 'soon' })).toThrow(/DETECTFN_SQS_VISIBILITY_TIMEOUT_S/);
   });
+
+  it('validates the model load retry and S3 timeout settings, naming the variable', () => {
+    expect(loadConfig({})).toMatchObject({ DETECTFN_LOAD_ATTEMPTS: 4, DETECTFN_LOAD_RETRY_MS: 1000, DETECTFN_LOAD_RETRY_MAX_MS: 15_000, DETECTFN_S3_CONNECT_TIMEOUT_MS: 5000, DETECTFN_S3_SOCKET_TIMEOUT_MS: 30_000 });
+    expect(loadConfig({ DETECTFN_LOAD_ATTEMPTS: '2', DETECTFN_LOAD_RETRY_MS: '0' })).toMatchObject({ DETECTFN_LOAD_ATTEMPTS: 2, DETECTFN_LOAD_RETRY_MS: 0 });
+    expect(() => loadConfig({ DETECTFN_LOAD_ATTEMPTS: '0' })).toThrow(/DETECTFN_LOAD_ATTEMPTS/);
+    expect(() => loadConfig({ DETECTFN_LOAD_ATTEMPTS: '21' })).toThrow(/DETECTFN_LOAD_ATTEMPTS/);
+    expect(() => loadConfig({ DETECTFN_LOAD_RETRY_MS: 'soon' })).toThrow(/DETECTFN_LOAD_RETRY_MS/);
+    expect(() => loadConfig({ DETECTFN_LOAD_RETRY_MAX_MS: '-1' })).toThrow(/DETECTFN_LOAD_RETRY_MAX_MS/);
+    expect(() => loadConfig({ DETECTFN_S3_CONNECT_TIMEOUT_MS: '0' })).toThrow(/DETECTFN_S3_CONNECT_TIMEOUT_MS/);
+    expect(() => loadConfig({ DETECTFN_S3_SOCKET_TIMEOUT_MS: '1.5' })).toThrow(/DETECTFN_S3_SOCKET_TIMEOUT_MS/);
+  });
 });

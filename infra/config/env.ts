@@ -46,6 +46,14 @@ const EnvSchema = z.object({
   DETECTFN_SQS_WAIT_S: int(1).max(20).default(20),
   /** Receive loops in parallel: more than one keeps the batcher fed while a batch finishes. */
   DETECTFN_SQS_POLLERS: int(1).max(16).default(1),
+  /** Tries per model load (first included); only transient failures (S3 unreachable, 5xx, timeouts) are retried. */
+  DETECTFN_LOAD_ATTEMPTS: int(1).max(20).default(4),
+  /** Backoff before the first load retry, doubling up to _MAX_MS (full jitter: a random wait up to that). */
+  DETECTFN_LOAD_RETRY_MS: int(0).default(1000),
+  DETECTFN_LOAD_RETRY_MAX_MS: int(0).default(15_000),
+  /** Model store S3 client: TCP connect limit and longest silence on an open connection, per attempt. */
+  DETECTFN_S3_CONNECT_TIMEOUT_MS: int(1).default(5000),
+  DETECTFN_S3_SOCKET_TIMEOUT_MS: int(1).default(30_000),
 });
 
 export type ServiceConfig = z.infer<typeof EnvSchema>;

@@ -97,7 +97,7 @@ export interface ModelRegistry {
   status(): readonly ModelStatus[];
   /** True when at least one model is configured and every one is `ready`. */
   allReady(): boolean;
-  /** Resolves when every model is loaded and warm; rejects with the first load failure. */
+  /** Resolves when every model is loaded and warm; rejects with the first load failure (after its retries), naming the model. */
   whenReady(): Promise<void>;
   close(): Promise<void>;
 }
@@ -109,6 +109,11 @@ export interface ModelRegistryOptions {
   readonly maxInputPixels?: number;
   /** Decode worker threads (infra/image); 0 decodes in the calling thread. @default 0 */
   readonly decodeWorkers?: number;
+  /**
+   * Tries per model load and the backoff between them; only transient failures (store
+   * unreachable, 5xx, timeouts) are retried. @default 4 tries, waits up to 1, 2, 4 s
+   */
+  readonly loadRetries?: Partial<import('../store/index.js').RetryPolicy>;
   /** S3 connection for s3:// sources; default: the standard AWS environment. */
   readonly s3?: import('../store/index.js').S3Options;
   readonly logger?: import('../log/index.js').Logger;

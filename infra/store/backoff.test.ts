@@ -44,6 +44,15 @@ describe('withRetries', () => {
     expect(sleeps).toEqual([199, 399, 799]);
   });
 
+  it('tells onRetry each failed attempt and the wait before the next, before it waits', async () => {
+    const { sleeps, deps } = harness(3);
+    const told: string[] = [];
+    const onRetry = (r: { attempt: number; attempts: number; delayMs: number; err: unknown }) =>
+      told.push(`${r.attempt}/${r.attempts} ${(r.err as Error).name} ${r.delayMs} after ${sleeps.length} sleeps`);
+    await expect(withRetries(async () => { throw awsError('InternalError', 500); }, { ...deps, onRetry })).rejects.toThrow('InternalError');
+    expect(told).toEqual(['1/3 InternalError 199 after 0 sleeps', '2/3 InternalError 399 after 1 sleeps']);
+  });
+
   it('gives up after the configured attempts with the last error', async () => {
     const { sleeps, deps } = harness(3);
     let calls = 0;

@@ -22,6 +22,8 @@ export interface RetryDeps {
   readonly logger: StoreLogger;
   /** Context for the log lines (uri). */
   readonly context: Record<string, unknown>;
+  /** Told before each backoff wait, so a caller can show the retry (readiness reason). */
+  readonly onRetry?: (retry: { attempt: number; attempts: number; delayMs: number; err: unknown }) => void;
 }
 
 /**
@@ -36,6 +38,7 @@ export async function withRetries<T>(fn: (attempt: number) => Promise<T>, deps: 
       if (attempt >= deps.policy.attempts || !deps.isTransient(err)) throw err;
       const delayMs = backoffDelay(attempt - 1, deps.policy, deps.random);
       deps.logger.warn({ ...deps.context, attempt, delayMs, err: String(err) }, 'transient error, retrying');
+      deps.onRetry?.({ attempt, attempts: deps.policy.attempts, delayMs, err });
       await deps.sleep(delayMs);
     }
   }

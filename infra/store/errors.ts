@@ -64,7 +64,7 @@ export function finalError(uri: string, err: unknown, attempts: number): DetectE
   if (isNotFound(err)) return notFoundError(uri, err);
   const status = httpStatusOf(err);
   const what = status ? `HTTP ${status} ${(err as AwsLike).name ?? ''}`.trim() : String((err as Error)?.message ?? err);
-  const tries = isTransient(err) ? `after ${attempts} attempt(s)` : '(not retryable)';
+  const tries = !isTransient(err) ? '(not retryable)' : attempts > 1 ? `after ${attempts} attempt(s)` : '(transient)';
   return new DetectError('STORE_ERROR', `model ${uri}: fetch failed ${tries}: ${what}`, {
     cause: err,
     details: { uri, status },

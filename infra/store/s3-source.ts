@@ -3,7 +3,9 @@
  * S3 access for the store (@aws-sdk/client-s3 v3): HEAD for the ETag, GET streamed to a temp file.
  * Endpoint and path style come from the options or the environment; credentials always from
  * the SDK's default chain (env, profile, web identity, container/instance roles). The SDK's own
- * retries are off: the store retries whole HEAD+GET rounds with its own backoff.
+ * retries are off: the store retries whole HEAD+GET rounds with its own backoff. Connect and
+ * idle-socket timeouts bound each attempt (the SDK has neither by default, so a blackholed
+ * endpoint held a cold start for the OS's minutes-long TCP retries).
  */
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
@@ -20,6 +22,7 @@ export function createS3Client(opts: S3Options = {}, env: NodeJS.ProcessEnv = pr
     ...(endpoint ? { endpoint } : {}),
     forcePathStyle: pathStyle,
     maxAttempts: 1,
+    requestHandler: { connectionTimeout: opts.connectTimeoutMs ?? 5000, socketTimeout: opts.socketTimeoutMs ?? 30_000 },
     // S3-compatible servers (radosgw) reject or mangle the SDK's default flexible checksums.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',

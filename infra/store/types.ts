@@ -50,6 +50,10 @@ export interface S3Options {
   readonly region?: string;
   /** @default DETECTFN_S3_FORCE_PATH_STYLE === 'true' | '1' */
   readonly forcePathStyle?: boolean;
+  /** TCP connect limit: an unreachable endpoint fails the attempt instead of hanging on the OS's SYN retries. @default 5000 */
+  readonly connectTimeoutMs?: number;
+  /** Longest silence on an open connection (not the whole transfer, which may be large). @default 30000 */
+  readonly socketTimeoutMs?: number;
 }
 
 export interface RetryPolicy {
