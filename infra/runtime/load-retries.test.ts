@@ -8,20 +8,20 @@ import { isRetryableLoadError, loadWithRetries } from './load-retries.js';
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
 const storeGaveUp = () => new DetectError('STORE_ERROR', 'model s3://b/k: fetch failed (transient): connect ECONNREFUSED', { cause: refused() });
 
-function run(failures: unknown[], attempts = 4, signal = new AbortController().signal) {
+/** Loads through loadWithRetries; `step(call)` fails or returns for each call (1-based). */
+function retrying(step: (call: number) => unknown, policy = { attempts: 4, baseDelayMs: 10, maxDelayMs: 10 }, signal = new AbortController().signal) {
   const reasons: string[] = [];
   let calls = 0;
-  const done = loadWithRetries(
-    'demo',
-    async () => {
-      calls++;
-      const f = failures.shift();
-      if (f) throw f;
-      return 'loaded';
-    },
-    { policy: { attempts, baseDelayMs: 10, maxDelayMs: 10 }, logger: silentLogger(), signal, onRetry: (r) => reasons.push(r), random: () => 0.5 },
-  );
+  const done = loadWithRetries('demo', async () => step(++calls), { policy, logger: silentLogger(), signal, onRetry: (r) => reasons.push(r), random: () => 0.5 });
   return { done, reasons, calls: () => calls };
+}
+
+function run(failures: unknown[], attempts = 4) {
+  return retrying(() => {
+    const f = failures.shift();
+    if (f) throw f;
+    return 'loaded';
+  }, { attempts, baseDelayMs: 10, maxDelayMs: 10 });
 }
 
 describe('loadWithRetries', () => {
@@ -67,21 +67,13 @@ describe('loadWithRetries', () => {
 
   it('an abort ends the backoff wait at once (close() does not wait out the delay)', async () => {
     const ac = new AbortController();
-    const reasons: string[] = [];
-    let calls = 0;
-    const done = loadWithRetries(
-      'demo',
-      async () => {
-        calls++;
-        if (ac.signal.aborted) throw new DetectError('NOT_READY', 'registry closed');
-        throw storeGaveUp();
-      },
-      { policy: { attempts: 4, baseDelayMs: 3_600_000, maxDelayMs: 3_600_000 }, logger: silentLogger(), signal: ac.signal, onRetry: (r) => reasons.push(r), random: () => 0.5 },
-    );
+    const r = retrying(() => {
+      throw ac.signal.aborted ? new DetectError('NOT_READY', 'registry closed') : storeGaveUp();
+    }, { attempts: 4, baseDelayMs: 3_600_000, maxDelayMs: 3_600_000 }, ac.signal);
     await new Promise((r) => setTimeout(r, 20));
-    expect(reasons).toEqual(['attempt 1/4 failed: model s3://b/k: fetch failed (transient): connect ECONNREFUSED; next in 1800 s']);
+    expect(r.reasons).toEqual(['attempt 1/4 failed: model s3://b/k: fetch failed (transient): connect ECONNREFUSED; next in 1800 s']);
     ac.abort();
-    await expect(done).rejects.toThrow('model demo failed to load after 2 attempts: registry closed');
-    expect(calls).toBe(2);
+    await expect(r.done).rejects.toThrow('model demo failed to load after 2 attempts: registry closed');
+    expect(r.calls()).toBe(2);
   });
 });
