@@ -33,6 +33,10 @@ async function expectLoadError(registry: ModelRegistry, code: string, message: R
   expect((err as DetectError).code).toBe(code);
   expect((err as DetectError).message).toMatch(message);
   expect(registry.allReady()).toBe(false);
+  // Readiness names the failure (not "still loading"), and so does a request for the model.
+  const [status] = registry.status();
+  expect(status).toEqual({ name: status!.name, state: 'failed', reason: (err as DetectError).message });
+  expect(() => registry.get(status!.name)).toThrow(`model ${status!.name} failed to load: ${(err as DetectError).message}`);
   await registry.close();
 }
 
@@ -154,6 +158,17 @@ describe('start-up refuses a manifest that does not match its model', () => {
 
   it('a bare nanodet-m path is adapted to its input but still refused: not a YOLO output layout', async () => {
     await expectLoadError(createModelRegistry({ models: [MODELS.nanodet()], cacheDir: path.join(dir, 'cache') }), 'MODEL_MISMATCH', /output/);
+  });
+
+  it('an unreadable manifest is listed by its path as failed, the other models as not loaded', async () => {
+    const missing = path.join(dir, 'missing.json');
+    const registry = createModelRegistry({ models: [path.join(repoRoot, 'models/demo.json'), missing], cacheDir: path.join(dir, 'cache') });
+    await expect(registry.whenReady()).rejects.toThrow(`manifest ${missing}: cannot be read (ENOENT)`);
+    expect(registry.status()).toEqual([
+      { name: 'demo', state: 'failed', reason: `not loaded: model ${missing} failed` },
+      { name: missing, state: 'failed', reason: `manifest ${missing}: cannot be read (ENOENT)` },
+    ]);
+    await registry.close();
   });
 
   it('a model file that is not ONNX is MODEL_INVALID, not a crash', async () => {
