@@ -85,7 +85,8 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       loaded.set(m.name, service);
     }
   })();
-  ready.catch(() => undefined); // Handled by whoever awaits whenReady(); the entry points exit on it.
+  // Reported by whoever awaits whenReady() (the entry points log it and exit); here it only marks the failure.
+  ready.catch(() => void (failed = true));
 
   const status = (): ModelStatus[] =>
     configured.map((name) => {
