@@ -15,7 +15,7 @@ import { resolveWorkerScript } from './worker-script.js';
 export async function createEngine(options: EngineOptions): Promise<WorkerEngine> {
   const o = resolveEngineOptions(options);
   // Everything but the main-thread-only fields goes to the worker as workerData.
-  const { logger, workers: _workers, ...workerOptions } = o;
+  const { logger, workers: _workers, restartBackoff: _b, closeTimeoutMs: _c, clock: _k, ...workerOptions } = o;
   const init: WorkerInit = workerOptions;
   const script = resolveWorkerScript(options.workerScript);
   // Events only reach the pool once it exists; the first worker cannot crash-report before ready.
@@ -33,13 +33,13 @@ export async function createEngine(options: EngineOptions): Promise<WorkerEngine
   logger.info({ provider: info.provider, sessionMs: info.sessionMs, workers: o.workers }, 'engine session ready');
 
   const chosen: WorkerInit = { ...init, providers: [info.provider] };
-  const pool = createPool({ script, init: chosen, provider: info.provider, logger });
+  const pool = createPool({ ...o, script, init: chosen, provider: info.provider });
   pool.pool.add(first);
   const rest = Array.from({ length: o.workers - 1 }, () => spawnWorker(script, chosen, pool.events));
   try {
     for (const w of await Promise.all(rest.map(async (w) => (await w.ready, w)))) pool.pool.add(w);
   } catch (err) {
-    await Promise.all([pool.pool.close(), ...rest.map((w) => w.close())]);
+    await Promise.all([pool.pool.close(), ...rest.map((w) => w.close(o.closeTimeoutMs))]);
     throw new DetectError('ENGINE_ERROR', `engine worker failed to start: ${(err as Error).message}`, { cause: err });
   }
 
@@ -56,6 +56,7 @@ export async function createEngine(options: EngineOptions): Promise<WorkerEngine
     get queued() {
       return pool.pool.queued;
     },
+    health: () => pool.pool.health(),
     run: (feeds, runOptions) => pool.pool.run(feeds, runOptions),
     close: () => pool.pool.close(),
   };
