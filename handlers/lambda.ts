@@ -20,6 +20,7 @@ const metrics = createMetrics();
 const registry = createModelRegistry({
   models: resolveModelPaths(config.DETECTFN_MODELS),
   cacheDir: config.DETECTFN_CACHE_DIR,
+  cacheMaxBytes: config.DETECTFN_CACHE_MAX_BYTES,
   maxInputPixels: config.DETECTFN_MAX_INPUT_PIXELS,
   decodeWorkers: config.DETECTFN_DECODE_WORKERS,
   logger,

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { cliLogger } from './cli-logger.js';
+import { loadConfig } from '../../infra/config/index.js';
 import { createModelRegistry } from '../../infra/runtime/index.js';
 import type { ModelRegistry, ModelService } from '../../infra/runtime/model-service.js';
 
@@ -16,7 +17,9 @@ export interface OpenModel {
 export async function openModel(modelPath: string): Promise<OpenModel> {
   const logger = cliLogger();
   const uri = /^[a-z][a-z0-9+.-]*:\/\//i.test(modelPath) ? modelPath : path.resolve(modelPath);
-  const registry = createModelRegistry({ models: [uri], logger });
+  // The same cache settings as the server (DETECTFN_CACHE_DIR, DETECTFN_CACHE_MAX_BYTES).
+  const config = loadConfig(process.env);
+  const registry = createModelRegistry({ models: [uri], logger, cacheDir: config.DETECTFN_CACHE_DIR, cacheMaxBytes: config.DETECTFN_CACHE_MAX_BYTES });
   try {
     await registry.whenReady();
   } catch (err) {

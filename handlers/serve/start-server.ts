@@ -73,6 +73,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const registry = (options.createRegistry ?? createModelRegistry)({
     models,
     cacheDir: config.DETECTFN_CACHE_DIR,
+    cacheMaxBytes: config.DETECTFN_CACHE_MAX_BYTES,
     maxInputPixels: config.DETECTFN_MAX_INPUT_PIXELS,
     decodeWorkers: config.DETECTFN_DECODE_WORKERS,
     logger,

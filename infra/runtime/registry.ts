@@ -21,7 +21,12 @@ export async function manifestFor(spec: string): Promise<ModelManifest> {
 
 export function createModelRegistry(options: ModelRegistryOptions): ModelRegistry {
   const logger = options.logger ?? silentLogger();
-  const store = createModelStore({ cacheDir: options.cacheDir ?? '/tmp/detectfn-cache', logger, ...(options.s3 ? { s3: options.s3 } : {}) });
+  const store = createModelStore({
+    cacheDir: options.cacheDir ?? '/tmp/detectfn-cache',
+    logger,
+    ...(options.cacheMaxBytes !== undefined ? { maxCacheBytes: options.cacheMaxBytes } : {}),
+    ...(options.s3 ? { s3: options.s3 } : {}),
+  });
   const decoder = createSharpDecoder({
     ...(options.maxInputPixels ? { maxInputPixels: options.maxInputPixels } : {}),
     ...(options.decodeWorkers !== undefined ? { workers: options.decodeWorkers } : {}),
