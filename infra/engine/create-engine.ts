@@ -6,7 +6,7 @@
  */
 import { DetectError } from '../../core/errors/index.js';
 import type { WorkerInit } from './protocol.js';
-import { resolveEngineOptions } from './options.js';
+import { resolveEngineOptions, workerInit } from './options.js';
 import { createPool } from './pool.js';
 import type { EngineOptions, WorkerEngine } from './types.js';
 import { spawnWorker, type ReadyInfo, type WorkerEvents } from './worker-client.js';
@@ -14,9 +14,8 @@ import { resolveWorkerScript } from './worker-script.js';
 
 export async function createEngine(options: EngineOptions): Promise<WorkerEngine> {
   const o = resolveEngineOptions(options);
-  // Everything but the main-thread-only fields goes to the worker as workerData.
-  const { logger, workers: _workers, restartBackoff: _b, closeTimeoutMs: _c, clock: _k, ...workerOptions } = o;
-  const init: WorkerInit = workerOptions;
+  const { logger } = o;
+  const init = workerInit(o);
   const script = resolveWorkerScript(options.workerScript);
   // Events only reach the pool once it exists; the first worker cannot crash-report before ready.
   const events: WorkerEvents = { idle: (c) => pool.events.idle(c), crashed: (c, r) => pool.events.crashed(c, r) };

@@ -5,6 +5,7 @@
 import type { Clock, ExecutionProvider } from '../../core/ports/index.js';
 import { createSystemClock } from '../clock/index.js';
 import { expectInteger, expectNumber, expectOneOf, invalidParameterError } from '../../core/validate/index.js';
+import type { WorkerInit } from './protocol.js';
 import { ENGINE_DEFAULTS, SILENT_LOGGER, type EngineLogger, type EngineOptions, type GraphOptimizationLevel, type RestartBackoff } from './types.js';
 
 const PROVIDERS: readonly ExecutionProvider[] = ['tensorrt', 'cuda', 'webgpu', 'cpu'];
@@ -57,4 +58,13 @@ export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
     closeTimeoutMs: expectNumber('closeTimeoutMs', o.closeTimeoutMs ?? ENGINE_DEFAULTS.closeTimeoutMs, 0),
     clock: o.clock ?? createSystemClock(),
   };
+}
+
+/**
+ * What a worker gets as workerData: named one by one, so that a main-thread-only option (a
+ * logger, the clock: functions) can never reach structured clone by accident.
+ */
+export function workerInit(o: ResolvedEngineOptions): WorkerInit {
+  const { modelPath, providers, intraOpThreads, interOpThreads, graphOptimizationLevel, enableMemArena, allowSpinning, allowCrashControl } = o;
+  return { modelPath, providers, intraOpThreads, interOpThreads, graphOptimizationLevel, enableMemArena, allowSpinning, allowCrashControl };
 }

@@ -60,6 +60,7 @@ async function serve(name: string) {
   return { srv, file, log, crashWorker };
 }
 
+type ErrorBody = { error: { code: string; message: string } };
 const image = () => rectanglesImage(640, 480, [{ x1: 100, y1: 80, x2: 300, y2: 200, color: RGB.red }]);
 const detect = async (srv: RunningServer) =>
   fetch(`${srv.url}/v1/models/demo/detect`, { method: 'POST', body: await image(), headers: { 'content-type': 'image/png' } });
@@ -76,16 +77,16 @@ describe('a dead engine through HTTP', () => {
     await vi.waitFor(async () => {
       const r = await fetch(`${srv.url}/readyz`);
       expect(r.status).toBe(503);
-      expect((await r.json()).error.message).toMatch(why);
+      expect(((await r.json()) as ErrorBody).error.message).toMatch(why);
     }, { timeout: 30_000, interval: 50 });
     expect((await fetch(`${srv.url}/v2/health/ready`)).status).toBe(503);
-    const listed = (await (await fetch(`${srv.url}/v1/models`)).json()).models;
+    const listed = ((await (await fetch(`${srv.url}/v1/models`)).json()) as { models: unknown[] }).models;
     expect(listed).toEqual([expect.objectContaining({ name: 'demo', state: 'unavailable', reason: expect.stringMatching(/^no live engine worker: replacement failed/) })]);
 
     const r = await detect(srv);
     expect(r.status).toBe(503);
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    const body = await r.json();
+    const body = (await r.json()) as ErrorBody;
     expect(body.error).toMatchObject({ code: 'ENGINE_UNAVAILABLE', message: expect.stringMatching(/^no live engine worker/) });
     const reqId = r.headers.get('x-request-id');
     expect(log.lines).toContainEqual(expect.objectContaining({ reqId, status: 503, code: 'ENGINE_UNAVAILABLE', msg: body.error.message }));
@@ -94,7 +95,7 @@ describe('a dead engine through HTTP', () => {
     await vi.waitFor(async () => expect((await fetch(`${srv.url}/readyz`)).status).toBe(200), { timeout: 30_000, interval: 50 });
     const again = await detect(srv);
     expect(again.status).toBe(200);
-    expect((await again.json()).detections.map((d: { label: string }) => d.label)).toEqual(['red']);
+    expect(((await again.json()) as { detections: { label: string }[] }).detections.map((d) => d.label)).toEqual(['red']);
   });
 
   it('the server closes while its only engine is dead and cannot restart', async () => {
