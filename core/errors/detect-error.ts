@@ -18,6 +18,8 @@ export const ERROR_STATUS = {
   UNDECODABLE_IMAGE: 415,
   QUEUE_FULL: 503,
   NOT_READY: 503,
+  /** The model is loaded but no engine worker is alive or starting; Retry-After = next restart attempt. */
+  ENGINE_UNAVAILABLE: 503,
   CANCELLED: 499,
   DEADLINE_EXCEEDED: 504,
   MODEL_INVALID: 500,
@@ -34,7 +36,7 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 
 export interface DetectErrorOptions {
   cause?: unknown;
-  /** Seconds a client should wait before retrying (QUEUE_FULL, NOT_READY). */
+  /** Seconds a client should wait before retrying (QUEUE_FULL, NOT_READY, ENGINE_UNAVAILABLE). */
   retryAfterS?: number;
   /** Extra machine-readable context (field name, limits); never request bodies. */
   details?: Record<string, unknown>;

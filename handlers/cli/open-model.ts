@@ -5,8 +5,10 @@
  */
 import path from 'node:path';
 import { cliLogger } from './cli-logger.js';
+import { loadConfig } from '../../infra/config/index.js';
 import { createModelRegistry } from '../../infra/runtime/index.js';
 import type { ModelRegistry, ModelService } from '../../infra/runtime/model-service.js';
+import { registryOptions } from '../serve/registry-options.js';
 
 export interface OpenModel {
   readonly model: ModelService;
@@ -16,7 +18,9 @@ export interface OpenModel {
 export async function openModel(modelPath: string): Promise<OpenModel> {
   const logger = cliLogger();
   const uri = /^[a-z][a-z0-9+.-]*:\/\//i.test(modelPath) ? modelPath : path.resolve(modelPath);
-  const registry = createModelRegistry({ models: [uri], logger });
+  // The same cache, S3 and load-retry settings as the server.
+  const config = loadConfig(process.env);
+  const registry = createModelRegistry(registryOptions(config, [uri], logger));
   try {
     await registry.whenReady();
   } catch (err) {

@@ -8,15 +8,16 @@ import type { Logger } from '../../infra/log/index.js';
 import type { Metrics } from '../../infra/metrics/index.js';
 import type { ModelRegistryOptions } from '../../infra/runtime/model-service.js';
 
-export function registryOptions(config: ServiceConfig, models: readonly string[], logger: Logger, metrics: Metrics): ModelRegistryOptions {
+export function registryOptions(config: ServiceConfig, models: readonly string[], logger: Logger, metrics?: Metrics): ModelRegistryOptions {
   return {
     models,
     cacheDir: config.DETECTFN_CACHE_DIR,
+    cacheMaxBytes: config.DETECTFN_CACHE_MAX_BYTES,
     maxInputPixels: config.DETECTFN_MAX_INPUT_PIXELS,
     decodeWorkers: config.DETECTFN_DECODE_WORKERS,
     loadRetries: { attempts: config.DETECTFN_LOAD_ATTEMPTS, baseDelayMs: config.DETECTFN_LOAD_RETRY_MS, maxDelayMs: config.DETECTFN_LOAD_RETRY_MAX_MS },
     s3: { connectTimeoutMs: config.DETECTFN_S3_CONNECT_TIMEOUT_MS, socketTimeoutMs: config.DETECTFN_S3_SOCKET_TIMEOUT_MS },
     logger,
-    metrics,
+    ...(metrics ? { metrics } : {}),
   };
 }

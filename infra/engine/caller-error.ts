@@ -4,7 +4,7 @@
  * (sharp's pattern): the stack is captured when the request is made and the message is
  * filled in later from the worker's reply.
  */
-import { DetectError, type ErrorCode } from '../../core/errors/index.js';
+import { DetectError, type DetectErrorOptions, type ErrorCode } from '../../core/errors/index.js';
 
 export type CallSite = Error;
 
@@ -14,8 +14,8 @@ export function captureCallSite(): CallSite {
   return site;
 }
 
-export function callerError(code: ErrorCode, message: string, site: CallSite): DetectError {
-  const err = new DetectError(code, message);
+export function callerError(code: ErrorCode, message: string, site: CallSite, options?: DetectErrorOptions): DetectError {
+  const err = new DetectError(code, message, options);
   const frames = site.stack?.split('\n').slice(1).join('\n');
   if (frames) err.stack = `DetectError: ${message}\n${frames}`;
   return err;

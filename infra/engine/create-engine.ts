@@ -6,7 +6,7 @@
  */
 import { DetectError } from '../../core/errors/index.js';
 import type { WorkerInit } from './protocol.js';
-import { resolveEngineOptions } from './options.js';
+import { resolveEngineOptions, workerInit } from './options.js';
 import { createPool } from './pool.js';
 import type { EngineOptions, WorkerEngine } from './types.js';
 import { spawnWorker, type ReadyInfo, type WorkerEvents } from './worker-client.js';
@@ -14,9 +14,8 @@ import { resolveWorkerScript } from './worker-script.js';
 
 export async function createEngine(options: EngineOptions): Promise<WorkerEngine> {
   const o = resolveEngineOptions(options);
-  // Everything but the main-thread-only fields goes to the worker as workerData.
-  const { logger, workers: _workers, ...workerOptions } = o;
-  const init: WorkerInit = workerOptions;
+  const { logger } = o;
+  const init = workerInit(o);
   const script = resolveWorkerScript(options.workerScript);
   // Events only reach the pool once it exists; the first worker cannot crash-report before ready.
   const events: WorkerEvents = { idle: (c) => pool.events.idle(c), crashed: (c, r) => pool.events.crashed(c, r) };
@@ -33,13 +32,13 @@ export async function createEngine(options: EngineOptions): Promise<WorkerEngine
   logger.info({ provider: info.provider, sessionMs: info.sessionMs, workers: o.workers }, 'engine session ready');
 
   const chosen: WorkerInit = { ...init, providers: [info.provider] };
-  const pool = createPool({ script, init: chosen, provider: info.provider, logger });
+  const pool = createPool({ ...o, script, init: chosen, provider: info.provider });
   pool.pool.add(first);
   const rest = Array.from({ length: o.workers - 1 }, () => spawnWorker(script, chosen, pool.events));
   try {
     for (const w of await Promise.all(rest.map(async (w) => (await w.ready, w)))) pool.pool.add(w);
   } catch (err) {
-    await Promise.all([pool.pool.close(), ...rest.map((w) => w.close())]);
+    await Promise.all([pool.pool.close(), ...rest.map((w) => w.close(o.closeTimeoutMs))]);
     throw new DetectError('ENGINE_ERROR', `engine worker failed to start: ${(err as Error).message}`, { cause: err });
   }
 
@@ -56,6 +55,7 @@ export async function createEngine(options: EngineOptions): Promise<WorkerEngine
     get queued() {
       return pool.pool.queued;
     },
+    health: () => pool.pool.health(),
     run: (feeds, runOptions) => pool.pool.run(feeds, runOptions),
     close: () => pool.pool.close(),
   };

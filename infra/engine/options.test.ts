@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveEngineOptions } from './options.js';
+import { resolveEngineOptions, workerInit } from './options.js';
 import { resolveWorkerScript } from './worker-script.js';
 
 describe('resolveEngineOptions', () => {
@@ -17,6 +17,20 @@ describe('resolveEngineOptions', () => {
     );
     expect(() => resolveEngineOptions({ modelPath: 'm', providers: [] })).toThrow('for providers');
     expect(() => resolveEngineOptions({ modelPath: '' })).toThrow('for modelPath');
+    expect(() => resolveEngineOptions({ modelPath: 'm', restartBackoff: { baseDelayMs: 0, maxDelayMs: 10 } })).toThrow(
+      'Expected number between 1 and Infinity for restartBackoff.baseDelayMs but received 0 of type number',
+    );
+    expect(() => resolveEngineOptions({ modelPath: 'm', closeTimeoutMs: -1 })).toThrow('for closeTimeoutMs');
+  });
+
+  it('restarts with backoff from 1 s to 30 s by default, and sends workers only what they can clone', () => {
+    const o = resolveEngineOptions({ modelPath: 'm.onnx', logger: { info() {}, warn() {}, error() {} } });
+    expect(o).toMatchObject({ restartBackoff: { baseDelayMs: 1000, maxDelayMs: 30_000 }, closeTimeoutMs: 5000 });
+    const init = workerInit(o);
+    expect(Object.keys(init).sort()).toEqual(
+      ['allowCrashControl', 'allowSpinning', 'enableMemArena', 'graphOptimizationLevel', 'interOpThreads', 'intraOpThreads', 'modelPath', 'providers'],
+    );
+    expect(() => structuredClone(init)).not.toThrow();
   });
 });
 

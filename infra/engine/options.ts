@@ -2,9 +2,11 @@
  * @module infra/engine/options
  * Checks EngineOptions once, at createEngine, and fills in the defaults.
  */
-import type { ExecutionProvider } from '../../core/ports/index.js';
-import { expectInteger, expectOneOf, invalidParameterError } from '../../core/validate/index.js';
-import { ENGINE_DEFAULTS, SILENT_LOGGER, type EngineLogger, type EngineOptions, type GraphOptimizationLevel } from './types.js';
+import type { Clock, ExecutionProvider } from '../../core/ports/index.js';
+import { createSystemClock } from '../clock/index.js';
+import { expectInteger, expectNumber, expectOneOf, invalidParameterError } from '../../core/validate/index.js';
+import type { WorkerInit } from './protocol.js';
+import { ENGINE_DEFAULTS, SILENT_LOGGER, type EngineLogger, type EngineOptions, type GraphOptimizationLevel, type RestartBackoff } from './types.js';
 
 const PROVIDERS: readonly ExecutionProvider[] = ['tensorrt', 'cuda', 'webgpu', 'cpu'];
 const LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
@@ -20,6 +22,9 @@ export interface ResolvedEngineOptions {
   readonly allowSpinning: boolean;
   readonly allowCrashControl: boolean;
   readonly logger: EngineLogger;
+  readonly restartBackoff: RestartBackoff;
+  readonly closeTimeoutMs: number;
+  readonly clock: Clock;
 }
 
 export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
@@ -46,5 +51,20 @@ export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
     allowSpinning: o.allowSpinning ?? ENGINE_DEFAULTS.allowSpinning,
     allowCrashControl: o.allowCrashControl ?? ENGINE_DEFAULTS.allowCrashControl,
     logger: o.logger ?? SILENT_LOGGER,
+    restartBackoff: {
+      baseDelayMs: expectNumber('restartBackoff.baseDelayMs', o.restartBackoff?.baseDelayMs ?? ENGINE_DEFAULTS.restartBackoff.baseDelayMs, 1),
+      maxDelayMs: expectNumber('restartBackoff.maxDelayMs', o.restartBackoff?.maxDelayMs ?? ENGINE_DEFAULTS.restartBackoff.maxDelayMs, 1),
+    },
+    closeTimeoutMs: expectNumber('closeTimeoutMs', o.closeTimeoutMs ?? ENGINE_DEFAULTS.closeTimeoutMs, 0),
+    clock: o.clock ?? createSystemClock(),
   };
+}
+
+/**
+ * What a worker gets as workerData: named one by one, so that a main-thread-only option (a
+ * logger, the clock: functions) can never reach structured clone by accident.
+ */
+export function workerInit(o: ResolvedEngineOptions): WorkerInit {
+  const { modelPath, providers, intraOpThreads, interOpThreads, graphOptimizationLevel, enableMemArena, allowSpinning, allowCrashControl } = o;
+  return { modelPath, providers, intraOpThreads, interOpThreads, graphOptimizationLevel, enableMemArena, allowSpinning, allowCrashControl };
 }

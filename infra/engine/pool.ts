@@ -2,15 +2,19 @@
  * @module infra/engine/pool
  * N engine workers behind one queue. A request goes to an idle worker or waits here (where
  * it can still be cancelled). A worker that dies fails only the job it was running; the pool
- * replaces it with a fresh worker on the provider already chosen and carries on.
+ * replaces it (restarts.ts: at once, then with backoff while starts fail). While no worker is
+ * live and none is starting, nothing waits: queued and new runs fail fast with
+ * ENGINE_UNAVAILABLE (503, Retry-After = the next restart attempt), and health() says why.
  */
 import { expectPixelBatch } from '../../core/batch/index.js';
 import { DetectError } from '../../core/errors/index.js';
 import type { ExecutionProvider, TensorMap } from '../../core/ports/index.js';
-import { callerError, captureCallSite } from './caller-error.js';
+import { callerError, captureCallSite, type CallSite } from './caller-error.js';
 import type { WorkerInit } from './protocol.js';
+import { createRestarts, type RestartsState } from './restarts.js';
 import { ownedTensor } from './tensor-convert.js';
-import type { EngineLogger, WorkerEngineRunOptions } from './types.js';
+import type { EngineHealth, EngineLogger, WorkerEngineRunOptions } from './types.js';
+import type { ResolvedEngineOptions } from './options.js';
 import { spawnWorker, type Job, type WorkerClient, type WorkerEvents } from './worker-client.js';
 import type { WorkerScript } from './worker-script.js';
 
@@ -19,10 +23,11 @@ export interface Pool {
   readonly queued: number;
   add(client: WorkerClient): void;
   run(feeds: TensorMap, options?: WorkerEngineRunOptions): Promise<TensorMap>;
+  health(): EngineHealth;
   close(): Promise<void>;
 }
 
-export interface PoolConfig {
+export interface PoolConfig extends Pick<ResolvedEngineOptions, 'workers' | 'restartBackoff' | 'closeTimeoutMs' | 'clock'> {
   readonly script: WorkerScript;
   /** Init for replacement workers: the provider list is just the one already chosen. */
   readonly init: WorkerInit;
@@ -30,11 +35,18 @@ export interface PoolConfig {
   readonly logger: EngineLogger;
 }
 
+/** Why no worker is live, for health() and ENGINE_UNAVAILABLE. */
+function unavailableReason(s: RestartsState): string {
+  if (s.starting > 0) return `no live engine worker: replacement starting${s.lastError ? ` (last attempt failed: ${s.lastError})` : ''}`;
+  const next = s.nextAttemptInMs === undefined ? '' : `; next attempt in ${Math.ceil(s.nextAttemptInMs / 1000)} s`;
+  return `no live engine worker: replacement failed: ${s.lastError ?? 'unknown error'}${next}`;
+}
+
 export function createPool(cfg: PoolConfig): { pool: Pool; events: WorkerEvents } {
   const workers: WorkerClient[] = [];
   const queue: Job[] = [];
-  let replacing = 0;
   let closed = false;
+  let closing: Promise<void> | undefined;
 
   const dispatch = () => {
     for (const w of workers) {
@@ -43,24 +55,30 @@ export function createPool(cfg: PoolConfig): { pool: Pool; events: WorkerEvents 
     }
   };
 
-  const replace = (reason: string) => {
-    replacing++;
-    const client = spawnWorker(cfg.script, cfg.init, events);
-    client.ready.then(
-      () => {
-        replacing--;
-        if (closed) return void client.close();
-        cfg.logger.info({ provider: cfg.provider, workers: workers.length + 1 }, 'engine worker replaced');
-        pool.add(client);
-      },
-      (err: Error) => {
-        replacing--;
-        cfg.logger.error({ reason, error: err.message }, 'engine worker replacement failed');
-        if (workers.length === 0 && replacing === 0) {
-          for (const job of queue.splice(0)) job.reject(callerError('WORKER_CRASHED', 'no engine worker is left', job.site));
-        }
-      },
-    );
+  const restarts = createRestarts({
+    spawn: () => spawnWorker(cfg.script, cfg.init, events),
+    missing: () => cfg.workers - workers.length,
+    started(client) {
+      cfg.logger.info({ provider: cfg.provider, workers: workers.length + 1 }, 'engine worker replaced');
+      pool.add(client);
+    },
+    failed: () => failQueuedIfNoneLeft(),
+    backoff: cfg.restartBackoff,
+    closeTimeoutMs: cfg.closeTimeoutMs,
+    clock: cfg.clock,
+    logger: cfg.logger,
+  });
+
+  /** True when no worker is live and none is starting: nothing queued here would ever run. */
+  const noneLeft = () => workers.length === 0 && restarts.state().starting === 0;
+  const unavailable = (site: CallSite) => {
+    const s = restarts.state();
+    const retryAfterS = Math.max(1, Math.ceil((s.nextAttemptInMs ?? 0) / 1000));
+    return callerError('ENGINE_UNAVAILABLE', unavailableReason(s), site, { retryAfterS });
+  };
+  const failQueuedIfNoneLeft = () => {
+    if (closed || !noneLeft()) return;
+    for (const job of queue.splice(0)) job.reject(unavailable(job.site));
   };
 
   const events: WorkerEvents = {
@@ -69,7 +87,9 @@ export function createPool(cfg: PoolConfig): { pool: Pool; events: WorkerEvents 
       const i = workers.indexOf(client);
       if (i >= 0) workers.splice(i, 1);
       cfg.logger.error({ reason, workers: workers.length }, 'engine worker crashed');
-      if (!closed) replace(reason);
+      if (closed) return;
+      restarts.replenish();
+      failQueuedIfNoneLeft(); // a restart may be waiting on its backoff timer
     },
   };
 
@@ -87,6 +107,7 @@ export function createPool(cfg: PoolConfig): { pool: Pool; events: WorkerEvents 
     run(feeds, options = {}) {
       const site = captureCallSite();
       if (closed) return Promise.reject(callerError('NOT_READY', 'engine is closed', site));
+      if (noneLeft()) return Promise.reject(unavailable(site));
       const { signal, normalize, recycle } = options;
       if (signal?.aborted) return Promise.reject(callerError('CANCELLED', 'run was cancelled', site));
       // Checked here, before anything is posted: the worker trusts its input.
@@ -126,10 +147,18 @@ export function createPool(cfg: PoolConfig): { pool: Pool; events: WorkerEvents 
         dispatch();
       });
     },
-    async close() {
+    health() {
+      if (closed) return { state: 'unavailable', reason: 'engine is closed' };
+      if (workers.length > 0) return { state: 'ready' };
+      return { state: 'unavailable', reason: unavailableReason(restarts.state()) };
+    },
+    close() {
       closed = true;
-      for (const job of queue.splice(0)) job.reject(new DetectError('NOT_READY', 'engine is closing'));
-      await Promise.all(workers.splice(0).map((w) => w.close()));
+      // Each wait inside is bounded (closeTimeoutMs), so this finishes with dead or hung workers.
+      return (closing ??= (async () => {
+        for (const job of queue.splice(0)) job.reject(new DetectError('NOT_READY', 'engine is closing'));
+        await Promise.all([restarts.close(), ...workers.splice(0).map((w) => w.close(cfg.closeTimeoutMs))]);
+      })());
     },
   };
   return { pool, events };

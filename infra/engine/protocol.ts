@@ -7,8 +7,11 @@ import type { NormalizeOptions } from '../../core/normalize/index.js';
 import type { ExecutionProvider, TensorInfo, TensorMap } from '../../core/ports/index.js';
 import type { ResolvedEngineOptions } from './options.js';
 
+/** Options only the main thread uses (the pool, restarts, close); never sent to a worker. */
+export type MainThreadOnly = 'workers' | 'logger' | 'restartBackoff' | 'closeTimeoutMs' | 'clock';
+
 /** Passed as workerData: everything a worker needs to create its session (the resolved options minus main-thread-only fields). */
-export type WorkerInit = Omit<ResolvedEngineOptions, 'workers' | 'logger'>;
+export type WorkerInit = Omit<ResolvedEngineOptions, MainThreadOnly>;
 
 export interface SkippedProvider {
   readonly provider: ExecutionProvider;

@@ -3,7 +3,7 @@
  * Options and the public shape of the worker-thread engine. The Engine contract itself lives
  * in core/ports/engine.ts; this adds what only the ONNX Runtime adapter knows about.
  */
-import type { Engine, EngineRunOptions, ExecutionProvider } from '../../core/ports/index.js';
+import type { Clock, Engine, EngineRunOptions, ExecutionProvider } from '../../core/ports/index.js';
 
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
@@ -43,6 +43,27 @@ export interface EngineOptions {
   readonly workerScript?: string | URL;
   /** Honour `crashWorker` in run options (tests of crash recovery only). @default false */
   readonly allowCrashControl?: boolean;
+  /**
+   * Waits between attempts to replace a dead worker whose replacement failed to start: doubling
+   * from the base up to the cap, retried for as long as the engine is open.
+   * @default { baseDelayMs: 1000, maxDelayMs: 30000 }
+   */
+  readonly restartBackoff?: RestartBackoff;
+  /** Longest wait for one worker thread to stop on close() before it is left behind. @default 5000 */
+  readonly closeTimeoutMs?: number;
+  /** Restart timers and "next attempt in" (tests may pass a fake). @default the system clock */
+  readonly clock?: Clock;
+}
+
+export interface RestartBackoff {
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+/** Whether the engine can run now; `reason` says why not and when the next restart is tried. */
+export interface EngineHealth {
+  readonly state: 'ready' | 'unavailable';
+  readonly reason?: string;
 }
 
 export interface WorkerEngineRunOptions extends EngineRunOptions {
@@ -58,6 +79,8 @@ export interface WorkerEngine extends Engine {
   readonly sessionMs: number;
   /** Requests waiting for an idle worker. */
   readonly queued: number;
+  /** `ready` while at least one worker is live; else `unavailable`, naming the last start failure. */
+  health(): EngineHealth;
   run(feeds: Parameters<Engine['run']>[0], options?: WorkerEngineRunOptions): ReturnType<Engine['run']>;
 }
 
@@ -70,6 +93,8 @@ export const ENGINE_DEFAULTS = Object.freeze({
   enableMemArena: true,
   allowSpinning: true,
   allowCrashControl: false,
+  restartBackoff: Object.freeze({ baseDelayMs: 1000, maxDelayMs: 30_000 }),
+  closeTimeoutMs: 5000,
 });
 
 export const SILENT_LOGGER: EngineLogger = Object.freeze({ info() {}, warn() {}, error() {} });

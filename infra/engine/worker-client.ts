@@ -3,11 +3,14 @@
  * One engine worker seen from the main thread: spawns it, waits for its session, runs one
  * job at a time, and turns an exit or uncaught error of the thread into WORKER_CRASHED for
  * the job it was running. The pool decides what to do next (replace it, dispatch more).
+ * close() is bounded: a thread stuck in a native call cannot be terminated until the call
+ * returns, so after `closeTimeoutMs` it is left to die on its own and its job is rejected.
  */
 import { Worker } from 'node:worker_threads';
 import type { TensorMap } from '../../core/ports/index.js';
 import { callerError, type CallSite } from './caller-error.js';
 import { transferList, type FromWorker, type NormalizeFeeds, type ToWorker, type WorkerInit } from './protocol.js';
+import { settledWithin } from './settled-within.js';
 import type { WorkerScript } from './worker-script.js';
 
 export type ReadyInfo = Extract<FromWorker, { type: 'ready' }>;
@@ -29,7 +32,8 @@ export interface WorkerClient {
   readonly ready: Promise<ReadyInfo>;
   readonly busy: boolean;
   start(job: Job): void;
-  close(): Promise<void>;
+  /** Stops the thread (waiting at most `closeTimeoutMs`); a job still running is rejected with NOT_READY. */
+  close(closeTimeoutMs: number): Promise<void>;
 }
 
 export interface WorkerEvents {
@@ -60,10 +64,11 @@ export function spawnWorker(script: WorkerScript, init: WorkerInit, events: Work
       const msg: ToWorker = { type: 'run', id: nextId++, feeds: job.feeds, crash: job.crash, ...normalize };
       worker.postMessage(msg, transferList(job.feeds));
     },
-    async close() {
+    async close(closeTimeoutMs) {
       closing = true;
-      worker.postMessage({ type: 'close' } satisfies ToWorker);
-      await worker.terminate();
+      if (!dead) worker.postMessage({ type: 'close' } satisfies ToWorker);
+      await settledWithin(worker.terminate(), closeTimeoutMs);
+      fail('engine closed'); // no-op when the exit was seen; else the job must not wait for it
     },
   };
 
@@ -73,7 +78,8 @@ export function spawnWorker(script: WorkerScript, init: WorkerInit, events: Work
     dead = true;
     const job = current;
     current = undefined;
-    job?.reject(callerError('WORKER_CRASHED', `engine worker crashed: ${reason}`, job.site));
+    if (closing) job?.reject(callerError('NOT_READY', 'engine closed before the run finished', job.site));
+    else job?.reject(callerError('WORKER_CRASHED', `engine worker crashed: ${reason}`, job.site));
     if (!isReady) settleReady.reject(new Error(`engine worker exited before its session was ready: ${reason}`));
     else if (!closing) events.crashed(client, reason);
   };

@@ -4,6 +4,8 @@
  * read the ONNX file's own metadata and cross-check it against the manifest (the tensor-mapping
  * trap, caught before any traffic) -> sessions in workers (provider fallback) -> warmup of every
  * batch shape -> ready. Each phase is timed; the breakdown is logged and exported as metrics.
+ * The fetched file stays leased in the disk cache until the model is closed: a replacement
+ * engine worker reads it again, so eviction must not delete it while the model is served.
  */
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
@@ -33,23 +35,41 @@ export interface LoadModelOptions {
   readonly preprocessIn?: 'engine' | 'caller';
 }
 
-export async function loadModel(given: ModelManifest, deps: LoadModelDeps, options: LoadModelOptions = {}): Promise<ModelService> {
-  let manifest = given;
+export async function loadModel(manifest: ModelManifest, deps: LoadModelDeps, options: LoadModelOptions = {}): Promise<ModelService> {
   const log = deps.logger.child({ model: manifest.name, version: manifest.version });
   const t0 = performance.now();
 
   const fetched = await deps.store.fetch(manifest.source.uri, manifest.source.sha256 ? { sha256: manifest.source.sha256 } : {});
   const downloadMs = performance.now() - t0;
   log.info({ uri: manifest.source.uri, bytes: fetched.bytes, cached: fetched.cached, downloadMs }, 'model fetched');
+  try {
+    const service = await startModel(manifest, fetched.path, { t0, downloadMs }, deps, options, log);
+    return { ...service, close: () => service.close().finally(fetched.release) };
+  } catch (err) {
+    fetched.release();
+    throw err;
+  }
+}
 
-  const info = readModelInfo(new Uint8Array(await readFile(fetched.path)), manifest.source.uri);
+async function startModel(
+  given: ModelManifest,
+  modelPath: string,
+  times: { t0: number; downloadMs: number },
+  deps: LoadModelDeps,
+  options: LoadModelOptions,
+  log: Logger,
+): Promise<ModelService> {
+  let manifest = given;
+  const { t0, downloadMs } = times;
+
+  const info = readModelInfo(new Uint8Array(await readFile(modelPath)), manifest.source.uri);
   if (options.adaptToModel) manifest = adaptManifestToModel(manifest, info);
   const { labels, warnings } = crossCheckManifest(manifest, info);
   for (const w of warnings) log.warn({ warning: w }, 'manifest cross-check');
 
   const t1 = performance.now();
   const engine = await createEngine({
-    modelPath: fetched.path,
+    modelPath,
     providers: manifest.engine.providers,
     workers: manifest.engine.workers,
     intraOpThreads: manifest.engine.intraOpThreads,

@@ -11,7 +11,7 @@ import { createDecoders, getDecoder } from '../../core/decode/index.js';
 import { parseDetectOptions, type DetectOptions } from '../../core/options/index.js';
 import { postprocessItem } from '../../core/postprocess/index.js';
 import { elementCount, type Tensor } from '../../core/ports/index.js';
-import type { WorkerEngine } from '../engine/index.js';
+import { settledWithin, type WorkerEngine } from '../engine/index.js';
 import type { SharpDecoder } from '../image/index.js';
 import type { ModelManifest } from '../manifest/index.js';
 import type { Metrics } from '../metrics/index.js';
@@ -70,7 +70,8 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
 
   return {
     describe: () => description,
-    health: () => (closed ? { state: 'closed', reason: 'shutting down' } : { state: 'ready' }),
+    // The engine's own health: a model whose workers are all dead is not ready, and says why.
+    health: () => (closed ? { state: 'closed', reason: 'shutting down' } : engine.health()),
 
     async detect(image, options, ctx) {
       const t0 = performance.now();
@@ -99,8 +100,12 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
       if (closed) return;
       closed = true;
       p.metrics?.setReady(manifest.name, false);
-      await inference.close();
+      // Batches in flight may finish, but not forever (a worker stuck in native code): closing
+      // the engine then rejects what is left, which lets the batcher drain.
+      const drained = inference.close();
+      await settledWithin(drained, manifest.batching.timeoutMs);
       await engine.close();
+      await drained;
     },
   };
 }

@@ -106,6 +106,8 @@ export interface ModelRegistryOptions {
   /** Manifest paths (.json) or .onnx paths/URIs (which get a default YOLOv8 manifest). */
   readonly models: readonly string[];
   readonly cacheDir?: string;
+  /** LRU bound of the model disk cache (DETECTFN_CACHE_MAX_BYTES). @default 4 GiB */
+  readonly cacheMaxBytes?: number;
   readonly maxInputPixels?: number;
   /** Decode worker threads (infra/image); 0 decodes in the calling thread. @default 0 */
   readonly decodeWorkers?: number;

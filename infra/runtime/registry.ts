@@ -27,7 +27,13 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
   const logger = options.logger ?? silentLogger();
   const retryPolicy = { ...DEFAULT_LOAD_RETRY_POLICY, ...options.loadRetries };
   // One bound on retries: the store tries once per load attempt, the registry retries the load.
-  const store = createModelStore({ cacheDir: options.cacheDir ?? '/tmp/detectfn-cache', logger, retries: { attempts: 1 }, ...(options.s3 ? { s3: options.s3 } : {}) });
+  const store = createModelStore({
+    cacheDir: options.cacheDir ?? '/tmp/detectfn-cache',
+    logger,
+    retries: { attempts: 1 },
+    ...(options.cacheMaxBytes !== undefined ? { maxCacheBytes: options.cacheMaxBytes } : {}),
+    ...(options.s3 ? { s3: options.s3 } : {}),
+  });
   const decoder = createSharpDecoder({
     ...(options.maxInputPixels ? { maxInputPixels: options.maxInputPixels } : {}),
     ...(options.decodeWorkers !== undefined ? { workers: options.decodeWorkers } : {}),

@@ -9,7 +9,7 @@ import type { RetryPolicy, StoreLogger } from './types.js';
 export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({ attempts: 4, baseDelayMs: 200, maxDelayMs: 5000 });
 
 /** Delay before retry number `retry` (0 = the first retry). */
-export function backoffDelay(retry: number, policy: RetryPolicy, random: () => number): number {
+export function backoffDelay(retry: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, random: () => number): number {
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
   return Math.floor(random() * cap);
 }

@@ -49,4 +49,25 @@ describe('disk cache', () => {
     expect(await cache.get(key('a'))).toBeUndefined();
     expect(cache.totalBytes()).toBe(100);
   });
+
+  it.each([
+    ['relative', (d: string) => `./${path.relative(process.cwd(), d)}`],
+    ['slash-ended', (d: string) => `${d}/`],
+  ])('keeps its entries across a restart when the dir is given %s', async (_, spell) => {
+    dir = await mkdtemp(path.join(tmpdir(), 'detectfn-cache-unit-'));
+    const first = createDiskCache(spell(dir), 10_000, silent);
+    const kept = await put(first, key('a'), 100);
+    expect(kept.path).toBe(path.join(dir, `${key('a')}.bin`)); // absolute, one spelling
+    const second = createDiskCache(spell(dir), 10_000, silent);
+    expect(await second.get(key('a'))).toEqual(kept);
+    expect(second.totalBytes()).toBe(100);
+    expect((await readdir(dir)).sort()).toEqual([`${key('a')}.bin`, `${key('a')}.json`]);
+  });
+
+  it('finds an entry whose metadata names the dir spelled differently (written before dirs were resolved)', async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'detectfn-cache-unit-'));
+    const e = await put(createDiskCache(dir, 10_000, silent), key('a'), 100);
+    await writeFile(path.join(dir, `${key('a')}.json`), JSON.stringify({ ...e, path: `./old/spelling/${key('a')}.bin` }));
+    expect((await createDiskCache(dir, 10_000, silent).get(key('a')))?.path).toBe(e.path);
+  });
 });

@@ -3,8 +3,8 @@
  * The on-disk model cache: `<key>.bin` (the model) plus `<key>.json` (uri, etag, sha256, bytes),
  * bounded by maxBytes with least-recently-used eviction. Use is recorded in the file's atime so
  * the LRU order survives a restart; a scan at start-up rebuilds the index and removes temp files,
- * orphans and files whose size disagrees with their metadata. Pinned entries (being fetched or
- * returned right now) are never evicted.
+ * orphans and files whose size disagrees with their metadata. Pinned entries (being fetched, or
+ * leased to a model being served) are never evicted, even if that puts the cache over its bound.
  */
 import { mkdir, readdir, readFile, rename, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -25,11 +25,13 @@ export interface DiskCache {
   get(key: string): Promise<CacheEntry | undefined>;
   /** Moves a finished temp file into the cache, then evicts down to the bound. */
   put(key: string, file: WrittenFile, meta: { uri: string; etag?: string }): Promise<CacheEntry>;
+  /** Protects the entry from eviction until the returned function is called (counted; idempotent). */
   pin(key: string): () => void;
   totalBytes(): number;
 }
 
-export function createDiskCache(dir: string, maxBytes: number, logger: StoreLogger): DiskCache {
+export function createDiskCache(cacheDir: string, maxBytes: number, logger: StoreLogger): DiskCache {
+  const dir = path.resolve(cacheDir); // a no-op for the store's (already resolved) dir
   const index = new Map<string, CacheEntry>(); // insertion order = LRU order (oldest first)
   const pins = new Map<string, number>();
   let total = 0;
@@ -99,9 +101,13 @@ async function scan(dir: string, index: Map<string, CacheEntry>): Promise<number
   const keep = new Set<string>();
   for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith(TEMP_PREFIX))) {
     try {
-      const e = JSON.parse(await readFile(path.join(dir, name), 'utf8')) as CacheEntry;
+      const meta = JSON.parse(await readFile(path.join(dir, name), 'utf8')) as CacheEntry;
+      if (name !== `${meta.key}.json`) throw new Error('metadata of another entry');
+      // The model's place follows from its key, not from the path recorded when it was written
+      // (that may name the same dir spelled differently, or a dir since moved).
+      const e: CacheEntry = { ...meta, path: path.join(dir, `${meta.key}.bin`) };
       const st = await stat(e.path);
-      if (st.size !== e.bytes || path.dirname(e.path) !== dir) throw new Error('size or place differs');
+      if (st.size !== e.bytes) throw new Error('size differs');
       found.push({ e, used: st.atimeMs });
       keep.add(name).add(path.basename(e.path));
     } catch {

@@ -9,7 +9,7 @@ import { notFoundError, shaMismatchError } from './errors.js';
 import { hashFile } from './temp-file.js';
 import type { FetchedModel } from './types.js';
 
-export async function fetchLocal(uri: string, file: string, sha256: string | undefined, now: () => number): Promise<FetchedModel> {
+export async function fetchLocal(uri: string, file: string, sha256: string | undefined, now: () => number): Promise<Omit<FetchedModel, 'release'>> {
   const t0 = now();
   const st = await stat(file).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw notFoundError(uri, err);

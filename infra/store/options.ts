@@ -2,6 +2,7 @@
  * @module infra/store/options
  * Defaults and one-time validation of ModelStoreOptions.
  */
+import path from 'node:path';
 import { expectInteger, expectNumber, invalidParameterError } from '../../core/validate/index.js';
 import { DEFAULT_RETRY_POLICY } from './backoff.js';
 import type { ModelStoreOptions, RetryPolicy, S3Options, StoreLogger } from './types.js';
@@ -28,7 +29,9 @@ export function resolveStoreOptions(o: ModelStoreOptions): ResolvedStoreOptions 
   const r = { ...DEFAULT_RETRY_POLICY, ...o.retries };
   const clock = o.clock;
   return {
-    cacheDir: o.cacheDir,
+    // Resolved once, here: the cache compares its entries' directory with this, and a relative
+    // or slash-ended spelling ('./x', '/tmp/x/') must not make its start-up scan drop them.
+    cacheDir: path.resolve(o.cacheDir),
     maxCacheBytes: expectInteger('maxCacheBytes', o.maxCacheBytes ?? DEFAULT_MAX_CACHE_BYTES, 1),
     s3: o.s3 ?? {},
     retries: {

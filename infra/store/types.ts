@@ -24,6 +24,11 @@ export interface FetchedModel {
   readonly etag?: string;
   /** Hex sha256 of the file, when it was computed or given and checked. */
   readonly sha256?: string;
+  /**
+   * Ends this caller's use of the file (call it when the model is closed): until then the
+   * cache never evicts it. Idempotent; a no-op for files read in place.
+   */
+  readonly release: () => void;
 }
 
 export interface ModelStore {

@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModelStore } from '../../infra/store/index.js';
@@ -105,18 +106,60 @@ describe('model store against a real radosgw', () => {
     expect(counts).toEqual({ HeadObjectCommand: 2 });
   });
 
-  it('evicts the least recently used model beyond maxCacheBytes', async () => {
+  it('evicts the least recently used released model beyond maxCacheBytes', async () => {
     for (const k of ['a', 'b', 'c']) await env.put(`lru/${k}`, yolo.subarray(0, 1000));
     const { client, counts } = countingClient(env.conn);
     const store = createModelStore({ cacheDir: await cacheDir(), maxCacheBytes: 2500, s3: { client } });
     const uri = (k: string) => `s3://${env.bucket}/lru/${k}`;
-    const a = await store.fetch(uri('a'));
-    const b = await store.fetch(uri('b'));
-    expect((await store.fetch(uri('a'))).cached).toBe(true); // a is now the most recent
-    const c = await store.fetch(uri('c'));
+    const used = async (k: string) => {
+      const m = await store.fetch(uri(k));
+      m.release(); // done with it: evictable again
+      return m;
+    };
+    const a = await used('a');
+    const b = await used('b');
+    expect((await used('a')).cached).toBe(true); // a is now the most recent
+    const c = await used('c');
     expect([a, b, c].map((r) => statSync(r.path, { throwIfNoEntry: false }) !== undefined)).toEqual([true, false, true]);
-    expect((await store.fetch(uri('b'))).cached).toBe(false);
+    expect((await used('b')).cached).toBe(false);
     expect(counts.GetObjectCommand).toBe(4);
+  });
+
+  it('never evicts a leased (served) model, even over maxCacheBytes; released, it goes first', async () => {
+    for (const k of ['a', 'b', 'c']) await env.put(`lease/${k}`, yolo.subarray(0, 1000));
+    const dir = await cacheDir();
+    const logs: { msg?: string; obj: object }[] = [];
+    const logger = { info() {}, error() {}, warn: (obj: object, msg?: string) => void logs.push({ obj, msg }) };
+    const store = createModelStore({ cacheDir: dir, maxCacheBytes: 1500, s3: { client: s3ClientFor(env.conn) }, logger });
+    const uri = (k: string) => `s3://${env.bucket}/lease/${k}`;
+    const a = await store.fetch(uri('a')); // served: never released here
+    const b = await store.fetch(uri('b'));
+    const twice = await store.fetch(uri('b')); // a second user of b
+    expect(statSync(a.path).size).toBe(1000); // b's download would have evicted a
+    expect(logs).toContainEqual({ msg: 'model store: cache over its bound (models in use)', obj: { cacheBytes: 2000, maxBytes: 1500 } });
+    b.release();
+    b.release(); // idempotent: the second user's lease still holds b
+    await store.fetch(uri('c')).then((c) => c.release());
+    expect([a, b].map((r) => statSync(r.path, { throwIfNoEntry: false }) !== undefined)).toEqual([true, true]);
+    twice.release();
+    a.release();
+    const again = await store.fetch(uri('c')); // a cache hit that evicts nothing
+    await env.put('lease/d', yolo.subarray(0, 1000));
+    await store.fetch(uri('d'));
+    // c and d are leased; a and b, released, went least recently used first.
+    expect([a, b, again].map((r) => statSync(r.path, { throwIfNoEntry: false }) !== undefined)).toEqual([false, false, true]);
+  });
+
+  it.each([
+    ['relative', (d: string) => `./${path.relative(process.cwd(), d)}`],
+    ['slash-ended', (d: string) => `${d}/`],
+  ])('a %s cache dir keeps its models across a restart', async (_, spell) => {
+    const dir = await cacheDir();
+    await createModelStore({ cacheDir: spell(dir), s3: { client: s3ClientFor(env.conn) } }).fetch(`s3://${env.bucket}/yolov8n.onnx`);
+    const { client, counts } = countingClient(env.conn);
+    const again = await createModelStore({ cacheDir: spell(dir), s3: { client } }).fetch(`s3://${env.bucket}/yolov8n.onnx`);
+    expect(again).toMatchObject({ cached: true, path: expect.stringMatching(new RegExp(`^${dir}/[0-9a-f]{64}\\.bin$`)) });
+    expect(counts).toEqual({ HeadObjectCommand: 1 });
   });
 
   it('builds its client from the environment (endpoint, path style, default credential chain)', async () => {

@@ -1,0 +1,144 @@
+/**
+ * A dead engine never looks ready and never swallows work. Real parts only: the demo ONNX model
+ * (copied to a temp path so the test can make it vanish), real worker threads that really exit
+ * (`allowCrashControl` + `crashWorker` makes the worker call process.exit), real restarts.
+ */
+import { copyFileSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { DetectError } from '../../core/errors/index.js';
+import type { TensorMap } from '../../core/ports/index.js';
+import { createEngine, type EngineLogger, type EngineOptions, type WorkerEngine } from '../../infra/engine/index.js';
+import { repoRoot } from '../helpers/shared-data.js';
+import { randomImages } from '../helpers/tensor-fixtures.js';
+
+const DEMO = path.join(repoRoot, 'models/demo/demo.onnx');
+const dir = mkdtempSync(path.join(tmpdir(), 'detectfn-engine-faults-'));
+const engines: WorkerEngine[] = [];
+afterAll(async () => {
+  await Promise.all(engines.map((e) => e.close()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A private copy of the demo model that the test may delete and put back. */
+function modelCopy(name: string): string {
+  const file = path.join(dir, `${name}.onnx`);
+  copyFileSync(DEMO, file);
+  return file;
+}
+
+function recordingLogger() {
+  const lines: { level: string; msg: string; fields: Record<string, unknown> }[] = [];
+  const at = (level: string) => (fields: Record<string, unknown>, msg: string) => void lines.push({ level, msg, fields });
+  const logger: EngineLogger = { info: at('info'), warn: at('warn'), error: at('error') };
+  return { lines, logger };
+}
+
+async function engine(modelPath: string, options: Partial<EngineOptions> = {}): Promise<WorkerEngine> {
+  const e = await createEngine({
+    modelPath, providers: ['cpu'], intraOpThreads: 1, allowCrashControl: true,
+    restartBackoff: { baseDelayMs: 200, maxDelayMs: 1000 }, ...options,
+  });
+  engines.push(e);
+  return e;
+}
+
+/** What the demo model answers for one 320x320 image: 4 box + 4 class rows over 6400 anchors. */
+const SERVED = 'served [1,8,6400]';
+const feeds = (seed: number): TensorMap => ({ images: randomImages(seed, 1, 320) });
+
+/** How a run ended: served, or the code of the typed error it failed with. */
+async function outcome(p: Promise<TensorMap>): Promise<string> {
+  try {
+    const out = await p;
+    return `served ${JSON.stringify(Object.values(out)[0]!.dims)}`;
+  } catch (err) {
+    expect(err).toBeInstanceOf(DetectError); // never a bare Error: every failure is typed
+    return (err as DetectError).code;
+  }
+}
+
+describe('engine faults (real worker threads, demo model)', () => {
+  it('workers killed again and again under load: every run settles, served or typed, and the engine recovers', async () => {
+    const { lines, logger } = recordingLogger();
+    const e = await engine(modelCopy('load'), { workers: 2, logger });
+    const outcomes: string[] = [];
+    for (let round = 0; round < 6; round++) {
+      const runs = Array.from({ length: 8 }, (_, i) => e.run(feeds(round * 10 + i), i === 2 || (round % 2 === 1 && i === 5) ? { crashWorker: true } : {}));
+      outcomes.push(...(await Promise.all(runs.map(outcome))));
+    }
+    expect(outcomes).toHaveLength(48);
+    const counts = outcomes.reduce<Record<string, number>>((m, o) => ((m[o] = (m[o] ?? 0) + 1), m), {});
+    // Only the runs that crashed their worker fail (9 of them); the rest wait for a live or starting worker.
+    expect(Object.keys(counts).sort()).toEqual(['WORKER_CRASHED', SERVED]);
+    expect(counts.WORKER_CRASHED).toBe(9);
+    await vi.waitFor(() => expect(e.workerCount).toBe(2), { timeout: 60_000, interval: 50 });
+    expect(e.health()).toEqual({ state: 'ready' });
+    expect(await outcome(e.run(feeds(99)))).toBe(SERVED);
+    expect(lines.filter((l) => l.msg === 'engine worker replaced')).toHaveLength(9);
+  });
+
+  it('with one worker, runs queued behind a crash wait for its replacement and are served', async () => {
+    const e = await engine(modelCopy('queued'));
+    const crash = e.run(feeds(1), { crashWorker: true });
+    const queued = [2, 3, 4].map((s) => e.run(feeds(s)));
+    expect(await outcome(crash)).toBe('WORKER_CRASHED');
+    expect(await Promise.all(queued.map(outcome))).toEqual(Array(3).fill(SERVED));
+  });
+
+  it('model file gone: runs fail fast with ENGINE_UNAVAILABLE, health says why; the file back: backoff restarts it', async () => {
+    const file = modelCopy('vanish');
+    const { lines, logger } = recordingLogger();
+    const e = await engine(file, { logger });
+    unlinkSync(file);
+    const crash = e.run(feeds(1), { crashWorker: true });
+    const queued = e.run(feeds(2)); // waits for the replacement, which cannot read the model
+    expect(await outcome(crash)).toBe('WORKER_CRASHED');
+    const err = await queued.catch((x: DetectError) => x);
+    expect(err).toMatchObject({ code: 'ENGINE_UNAVAILABLE', status: 503 });
+    expect(err.retryAfterS).toBeGreaterThanOrEqual(1);
+    expect(err.stack).toContain('engine-faults.test.ts'); // points at the caller, not a worker handler
+
+    const health = e.health();
+    expect(health.state).toBe('unavailable');
+    expect(health.reason).toMatch(/^no live engine worker: replacement failed: .*vanish\.onnx.*; next attempt in \d+ s$/);
+    // Nothing is queued while nothing can run it: the rejection comes before any wait.
+    const fast = e.run(feeds(3));
+    expect(e.queued).toBe(0);
+    expect(await outcome(fast)).toBe('ENGINE_UNAVAILABLE');
+
+    // Retried with backoff while the file is missing (several failed attempts, growing waits).
+    await vi.waitFor(() => expect(lines.filter((l) => l.msg === 'engine worker replacement failed').length).toBeGreaterThanOrEqual(2), { timeout: 30_000, interval: 50 });
+    const failures = lines.filter((l) => l.msg === 'engine worker replacement failed');
+    expect(failures[0]!.fields).toMatchObject({ attempt: 1, error: expect.stringContaining('vanish.onnx') });
+    expect(failures[1]!.fields.attempt).toBe(2);
+
+    copyFileSync(DEMO, file);
+    await vi.waitFor(() => expect(e.health()).toEqual({ state: 'ready' }), { timeout: 30_000, interval: 50 });
+    expect(e.workerCount).toBe(1);
+    expect(await outcome(e.run(feeds(4)))).toBe(SERVED);
+  });
+
+  it('close() finishes when the only worker is dead and its replacement keeps failing', async () => {
+    const file = modelCopy('close-dead');
+    const e = await engine(file, { restartBackoff: { baseDelayMs: 50, maxDelayMs: 100 } });
+    unlinkSync(file);
+    expect(await outcome(e.run(feeds(1), { crashWorker: true }))).toBe('WORKER_CRASHED');
+    await vi.waitFor(() => expect(e.health().state).toBe('unavailable'), { timeout: 30_000, interval: 20 });
+    await e.close(); // a hang here fails the test by its timeout
+    expect(e.health()).toEqual({ state: 'unavailable', reason: 'engine is closed' });
+    expect(await outcome(e.run(feeds(2)))).toBe('NOT_READY');
+  });
+
+  it('close() while a replacement is starting stops it and rejects what waited for it', async () => {
+    const e = await engine(modelCopy('close-starting'));
+    const crash = outcome(e.run(feeds(1), { crashWorker: true }));
+    const waiting = outcome(e.run(feeds(2)));
+    await vi.waitFor(() => expect(e.health().reason).toBe('no live engine worker: replacement starting'), { timeout: 30_000, interval: 5 });
+    await e.close();
+    expect(await crash).toBe('WORKER_CRASHED');
+    expect(await waiting).toBe('NOT_READY');
+    expect(e.workerCount).toBe(0);
+  });
+});
