@@ -12,6 +12,12 @@ export function requestContext(reqId: string, timeoutMs: number, signal: AbortSi
   return { reqId, deadline: now + timeoutMs, ...(signal ? { signal } : {}) };
 }
 
+/** `ctx` with its deadline brought forward to `arrival + ms` when that is sooner (a client's own timeout). */
+export function withClientTimeout(ctx: RequestContext, ms: number, arrival: number): RequestContext {
+  const deadline = arrival + ms;
+  return ctx.deadline !== undefined && ctx.deadline <= deadline ? ctx : { ...ctx, deadline };
+}
+
 export function withDeadline<T>(work: Promise<T>, ctx: RequestContext): Promise<T> {
   if (ctx.deadline === undefined) return work;
   const ms = Math.max(0, ctx.deadline - performance.now());
