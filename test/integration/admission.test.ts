@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../handlers/serve/index.js';
 import { capturingLogger, type CapturedLog } from '../helpers/capture-logger.js';
+import { engineImages as engineImagesRun } from '../helpers/engine-images.js';
 import { rectanglesImage, RGB } from '../helpers/images.js';
 import { MODELS } from '../helpers/shared-data.js';
 
@@ -40,12 +41,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Images the engine has run for the model so far. */
-async function engineImages(): Promise<number> {
-  const text = await (await fetch(`${srv.url}/metrics`)).text();
-  const m = new RegExp(`^detectfn_batch_size_sum\\{model="${MODEL}"\\} (\\d+)`, 'm').exec(text);
-  return m ? Number(m[1]) : 0;
-}
+const engineImages = () => engineImagesRun(srv.url, MODEL);
 
 const detectImages = (n: number) =>
   fetch(`${srv.url}/v1/models/${MODEL}/detect`, {
