@@ -196,6 +196,23 @@ describe('createBatcher', () => {
     expect(await other).toBe('r5');
   });
 
+  it('a failed batch drops the queued siblings of its items before the next batch can take them', async () => {
+    const { b, gate, stats, clock } = setup({ maxBatchSize: 2, maxInFlight: 1 });
+    const request = b.submitMany([1, 2, 3, 4]); // 1,2 run; 3,4 queued
+    const bystander = b.submit(5);
+    gate.calls[0]!.reject(new Error('engine died'));
+    const got = await Promise.all(request.map((p) => p.catch((e: { code?: string; message: string }) => e.code ?? e.message)));
+    expect(got).toEqual(['engine died', 'engine died', 'CANCELLED', 'CANCELLED']);
+    expect(gate.calls.map((c) => c.items)).toEqual([[1, 2]]); // 3 and 4 never ran
+    expect(b.depth).toBe(1);
+    await flush();
+    expect(stats.map((s) => s.size)).toEqual([2]);
+    clock.advance(10);
+    expect(gate.calls.map((c) => c.items)).toEqual([[1, 2], [5]]); // another request is not affected
+    gate.ok(1);
+    expect(await bystander).toBe('r5');
+  });
+
   it('a running item is rejected at its deadline, not when its batch ends; its batch mates are not', async () => {
     const { b, gate, clock } = setup({ maxBatchSize: 2 });
     const late = b.submit(1, { deadline: 1050 });

@@ -9,7 +9,8 @@
  * (QUEUE_FULL), so a request is never half queued, and the slots are held while the caller
  * prepares its items (decodes images). The items of one reservation share a deadline and a
  * signal: aborting drops those still queued; at the deadline those still queued are dropped
- * and those in a running batch are rejected at once (the batch is no longer awaited for them).
+ * and those in a running batch are rejected at once (the batch is no longer awaited for them);
+ * when a batch fails, the queued siblings of its items are dropped too (their request failed).
  */
 import { DetectError } from '../../core/errors/index.js';
 import type { TimerHandle } from '../../core/ports/index.js';
@@ -129,6 +130,9 @@ export function createBatcher<I, O>(options: BatcherOptions<I, O>): Batcher<I, O
         () => finish(batch, queueMs, start, true),
         (err: unknown) => {
           for (const e of batch) settle(e, { error: err });
+          // The request has failed: its items still queued would be computed for nobody.
+          // Dropped now, before finish() lets the next batch take them.
+          for (const g of new Set(batch.map((e) => e.group))) drop(g, () => new DetectError('CANCELLED', 'another item of the same request failed'), false);
           finish(batch, queueMs, start, false);
         },
       );

@@ -46,7 +46,8 @@ export interface SubmitOptions {
 export interface Reservation<I, O> {
   /**
    * Queues the items (at most as many as reserved) under the reservation's deadline and signal,
-   * one promise per item, and gives back any slot left over. Call once.
+   * one promise per item, and gives back any slot left over. Call once. The items fail
+   * together: when one's batch fails, those still queued are dropped (CANCELLED), never run.
    */
   submit(items: readonly I[]): Promise<O>[];
   /** Gives the slots back unused (the request failed before its items were ready). Idempotent. */

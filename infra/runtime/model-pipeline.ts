@@ -3,7 +3,7 @@
  * One loaded model as a ModelService: Ultralytics' named stages (decode -> preprocess -> queue ->
  * infer -> postprocess), each timed and reported per image. Requests are validated here, before
  * anything reaches the batcher or a worker; a request's images (or tensor items) are admitted to
- * the batcher all or none, and a failing one cancels its siblings.
+ * the batcher all or none, and fail together.
  */
 import { performance } from 'node:perf_hooks';
 import { DetectError } from '../../core/errors/index.js';
@@ -71,31 +71,23 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
 
   /**
    * One request's items through the batcher, all or none: queue slots for all of them are taken
-   * before `prepare` runs (a 503 costs no decoding), and the request owns an AbortController, so
-   * the first item that fails (or the client leaving) drops its siblings still queued: work
-   * whose answer nobody will read is never run.
+   * before `prepare` runs (a 503 costs no decoding) and given back if it fails (an undecodable
+   * image). The batcher fails the items together: the client leaving, the deadline or a failed
+   * batch drops the siblings still queued, so work whose answer nobody reads is never run.
    */
   async function admitted(count: number, t0: number, ctx: RequestContext | undefined, prepare: () => Promise<InferItem[]>): Promise<InferResult[]> {
     checkOpen(ctx);
-    const owner = new AbortController();
-    const onClientGone = () => owner.abort();
-    ctx?.signal?.addEventListener('abort', onClientGone, { once: true });
+    // The manifest's timeout bounds callers that bring no deadline of their own (CLI, events).
+    const deadline = ctx?.deadline ?? t0 + manifest.batching.timeoutMs;
+    const slots = inference.reserve(count, { deadline, ...(ctx?.signal ? { signal: ctx.signal } : {}) });
+    let items: InferItem[];
     try {
-      // The manifest's timeout bounds callers that bring no deadline of their own (CLI, events).
-      const deadline = ctx?.deadline ?? t0 + manifest.batching.timeoutMs;
-      const slots = inference.reserve(count, { deadline, signal: owner.signal });
-      let items: InferItem[];
-      try {
-        items = await prepare();
-      } catch (err) {
-        slots.release();
-        throw err;
-      }
-      const failFast = (p: Promise<InferResult>) => p.catch((err: unknown) => (owner.abort(), Promise.reject(err)));
-      return await Promise.all(slots.submit(items).map(failFast));
-    } finally {
-      ctx?.signal?.removeEventListener('abort', onClientGone);
+      items = await prepare();
+    } catch (err) {
+      slots.release();
+      throw err;
     }
+    return Promise.all(slots.submit(items));
   }
 
   async function detectMany(images: readonly Uint8Array[], options: Partial<DetectOptions>, ctx?: RequestContext): Promise<DetectResult[]> {
