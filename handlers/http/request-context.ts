@@ -1,8 +1,9 @@
 /**
  * @module handlers/http/request-context
  * The per-request RequestContext: an absolute deadline (DETECTFN_REQUEST_TIMEOUT_MS from
- * arrival, on performance.now()'s clock) and the client's abort signal (a closed connection
- * aborts it, so queued work is dropped). `withDeadline` also bounds the HTTP answer itself:
+ * arrival, on performance.now()'s clock) and the client's abort signal (@hono/node-server aborts
+ * it when the connection closes before the answer, so queued work is dropped: checked with a
+ * real socket in test/integration/admission.test.ts). `withDeadline` also bounds the HTTP answer itself:
  * whatever a stage does, the caller gets a 504 DEADLINE_EXCEEDED at the deadline.
  */
 import { DetectError } from '../../core/errors/index.js';
