@@ -184,6 +184,7 @@ export function createBatcher<I, O>(options: BatcherOptions<I, O>): Batcher<I, O
         if (items.length > slots) throw new RangeError(`${items.length} items submitted on a reservation of ${slots}`);
         const error = refusal(opts);
         if (error) return items.map(() => Promise.reject(error));
+        if (items.length === 0) return [];
         const g: Group<I, O> = { options: opts, live: new Set() };
         const now = clock.now();
         const promises = items.map(
