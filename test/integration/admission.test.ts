@@ -90,8 +90,9 @@ describe('admission: work the client will never see is never computed', () => {
 
   it('KServe FP32 tensors ride the same queue bound: a flood gets 503 QUEUE_FULL, nothing refused runs', async () => {
     const before = await engineImages();
-    // 2 image requests fill the 16 slots behind a running batch; the tensors arrive on a full queue.
+    // 2 image requests take the 16 slots (then run 4 at a time); the tensors arrive on a full queue.
     const backlog = [detectImages(8), detectImages(8)].map((p) => p.then(outcome));
+    await new Promise((r) => setTimeout(r, 300));
     const flood = Array.from({ length: 6 }, () => inferTensor(2).then(outcome));
     const all = await Promise.all([...backlog, ...flood]);
     const tensorOutcomes = all.slice(2);
@@ -110,8 +111,11 @@ describe('admission: work the client will never see is never computed', () => {
     expect(expired.status).toBe(504);
     expect(JSON.parse(expired.error).error).toMatch(/deadline/);
     expect(await engineImages()).toBe(before);
-    // Queued behind a backlog of 16 images (~4 batches), a 50 ms timeout expires in the queue.
-    const backlog = [detectImages(8), detectImages(8)].map((p) => p.then(outcome));
+    // Queued behind 12 images (three batches of 4, one at a time: far over 50 ms of yolov8n on
+    // CPU), with room left in the queue, a 50 ms timeout expires while queued. The backlog is
+    // given time to be decoded and queued first, so the tensor cannot overtake it.
+    const backlog = [detectImages(12).then(outcome)];
+    await new Promise((r) => setTimeout(r, 300));
     const late = await outcome(await inferTensor(1, { timeout: 50_000 }));
     expect(late.status).toBe(504);
     const done = await Promise.all(backlog);
