@@ -1,8 +1,9 @@
 /**
  * @module handlers/http/detect-route
  * `POST /v1/models/:model/detect`: body cap -> model lookup (404/503 from the registry) ->
- * images and parameters -> every image detected concurrently (they share micro-batches) under
- * one deadline -> JSON, padded tensors, or a rendered JPEG. Parse, call, shape: nothing else.
+ * images and parameters -> the images admitted all or none and detected together (they share
+ * micro-batches) under one deadline -> JSON, padded tensors, or a rendered JPEG. Parse, call,
+ * shape: nothing else.
  */
 import { bodyLimit } from 'hono/body-limit';
 import { DetectError } from '../../core/errors/index.js';
@@ -33,7 +34,7 @@ export function detectRoutes(app: App, deps: AppDeps): void {
     if (params.render && (body.images.length !== 1 || params.format !== 'json')) {
       throw new DetectError('INVALID_ARGUMENT', 'render=true takes exactly one image and no format', { details: { field: 'render' } });
     }
-    const results = await withDeadline(Promise.all(body.images.map((img) => model.detect(img, params.options, ctx))), ctx);
+    const results = await withDeadline(model.detectMany(body.images, params.options, ctx), ctx);
     c.header('Server-Timing', serverTiming(maxTimings(results)));
     if (params.render) {
       const jpeg = await withDeadline(renderDetections(body.images[0]!, results[0]!.detections, { maxInputPixels: config.DETECTFN_MAX_INPUT_PIXELS }), ctx);

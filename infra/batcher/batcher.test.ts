@@ -158,6 +158,83 @@ describe('createBatcher', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('admits a request all or none: QUEUE_FULL when its items do not all fit, and nothing of it is queued', async () => {
+    const { b, gate, clock } = setup({ maxQueue: 8, maxBatchSize: 4, maxInFlight: 1 });
+    const first = b.submitMany([1, 2, 3, 4, 5, 6]); // 4 run, 2 wait
+    const held = b.reserve(5); // 2 queued + 5 held = 7 of 8
+    const refused = b.submitMany([7, 8]);
+    expect(await Promise.all(refused.map(codeOf))).toEqual(['QUEUE_FULL', 'QUEUE_FULL']);
+    expect(b.depth).toBe(2);
+    expect(() => b.reserve(2)).toThrow('queue is full (7 of 8 slots taken, 2 asked)');
+    held.release();
+    held.release(); // idempotent
+    const later = b.reserve(6).submit([9]); // one of six used: the other five go back
+    expect(() => b.reserve(6)).toThrow('queue is full (3 of 8 slots taken, 6 asked)');
+    expect(b.reserve(5)).toBeDefined();
+    expect(() => b.reserve(9)).toThrow('9 items in one request, but at most 8 can ever be queued (maxQueue)');
+    gate.ok(0);
+    expect(await Promise.all(first.slice(0, 4))).toEqual(['r1', 'r2', 'r3', 'r4']);
+    clock.advance(10);
+    expect(gate.calls[1]!.items).toEqual([5, 6, 9]);
+    gate.ok(1);
+    expect(await Promise.all([...first.slice(4), ...later])).toEqual(['r5', 'r6', 'r9']);
+  });
+
+  it('aborting a request drops only its queued items, before run; another request is untouched', async () => {
+    const { b, gate, clock } = setup({ maxBatchSize: 2, maxInFlight: 1 });
+    const ac = new AbortController();
+    const mine = b.submitMany([1, 2, 3, 4], { signal: ac.signal }); // 1,2 run; 3,4 queued
+    const other = b.submit(5);
+    ac.abort();
+    expect(await Promise.all(mine.slice(2).map(codeOf))).toEqual(['CANCELLED', 'CANCELLED']);
+    expect(b.depth).toBe(1);
+    gate.ok(0);
+    expect(await Promise.all(mine.slice(0, 2))).toEqual(['r1', 'r2']); // a running batch is not interrupted
+    clock.advance(10);
+    expect(gate.calls.map((c) => c.items)).toEqual([[1, 2], [5]]);
+    gate.ok(1);
+    expect(await other).toBe('r5');
+  });
+
+  it('a failed batch drops the queued siblings of its items before the next batch can take them', async () => {
+    const { b, gate, stats, clock } = setup({ maxBatchSize: 2, maxInFlight: 1 });
+    const request = b.submitMany([1, 2, 3, 4]); // 1,2 run; 3,4 queued
+    const bystander = b.submit(5);
+    gate.calls[0]!.reject(new Error('engine died'));
+    const got = await Promise.all(request.map((p) => p.catch((e: { code?: string; message: string }) => e.code ?? e.message)));
+    expect(got).toEqual(['engine died', 'engine died', 'CANCELLED', 'CANCELLED']);
+    expect(gate.calls.map((c) => c.items)).toEqual([[1, 2]]); // 3 and 4 never ran
+    expect(b.depth).toBe(1);
+    await flush();
+    expect(stats.map((s) => s.size)).toEqual([2]);
+    clock.advance(10);
+    expect(gate.calls.map((c) => c.items)).toEqual([[1, 2], [5]]); // another request is not affected
+    gate.ok(1);
+    expect(await bystander).toBe('r5');
+  });
+
+  it('a running item is rejected at its deadline, not when its batch ends; its batch mates are not', async () => {
+    const { b, gate, clock } = setup({ maxBatchSize: 2 });
+    const late = b.submit(1, { deadline: 1050 });
+    const patient = b.submit(2); // same batch, no deadline
+    const queued = b.submit(3, { deadline: 1050 }); // waits: maxInFlight 1
+    expect(gate.calls.map((c) => c.items)).toEqual([[1, 2]]);
+    clock.advance(50);
+    expect(await codeOf(late)).toBe('DEADLINE_EXCEEDED');
+    const err = await queued.catch((e: Error) => e);
+    expect((err as Error).message).toBe('deadline passed while queued for a batch');
+    expect(await late.catch((e: Error) => e.message)).toBe('deadline passed while its batch was running');
+    let settled = false;
+    void patient.then(() => (settled = true));
+    await flush();
+    expect(settled).toBe(false);
+    gate.ok(0);
+    expect(await patient).toBe('r2');
+    await flush();
+    expect(gate.calls).toHaveLength(1); // the expired item never ran
+    expect(clock.pending).toBe(0); // no deadline timer left behind
+  });
+
   it('validates options with the house message shape', () => {
     const clock = createFakeClock();
     const run = async (xs: number[]) => xs;

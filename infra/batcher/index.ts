@@ -4,4 +4,4 @@
  */
 export { createBatcher } from './batcher.js';
 export { BATCHER_DEFAULTS } from './types.js';
-export type { BatchStats, Batcher, BatcherOptions, SubmitOptions } from './types.js';
+export type { BatchStats, Batcher, BatcherOptions, Reservation, SubmitOptions } from './types.js';

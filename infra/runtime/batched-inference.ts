@@ -4,14 +4,17 @@
  * padded batch, one engine run, and per-item views of the outputs. By default this thread only
  * packs the uint8 pixels (a memcpy into a recycled buffer) and the engine worker normalises them
  * into a float tensor it reuses: no per-batch float allocation, no normalisation on the event
- * loop. Items are checked at `infer`, so a bad one never fails a batch.
+ * loop. Items that are already model-input tensors (KServe's preprocessed path) ride the same
+ * batcher, queue bound and deadlines; a batch that holds both kinds runs as two engine calls
+ * (pixels normalised in the engine, tensors copied into a float batch), one per kind.
+ * Items are checked at submit, so a bad one never fails a batch.
  */
-import { assembleBatch, expectAllowedBatchSizes, packBatch, pickBatchSize, splitBatch, type AssembledBatch, type BatchItem } from '../../core/batch/index.js';
+import { assembleBatch, createBatchTensor, expectAllowedBatchSizes, packBatch, pickBatchSize, splitBatch, type AssembledBatch, type BatchItem } from '../../core/batch/index.js';
 import { createNormalizer, planNormalize, type NormalizeOptions } from '../../core/normalize/index.js';
 import type { Clock, Engine, EngineRunOptions, Tensor, TensorMap } from '../../core/ports/index.js';
 import type { Size } from '../../core/types.js';
 import { expectInteger, expectOneOf, invalidParameterError } from '../../core/validate/index.js';
-import { BATCHER_DEFAULTS, createBatcher, type BatcherOptions, type BatchStats, type SubmitOptions } from '../batcher/index.js';
+import { BATCHER_DEFAULTS, createBatcher, type BatcherOptions, type BatchStats, type Reservation, type SubmitOptions } from '../batcher/index.js';
 import { createPixelBuffers } from './pixel-buffers.js';
 
 export interface BatchedInferenceOptions {
@@ -36,11 +39,18 @@ export interface BatchedInferenceOptions {
   readonly onBatch?: (stats: BatchStats) => void;
 }
 
-export interface InferItem {
+export interface PixelItem {
   /** HWC uint8 RGB, letterboxed to the model's input size. */
   readonly pixels: Uint8Array;
   readonly size: Size;
 }
+
+export interface TensorItem {
+  /** One preprocessed model input [3, H, W] in the model's dtype (float16 as IEEE half bits). */
+  readonly tensor: Float32Array | Uint16Array;
+}
+
+export type InferItem = PixelItem | TensorItem;
 
 export interface InferResult {
   /** This item's outputs: [1, ...] views into the batch output (no copy). */
@@ -56,6 +66,8 @@ export interface InferResult {
 
 export interface BatchedInference {
   infer(item: InferItem, options?: SubmitOptions): Promise<InferResult>;
+  /** Queue slots for one request's items, all or none (Batcher.reserve); QUEUE_FULL is thrown here. */
+  reserve(count: number, options?: SubmitOptions): Reservation<InferItem, InferResult>;
   readonly depth: number;
   readonly inFlight: number;
   close(): Promise<void>;
@@ -80,9 +92,11 @@ export function createBatchedInference(o: BatchedInferenceOptions): BatchedInfer
   const { engine, inputName, clock } = o;
   const prepare = where === 'engine' ? packInEngine(inputName, normalize, allowed, o.batcher?.maxInFlight ?? BATCHER_DEFAULTS.maxInFlight) : normalizeHere(allowed, normalize);
 
-  const run = async (queued: Queued[]): Promise<InferResult[]> => {
+  const packTensors = tensorBatch(allowed, [3, h, w], dtype);
+  /** One engine run for items of one kind. */
+  const runKind = async (queued: Queued[], make: () => ReturnType<Prepare>): Promise<InferResult[]> => {
     const start = clock.now();
-    const { batch, runOptions } = prepare(queued.map((q) => q.item));
+    const { batch, runOptions } = make();
     const t1 = clock.now();
     const out = await engine.run({ [inputName]: batch.tensor }, runOptions);
     const inferMs = clock.now() - t1;
@@ -96,6 +110,18 @@ export function createBatchedInference(o: BatchedInferenceOptions): BatchedInfer
     }));
   };
 
+  const run = async (queued: Queued[]): Promise<InferResult[]> => {
+    const pixels = queued.filter((q) => 'pixels' in q.item);
+    const tensors = queued.filter((q) => 'tensor' in q.item);
+    const [fromPixels, fromTensors] = await Promise.all([
+      pixels.length > 0 ? runKind(pixels, () => prepare(pixels.map((q) => q.item as PixelItem))) : [],
+      tensors.length > 0 ? runKind(tensors, () => packTensors(tensors.map((q) => (q.item as TensorItem).tensor))) : [],
+    ]);
+    let p = 0;
+    let t = 0;
+    return queued.map((q) => ('pixels' in q.item ? fromPixels[p++]! : fromTensors[t++]!));
+  };
+
   const batcher = createBatcher<Queued, InferResult>({
     ...o.batcher,
     maxBatchSize: allowed[allowed.length - 1]!,
@@ -104,15 +130,44 @@ export function createBatchedInference(o: BatchedInferenceOptions): BatchedInfer
     onBatch: o.onBatch,
   });
 
+  /** Why an item cannot go into a batch, checked before it is queued. */
+  const invalid = (item: InferItem): Error | undefined => {
+    if (item && 'tensor' in item) {
+      const Want = dtype === 'float16' ? Uint16Array : Float32Array;
+      if (!(item.tensor instanceof Want)) return invalidParameterError('tensor', `${Want.name} (${dtype} model input)`, item.tensor);
+      if (item.tensor.length !== 3 * h * w) return invalidParameterError('tensor.length', String(3 * h * w), item.tensor.length);
+      return undefined;
+    }
+    if (!(item?.pixels instanceof Uint8Array)) return invalidParameterError('pixels', 'Uint8Array', item?.pixels);
+    if (item.size?.width !== w || item.size?.height !== h) {
+      return invalidParameterError('size', `${w}x${h} (the model input)`, `${item.size?.width}x${item.size?.height}`);
+    }
+    if (item.pixels.length !== w * h * 3) return invalidParameterError('pixels.length', String(w * h * 3), item.pixels.length);
+    return undefined;
+  };
+
+  const reserve = (count: number, options?: SubmitOptions): Reservation<InferItem, InferResult> => {
+    const held = batcher.reserve(count, options);
+    return {
+      release: held.release,
+      submit(items) {
+        const bad = items.map(invalid).find((e) => e !== undefined);
+        if (bad) return held.release(), items.map(() => Promise.reject(bad));
+        const now = clock.now();
+        return held.submit(items.map((item) => ({ item, submittedAt: now })));
+      },
+    };
+  };
+
   return {
     infer(item, options) {
-      if (!(item?.pixels instanceof Uint8Array)) return Promise.reject(invalidParameterError('pixels', 'Uint8Array', item?.pixels));
-      if (item.size?.width !== w || item.size?.height !== h) {
-        return Promise.reject(invalidParameterError('size', `${w}x${h} (the model input)`, `${item.size?.width}x${item.size?.height}`));
+      try {
+        return reserve(1, options).submit([item])[0]!;
+      } catch (err) {
+        return Promise.reject(err);
       }
-      if (item.pixels.length !== w * h * 3) return Promise.reject(invalidParameterError('pixels.length', String(w * h * 3), item.pixels.length));
-      return batcher.submit({ item, submittedAt: clock.now() }, options);
     },
+    reserve,
     get depth() {
       return batcher.depth;
     },
@@ -133,6 +188,16 @@ function packInEngine(inputName: string, normalize: Partial<NormalizeOptions>, a
     const { width, height } = items[0]!.size;
     const into = buffers.take(3 * width * height * pickBatchSize(items.length, allowed));
     return { batch: packBatch(items, allowed, into ? { into } : {}), runOptions };
+  };
+}
+
+/** Preprocessed items copied into a fresh float batch (transferred on run); padding slots stay zero. */
+function tensorBatch(allowed: readonly number[], chw: [number, number, number], dtype: 'float32' | 'float16') {
+  return (items: (Float32Array | Uint16Array)[]): ReturnType<Prepare> => {
+    const tensor = createBatchTensor(pickBatchSize(items.length, allowed), chw, dtype);
+    const slot = chw[0] * chw[1] * chw[2];
+    items.forEach((data, i) => (tensor.data as Float32Array | Uint16Array).set(data, i * slot));
+    return { batch: { tensor, batchSize: tensor.dims[0]!, count: items.length }, runOptions: {} };
   };
 }
 

@@ -2,7 +2,8 @@
  * @module infra/runtime/model-pipeline
  * One loaded model as a ModelService: Ultralytics' named stages (decode -> preprocess -> queue ->
  * infer -> postprocess), each timed and reported per image. Requests are validated here, before
- * anything reaches the batcher or a worker.
+ * anything reaches the batcher or a worker; a request's images (or tensor items) are admitted to
+ * the batcher all or none, and fail together.
  */
 import { performance } from 'node:perf_hooks';
 import { DetectError } from '../../core/errors/index.js';
@@ -10,12 +11,12 @@ import { planLetterbox, type LetterboxPlan } from '../../core/letterbox/index.js
 import { createDecoders, getDecoder } from '../../core/decode/index.js';
 import { parseDetectOptions, type DetectOptions } from '../../core/options/index.js';
 import { postprocessItem } from '../../core/postprocess/index.js';
-import { elementCount, type Tensor } from '../../core/ports/index.js';
+import { elementCount, type DecodedImage, type Tensor } from '../../core/ports/index.js';
 import { settledWithin, type WorkerEngine } from '../engine/index.js';
 import type { SharpDecoder } from '../image/index.js';
 import type { ModelManifest } from '../manifest/index.js';
 import type { Metrics } from '../metrics/index.js';
-import type { BatchedInference } from './batched-inference.js';
+import type { BatchedInference, InferItem, InferResult, TensorItem } from './batched-inference.js';
 import type { ColdStart, DetectResult, ModelDescription, ModelService, RequestContext } from './model-service.js';
 
 export interface ModelPipelineParts {
@@ -68,32 +69,55 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
     if (ctx?.signal?.aborted) throw new DetectError('CANCELLED', 'request cancelled by the client');
   }
 
+  /**
+   * One request's items through the batcher, all or none: queue slots for all of them are taken
+   * before `prepare` runs (a 503 costs no decoding) and given back if it fails (an undecodable
+   * image). The batcher fails the items together: the client leaving, the deadline or a failed
+   * batch drops the siblings still queued, so work whose answer nobody reads is never run.
+   */
+  async function admitted(count: number, t0: number, ctx: RequestContext | undefined, prepare: () => Promise<InferItem[]>): Promise<InferResult[]> {
+    checkOpen(ctx);
+    // The manifest's timeout bounds callers that bring no deadline of their own (CLI, events).
+    const deadline = ctx?.deadline ?? t0 + manifest.batching.timeoutMs;
+    const slots = inference.reserve(count, { deadline, ...(ctx?.signal ? { signal: ctx.signal } : {}) });
+    let items: InferItem[];
+    try {
+      items = await prepare();
+    } catch (err) {
+      slots.release();
+      throw err;
+    }
+    return Promise.all(slots.submit(items));
+  }
+
+  async function detectMany(images: readonly Uint8Array[], options: Partial<DetectOptions>, ctx?: RequestContext): Promise<DetectResult[]> {
+    const t0 = performance.now();
+    const opts = parseDetectOptions({ ...options }, defaults);
+    let decoded: DecodedImage<LetterboxPlan>[] = [];
+    const results = await admitted(images.length, t0, ctx, async () => {
+      decoded = await Promise.all(images.map((img) => p.decoder.decode(img, (source) => planLetterbox(source, letterbox))));
+      return decoded.map((d) => ({ pixels: d.pixels, size: d.plan.target }));
+    });
+    return results.map((r, i) => finish(t0, decoded[i]!.plan, r.outputs, opts, { decode: decoded[i]!.decodeMs, preprocess: r.preprocessMs, queue: r.queueMs, infer: r.inferMs, batchSize: r.batchSize }));
+  }
+
   return {
     describe: () => description,
     // The engine's own health: a model whose workers are all dead is not ready, and says why.
     health: () => (closed ? { state: 'closed', reason: 'shutting down' } : engine.health()),
 
     async detect(image, options, ctx) {
-      const t0 = performance.now();
-      checkOpen(ctx);
-      const opts = parseDetectOptions({ ...options }, defaults);
-      const decoded = await p.decoder.decode(image, (source) => planLetterbox(source, letterbox));
-      // The manifest's timeout bounds callers that bring no deadline of their own (CLI, events).
-      const deadline = ctx?.deadline ?? t0 + manifest.batching.timeoutMs;
-      const r = await inference.infer({ pixels: decoded.pixels, size: decoded.plan.target }, { deadline, ...(ctx?.signal ? { signal: ctx.signal } : {}) });
-      return finish(t0, decoded.plan, r.outputs, opts, { decode: decoded.decodeMs, preprocess: r.preprocessMs, queue: r.queueMs, infer: r.inferMs, batchSize: r.batchSize });
+      return (await detectMany([image], options, ctx))[0]!;
     },
+    detectMany,
 
     async detectTensor(input, options, ctx) {
       const t0 = performance.now();
-      checkOpen(ctx);
       const opts = parseDetectOptions({ ...options }, defaults);
-      const tensor = asBatchOfOne(input, manifest, inputSize);
-      const t1 = performance.now();
-      const outputs = await engine.run({ [manifest.input.name]: tensor }, ctx?.signal ? { signal: ctx.signal } : {});
-      const inferMs = performance.now() - t1;
+      const items = tensorItems(input, manifest, inputSize);
+      const results = await admitted(items.length, t0, ctx, async () => items);
       const identity = planLetterbox(inputSize, { ...letterbox, scaleUp: false });
-      return finish(t0, identity, outputs, opts, { decode: 0, preprocess: t1 - t0, queue: 0, infer: inferMs, batchSize: 1 });
+      return results.map((r) => finish(t0, identity, r.outputs, opts, { decode: 0, preprocess: r.preprocessMs, queue: r.queueMs, infer: r.inferMs, batchSize: r.batchSize }));
     },
 
     async close() {
@@ -110,21 +134,19 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
   };
 }
 
-/** Checks a preprocessed tensor against the manifest and pads it to the smallest allowed batch. */
-function asBatchOfOne(input: Tensor, manifest: ModelManifest, size: { width: number; height: number }): Tensor {
+/** Checks a preprocessed tensor ([N,3,H,W] or [3,H,W]) against the manifest; one view per item. */
+function tensorItems(input: Tensor, manifest: ModelManifest, size: { width: number; height: number }): TensorItem[] {
   const item = [3, size.height, size.width];
   const dims = input.dims.length === 3 ? [1, ...input.dims] : [...input.dims];
-  const want = `${manifest.input.dtype} [1,${item.join(',')}]`;
-  if (input.dtype !== manifest.input.dtype || dims.length !== 4 || dims[0] !== 1 || dims.slice(1).some((d, i) => d !== item[i])) {
+  const want = `${manifest.input.dtype} [N,${item.join(',')}]`;
+  if (input.dtype !== manifest.input.dtype || dims.length !== 4 || !(dims[0]! >= 1) || dims.slice(1).some((d, i) => d !== item[i])) {
     throw new DetectError('INVALID_ARGUMENT', `input tensor must be ${want} for model ${manifest.name}, got ${input.dtype} [${input.dims.join(',')}]`);
   }
   if (input.data.length !== elementCount(dims)) {
     throw new DetectError('INVALID_ARGUMENT', `input tensor data has ${input.data.length} elements, shape [${dims.join(',')}] needs ${elementCount(dims)}`);
   }
-  const batch = manifest.batching.batchSizes[0]!;
-  if (batch === 1) return { dtype: input.dtype, dims, data: input.data.slice() as Tensor['data'] };
-  const Ctor = input.data.constructor as new (n: number) => Tensor['data'];
-  const padded = new Ctor(elementCount(dims) * batch);
-  (padded as Float32Array).set(input.data as Float32Array);
-  return { dtype: input.dtype, dims: [batch, ...item], data: padded };
+  const per = elementCount(item);
+  const data = input.data as Float32Array | Uint16Array;
+  // Views: each is copied into its batch's float tensor.
+  return Array.from({ length: dims[0]! }, (_, i) => ({ tensor: data.subarray(i * per, (i + 1) * per) }));
 }

@@ -33,7 +33,7 @@ export interface ModelDescription {
 }
 
 export interface RequestContext {
-  /** Absolute deadline on performance.now()'s clock; expired work is dropped, not run. */
+  /** Absolute deadline on performance.now()'s clock; expired work is dropped, not run, and running work is no longer awaited. */
   readonly deadline?: number;
   readonly signal?: AbortSignal;
   readonly reqId?: string;
@@ -75,10 +75,17 @@ export interface ModelService {
   /** Encoded image bytes (JPEG, PNG, WebP, ...) -> detections in source pixels. */
   detect(image: Uint8Array, options: Partial<DetectOptions>, ctx?: RequestContext): Promise<DetectResult>;
   /**
-   * An already preprocessed model-input tensor for ONE image ([1,C,H,W] or [C,H,W], the
-   * manifest's dtype and size) -> detections in model-input pixels (no letterbox to undo).
+   * One request's images, admitted all or none: QUEUE_FULL before any is decoded when they do
+   * not all fit in the queue; the first one that fails (undecodable, deadline, engine error,
+   * client gone) rejects the call and its siblings still queued are dropped, never run.
    */
-  detectTensor(input: Tensor, options: Partial<DetectOptions>, ctx?: RequestContext): Promise<DetectResult>;
+  detectMany(images: readonly Uint8Array[], options: Partial<DetectOptions>, ctx?: RequestContext): Promise<DetectResult[]>;
+  /**
+   * Already preprocessed model inputs ([N,C,H,W] or [C,H,W], the manifest's dtype and size) ->
+   * one result per item, detections in model-input pixels (no letterbox to undo). The items go
+   * through the same batcher, queue bound, deadline and cancellation as images, all or none.
+   */
+  detectTensor(input: Tensor, options: Partial<DetectOptions>, ctx?: RequestContext): Promise<DetectResult[]>;
   close(): Promise<void>;
 }
 

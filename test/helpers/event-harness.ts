@@ -71,6 +71,7 @@ function countingRegistry(inner: ModelRegistry, stats: EventHarness['stats']): M
         describe: () => m.describe(),
         health: () => m.health(),
         detectTensor: (t, o, c) => m.detectTensor(t, o, c),
+        detectMany: (images, o, c) => m.detectMany(images, o, c),
         close: () => m.close(),
         async detect(bytes, options, ctx) {
           stats.detectCalls += 1;

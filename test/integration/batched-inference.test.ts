@@ -3,6 +3,7 @@
  * 32 concurrent requests must give, item by item, the raw outputs of 32 sequential ones.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { assembleBatch } from '../../core/batch/index.js';
 import { createSystemClock } from '../../infra/clock/index.js';
 import { createEngine, type WorkerEngine } from '../../infra/engine/index.js';
 import { createBatchedInference, type InferResult } from '../../infra/runtime/batched-inference.js';
@@ -61,5 +62,35 @@ it('rejects an item of the wrong size at infer, without touching a batch', async
   expect(err.code).toBe('INVALID_ARGUMENT');
   expect(err.message).toBe('Expected 640x640 (the model input) for size but received "2x2" of type string');
   expect(p.depth).toBe(0);
+  await p.close();
+});
+
+it('a preprocessed float tensor rides the same batch as pixels and gives the same outputs', async () => {
+  const pixels = randomPixels(7);
+  const { tensor } = assembleBatch([{ pixels, size }], [1], {}); // normalised here, the way a KServe client would send it
+  const batches: BatchStats[] = [];
+  const p = pipeline((s) => batches.push(s), 1_000_000);
+  const [fromPixels, fromTensor] = await Promise.all(p.reserve(2).submit([{ pixels, size }, { tensor: tensor.data as Float32Array }]));
+  await p.close();
+  expect(batches.map((b) => b.size)).toEqual([2]); // one batch of the batcher, two engine runs (one per kind)
+  const d = maxAbsDiff(fromPixels!.outputs.output0!.data as Float32Array, fromTensor!.outputs.output0!.data as Float32Array);
+  expect(d).toBeLessThan(1e-4);
+});
+
+it('an item whose batch is already running is rejected at its deadline; its batch mate still gets its result', async () => {
+  const p = createBatchedInference({
+    engine, inputName: 'images', inputDims: [3, 640, 640], batchSizes: [1, 2],
+    batcher: { maxQueueDelayUs: 1_000_000 }, clock: createSystemClock(),
+  });
+  // Two items fill a batch of 2 and go at once; yolov8n at batch 2 on CPU runs far longer than 30 ms.
+  const [a, b] = [randomPixels(1), randomPixels(2)]; // made first: making them takes milliseconds
+  const hurried = p.infer({ pixels: a, size }, { deadline: performance.now() + 30 });
+  const patient = p.infer({ pixels: b, size });
+  let patientDone = false;
+  void patient.then(() => (patientDone = true));
+  const err = await hurried.catch((e: { code: string; message: string }) => e);
+  expect(err).toMatchObject({ code: 'DEADLINE_EXCEEDED', message: 'deadline passed while its batch was running' });
+  expect(patientDone).toBe(false); // the engine had not finished when the deadline answered
+  expect((await patient).outputs.output0!.dims).toEqual([1, 84, 8400]);
   await p.close();
 });

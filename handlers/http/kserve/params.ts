@@ -5,7 +5,7 @@
  * names are refused, so a typo is a 400 rather than a silently ignored setting.
  */
 import { parseDetectOptions, type DetectOptions } from '../../../core/options/index.js';
-import { invalidParameterError } from '../../../core/validate/index.js';
+import { invalidParameterError, isInteger } from '../../../core/validate/index.js';
 import { BINARY_DATA_OUTPUT, type KsParameters } from './wire-types.js';
 
 const OPTION_NAMES: Readonly<Record<string, keyof DetectOptions>> = {
@@ -24,6 +24,11 @@ export interface InferParams {
   readonly options: DetectOptions;
   /** Every output as binary unless an output says otherwise. @default false */
   readonly binaryDataOutput: boolean;
+  /**
+   * Triton's `timeout`: microseconds from arrival the client will wait; the request's deadline
+   * (never later than DETECTFN_REQUEST_TIMEOUT_MS). 0 or absent: the server's deadline alone.
+   */
+  readonly timeoutUs: number;
 }
 
 export function parseInferParams(parameters: KsParameters | undefined, base: DetectOptions): InferParams {
@@ -37,5 +42,7 @@ export function parseInferParams(parameters: KsParameters | undefined, base: Det
   }
   const flag = parameters?.[BINARY_DATA_OUTPUT];
   if (flag !== undefined && typeof flag !== 'boolean') throw invalidParameterError(BINARY_DATA_OUTPUT, 'boolean', flag);
-  return { options: parseDetectOptions(raw, base), binaryDataOutput: flag === true };
+  const timeout = parameters?.timeout ?? 0;
+  if (!isInteger(timeout) || timeout < 0) throw invalidParameterError('parameters.timeout', 'integer >= 0 (microseconds)', timeout);
+  return { options: parseDetectOptions(raw, base), binaryDataOutput: flag === true, timeoutUs: timeout };
 }

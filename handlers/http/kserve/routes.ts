@@ -11,7 +11,7 @@ import pkg from '../../../package.json' with { type: 'json' };
 import { DetectError } from '../../../core/errors/index.js';
 import type { ModelService } from '../../../infra/runtime/model-service.js';
 import { notReadyError } from '../health-routes.js';
-import { requestContext, withDeadline } from '../request-context.js';
+import { requestContext, withClientTimeout, withDeadline } from '../request-context.js';
 import type { App, AppDeps, AppEnv } from '../types.js';
 import { kserveOnError } from './errors.js';
 import { modelMetadata, serverMetadata } from './metadata.js';
@@ -64,13 +64,15 @@ export function kserveRoutes(app: App, deps: AppDeps): void {
       return c.json({ name: model.describe().name, ready: true });
     });
     v2.post(`${base}/infer`, limit, async (c) => {
-      const ctx = requestContext(c.get('requestId'), config.DETECTFN_REQUEST_TIMEOUT_MS, c.req.raw.signal);
+      const arrival = performance.now();
+      const serverCtx = requestContext(c.get('requestId'), config.DETECTFN_REQUEST_TIMEOUT_MS, c.req.raw.signal, arrival);
       const model = lookup(c, deps);
       const d = model.describe();
       const body = new Uint8Array(await c.req.arrayBuffer());
       if (body.byteLength === 0) throw new DetectError('EMPTY_BODY', 'inference request body is empty');
       const { request, binary } = splitInferBody(body, c.req.header(HEADER_LENGTH_HEADER));
       const params = parseInferParams(request.parameters, d.defaults);
+      const ctx = params.timeoutUs > 0 ? withClientTimeout(serverCtx, params.timeoutUs / 1000, arrival) : serverCtx;
       const inputs = decodeInputs(request, binary);
       const results = await withDeadline(runInputs(inputs, model, params.options, ctx), ctx);
       const outputs = buildOutputs(results, params.options.maxDet, request.outputs, params.binaryDataOutput);

@@ -3,7 +3,8 @@
  * One request input -> one DetectResult per batch item. BYTES: each element is an encoded
  * image (ModelService.detect). A numeric tensor [N,C,H,W] in the model's input datatype and
  * size: each item is preprocessed already (ModelService.detectTensor, boxes in input pixels).
- * All items run concurrently, so they ride in the same micro-batches.
+ * Either way the request's items are admitted to the batcher all or none and ride in the same
+ * micro-batches.
  */
 import { DetectError } from '../../../core/errors/index.js';
 import type { DetectOptions } from '../../../core/options/index.js';
@@ -15,7 +16,7 @@ import type { DecodedInput } from './wire-types.js';
 /** Most batch items one request may carry. */
 export const MAX_BATCH_ITEMS = 64;
 
-function tensorItems(input: DecodedInput, model: ModelService): Tensor[] {
+function inputTensor(input: DecodedInput, model: ModelService): Tensor {
   const d = model.describe();
   const expected = kserveDatatype(d.inputDtype);
   const want = [3, d.inputSize.height, d.inputSize.width];
@@ -26,14 +27,7 @@ function tensorItems(input: DecodedInput, model: ModelService): Tensor[] {
       `input '${input.name}': expected BYTES images or ${expected} [N,${want.join(',')}], got ${input.datatype} [${input.shape.join(',')}]`,
     );
   }
-  const per = want[0] * want[1] * want[2];
-  const values = input.values as Float32Array | Uint16Array;
-  // Copies, not views: each tensor's buffer may be transferred to an engine worker.
-  return Array.from({ length: n }, (_, i) => ({
-    dtype: d.inputDtype as TensorDType,
-    dims: [1, ...want],
-    data: values.slice(i * per, (i + 1) * per),
-  }));
+  return { dtype: d.inputDtype as TensorDType, dims: [n!, ...want], data: input.values as Float32Array | Uint16Array };
 }
 
 export function runInputs(
@@ -50,8 +44,6 @@ export function runInputs(
   if (count < 1 || count > MAX_BATCH_ITEMS) {
     throw new DetectError('INVALID_ARGUMENT', `input '${input.name}': batch of ${count} items; expected 1 to ${MAX_BATCH_ITEMS}`);
   }
-  if (input.datatype === 'BYTES') {
-    return Promise.all((input.values as Uint8Array[]).map((img) => model.detect(img, options, ctx)));
-  }
-  return Promise.all(tensorItems(input, model).map((t) => model.detectTensor(t, options, ctx)));
+  if (input.datatype === 'BYTES') return model.detectMany(input.values as Uint8Array[], options, ctx);
+  return model.detectTensor(inputTensor(input, model), options, ctx);
 }
