@@ -121,8 +121,9 @@ describe('a model on an S3 server that is down', () => {
 
   it('shows the retries in /readyz, then becomes ready and serves once the gateway is back', async () => {
     await rgw.stopGateway();
-    // 20 tries with waits of up to 1 s each (about 9.5 s in all): time enough to restart the gateway.
-    const c = runDist('server.js', [], { ...s3Env, DETECTFN_LOAD_ATTEMPTS: '20', DETECTFN_LOAD_RETRY_MS: '1000', DETECTFN_LOAD_RETRY_MAX_MS: '1000' });
+    // 20 tries with waits of 1.5-3 s each (about 30-55 s in all): time enough to restart the
+    // gateway even on a loaded 2-core CI machine.
+    const c = runDist('server.js', [], { ...s3Env, DETECTFN_LOAD_ATTEMPTS: '20', DETECTFN_LOAD_RETRY_MS: '3000', DETECTFN_LOAD_RETRY_MAX_MS: '3000' });
     try {
       const url = await c.url;
       const retrying = await pollReady(url, (_, m) => /attempt 1\/20 failed/.test(m), c);
