@@ -22,6 +22,8 @@ export interface ObjectRecord {
   readonly size: number | undefined;
   readonly eTag: string | undefined;
   readonly versionId: string | undefined;
+  /** Hex; orders the events of one key (infra/events/ordering). */
+  readonly sequencer: string | undefined;
   readonly eventName: string;
   readonly source: EventSourceKind;
   /** The SQS message this record came in, for batchItemFailures. */
@@ -138,6 +140,7 @@ function fromNotification(event: { Records: Json[] }, messageId: string | undefi
       size: num(object.size),
       eTag: stripQuotes(str(object.eTag) ?? str(object.etag)),
       versionId: str(object.versionId),
+      sequencer: str(object.sequencer),
       eventName,
       source,
       messageId,
@@ -164,6 +167,7 @@ function fromEventBridge(event: Json & { detail: Json }, messageId?: string) {
     size: num(object.size),
     eTag: stripQuotes(str(object.etag)),
     versionId: str(object['version-id']),
+    sequencer: str(object.sequencer),
     eventName: `${detailType}:${str(d.reason) ?? ''}`,
     source: 'aws.s3-eventbridge',
     messageId,

@@ -32,4 +32,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DETECTFN_SQS_WAIT_S: '0' })).toThrow(/DETECTFN_SQS_WAIT_S/);
     expect(() => loadConfig({ DETECTFN_SQS_VISIBILITY_TIMEOUT_S: 'soon' })).toThrow(/DETECTFN_SQS_VISIBILITY_TIMEOUT_S/);
   });
+
+  it('validates the event settings, naming the variable', () => {
+    expect(loadConfig({ DETECTFN_EVENTS_BUCKETS: 'in-a, in-b' })).toMatchObject({ DETECTFN_EVENTS_BUCKETS: ['in-a', 'in-b'], DETECTFN_EVENTS_MAX_RECORDS: 100 });
+    expect(() => loadConfig({ DETECTFN_EVENTS_BUCKETS: 's3://in-a/' })).toThrow(/DETECTFN_EVENTS_BUCKETS.*expected bucket names/);
+    expect(() => loadConfig({ DETECTFN_EVENTS_MAX_RECORDS: '0' })).toThrow(/DETECTFN_EVENTS_MAX_RECORDS/);
+  });
 });

@@ -30,6 +30,8 @@ export interface ObjectStore {
   metadataOf(bucket: string, key: string): Promise<Record<string, string> | undefined>;
   /** Writes a whole object in one request (or one rename): readers never see a partial one. */
   put(bucket: string, key: string, body: string, metadata: Record<string, string>): Promise<void>;
+  /** Removes an object; a missing one is not an error. */
+  delete(bucket: string, key: string): Promise<void>;
   /** Every object under `prefix`, page by page. */
   list(bucket: string, prefix: string): AsyncIterable<ListedObject>;
 }

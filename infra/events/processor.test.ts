@@ -35,6 +35,7 @@ function memoryStore() {
       fault('put', k);
       objects.set(`${b}/${k}`, { body: new TextEncoder().encode(body), meta, eTag: String(body.length) });
     },
+    delete: async (b, k) => void objects.delete(`${b}/${k}`),
     async *list() {},
   };
   const add = (k: string, body: Uint8Array) => objects.set(`in/${k}`, { body, meta: {}, eTag: `e-${k}` });

@@ -13,6 +13,8 @@ export interface InputRef {
   readonly eTag: string | undefined;
   readonly versionId: string | undefined;
   readonly size?: number | undefined;
+  /** The event's sequencer (orders events for one key; absent for a backfill listing). */
+  readonly sequencer?: string | undefined;
 }
 
 export interface ResultRecord {
@@ -36,11 +38,18 @@ export interface ErrorRecord {
 }
 
 /** S3 user-metadata keys (sent as x-amz-meta-*; S3 lower-cases them). */
-export const META = Object.freeze({ inputETag: 'detectfn-input-etag', model: 'detectfn-model', version: 'detectfn-model-version' });
+export const META = Object.freeze({
+  inputETag: 'detectfn-input-etag', model: 'detectfn-model', version: 'detectfn-model-version',
+  inputVersionId: 'detectfn-input-version-id', sequencer: 'detectfn-sequencer',
+});
 
-export function resultMetadata(model: string, version: string, inputETag: string): Record<string, string> {
+/** `order` (input versionId, event sequencer) is stored when known, for infra/events/ordering. */
+export function resultMetadata(model: string, version: string, inputETag: string, order: Partial<Pick<InputRef, 'versionId' | 'sequencer'>> = {}): Record<string, string> {
   // Metadata travels as HTTP headers: keep it ASCII.
-  return { [META.inputETag]: encodeURIComponent(inputETag), [META.model]: encodeURIComponent(model), [META.version]: encodeURIComponent(version) };
+  const meta: Record<string, string> = { [META.inputETag]: encodeURIComponent(inputETag), [META.model]: encodeURIComponent(model), [META.version]: encodeURIComponent(version) };
+  if (order.versionId) meta[META.inputVersionId] = encodeURIComponent(order.versionId);
+  if (order.sequencer) meta[META.sequencer] = encodeURIComponent(order.sequencer);
+  return meta;
 }
 
 /** True when a stored result was computed from this input version by this model version. */
@@ -55,7 +64,7 @@ export function metadataFromResultBody(body: string): Record<string, string> | u
   try {
     const r = JSON.parse(body) as Partial<ResultRecord>;
     if (!r.model || !r.input?.eTag) return undefined;
-    return resultMetadata(r.model.name, r.model.version, r.input.eTag);
+    return resultMetadata(r.model.name, r.model.version, r.input.eTag, r.input);
   } catch {
     return undefined;
   }

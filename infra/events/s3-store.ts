@@ -4,7 +4,7 @@
  * infra/store builds one from the environment with maxAttempts 1): the event processor retries
  * whole operations itself with backoff, so SDK retries would only multiply the attempts.
  */
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DetectError } from '../../core/errors/index.js';
 import type { ObjectStore } from './object-store.js';
 import { readLimited } from './read-limited.js';
@@ -42,6 +42,9 @@ export function createS3ObjectStore(client: S3Client): ObjectStore {
     metadataOf: async (bucket, key) => (await head(bucket, key))?.Metadata ?? undefined,
     async put(bucket, key, body, metadata) {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json', Metadata: metadata }));
+    },
+    async delete(bucket, key) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     },
     async *list(bucket, prefix) {
       let token: string | undefined;
