@@ -29,11 +29,15 @@ export interface ConfiguredEvents {
   model(): ModelService;
 }
 
+/** The HTTP route and the SQS consumer both build one from the same config: warn once. */
+const warned = new WeakSet<ServiceConfig>();
+
 export function configuredEvents(deps: EventDeps, s3Client?: () => S3Client): ConfiguredEvents {
   const { config, registry } = deps;
   const model = () => registry.get(config.DETECTFN_EVENTS_MODEL ?? registry.names()[0] ?? '');
   let processor: EventProcessor | undefined;
-  if (config.DETECTFN_EVENTS_OUTPUT && config.DETECTFN_EVENTS_BUCKETS.length === 0) {
+  if (config.DETECTFN_EVENTS_OUTPUT && config.DETECTFN_EVENTS_BUCKETS.length === 0 && !warned.has(config)) {
+    warned.add(config);
     // Unset stays permissive so existing deployments keep working, but says what that allows.
     deps.logger.warn(
       { variable: 'DETECTFN_EVENTS_BUCKETS' },

@@ -24,8 +24,8 @@ export interface ObjectStore {
    * object is NOT_FOUND; other failures are the client's own errors (see isTransient).
    */
   read(bucket: string, key: string, maxBytes: number, versionId?: string): Promise<StoredObject>;
-  /** ETag of an object, or undefined when it does not exist. */
-  eTagOf(bucket: string, key: string): Promise<string | undefined>;
+  /** ETag of an object (of that version, when given), or undefined when it does not exist. */
+  eTagOf(bucket: string, key: string, versionId?: string): Promise<string | undefined>;
   /** User metadata of an object, or undefined when it does not exist. */
   metadataOf(bucket: string, key: string): Promise<Record<string, string> | undefined>;
   /** Writes a whole object in one request (or one rename): readers never see a partial one. */

@@ -56,12 +56,12 @@ async function processAccepted(rec: EventRecord, base: Base, path: string, c: Re
     if (c.signal?.aborted) throw new Cancelled();
     model = opts.model();
     const { name, version } = model.describe();
-    const eTag = rec.eTag ?? (await retry('head-input', where, () => opts.input.eTagOf(rec.bucket, rec.key)));
     const meta = await retry('head-result', where, () => opts.output.store.metadataOf(opts.output.bucket, outKey));
+    if (isSuperseded(meta, rec.sequencer)) return { ...base, status: 'skipped', reason: 'superseded', resultKey: outKey };
+    const eTag = rec.eTag ?? (await retry('head-input', where, () => opts.input.eTagOf(rec.bucket, rec.key, rec.versionId)));
     if (eTag !== undefined && isCurrent(meta, name, version, eTag)) {
       return (await clearStaleError(base, errorKey, c)) ?? { ...base, status: 'skipped', reason: 'already-done', resultKey: outKey };
     }
-    if (isSuperseded(meta, rec.sequencer)) return { ...base, status: 'skipped', reason: 'superseded', resultKey: outKey };
     const m = model;
     const record = await c.permits.run(async (): Promise<ResultRecord> => {
       // Waiting for a permit can take long in a burst; a cancelled run starts nothing new.

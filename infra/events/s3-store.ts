@@ -17,9 +17,9 @@ function isNotFound(err: unknown): boolean {
 }
 
 export function createS3ObjectStore(client: S3Client): ObjectStore {
-  const head = async (bucket: string, key: string) => {
+  const head = async (bucket: string, key: string, versionId?: string) => {
     try {
-      return await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -38,7 +38,7 @@ export function createS3ObjectStore(client: S3Client): ObjectStore {
       const bytes = await readLimited(body, maxBytes, `s3://${bucket}/${key}`, out.ContentLength);
       return { bytes, eTag: unquote(out.ETag), versionId: out.VersionId || undefined };
     },
-    eTagOf: async (bucket, key) => unquote((await head(bucket, key))?.ETag),
+    eTagOf: async (bucket, key, versionId) => unquote((await head(bucket, key, versionId))?.ETag),
     metadataOf: async (bucket, key) => (await head(bucket, key))?.Metadata ?? undefined,
     async put(bucket, key, body, metadata) {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json', Metadata: metadata }));
