@@ -42,7 +42,7 @@ const EnvSchema = z.object({
   DETECTFN_S3_FORCE_PATH_STYLE: bool.default(false),
   /** Set: the server also consumes this SQS queue of S3 notifications (handlers/events/queue-consumer). */
   DETECTFN_SQS_QUEUE_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) SQS queue URL' }).optional(),
-  /** Seconds a received message stays hidden; must exceed the slowest batch (S3 retries + detect). */
+  /** Seconds a received message stays hidden; a heartbeat extends it every third while its batch is in hand. */
   DETECTFN_SQS_VISIBILITY_TIMEOUT_S: int(1).max(43_200).default(120),
   /** Messages per ReceiveMessage (the SQS maximum is 10). */
   DETECTFN_SQS_BATCH_SIZE: int(1).max(10).default(10),
