@@ -20,7 +20,7 @@ describe('normaliseEvent', () => {
     const n = normaliseEvent(fixture('aws-s3-put.json'));
     expect(n.kind).toBe('s3');
     expect(n.records).toEqual([
-      expect.objectContaining({ bucket: 'images', key: 'incoming/red flower+1 été.jpg', size: 1024, eTag: '0123456789abcdef0123456789abcdef', versionId: 'v1', source: 'aws:s3' }),
+      expect.objectContaining({ bucket: 'images', key: 'incoming/red flower+1 été.jpg', size: 1024, eTag: '0123456789abcdef0123456789abcdef', versionId: 'v1', sequencer: '0A1B2C3D4E5F678901', source: 'aws:s3' }),
     ]);
     expect(n.skipped).toEqual([expect.objectContaining({ reason: 'not-object-created', detail: 'ObjectRemoved:Delete' })]);
   });
@@ -41,7 +41,7 @@ describe('normaliseEvent', () => {
   it('takes EventBridge keys as they are (not form-encoded)', () => {
     const n = normaliseEvent(fixture('eventbridge-object-created.json'));
     expect(n.kind).toBe('eventbridge');
-    expect(n.records).toEqual([expect.objectContaining({ bucket: 'images', key: 'raw/c++ notes.jpg', size: 5, versionId: 'IYV3p45BT0ac8hjHg1houSdS1a.Mro8e', source: 'aws.s3-eventbridge' })]);
+    expect(n.records).toEqual([expect.objectContaining({ bucket: 'images', key: 'raw/c++ notes.jpg', size: 5, versionId: 'IYV3p45BT0ac8hjHg1houSdS1a.Mro8e', sequencer: '617f08299329d189', source: 'aws.s3-eventbridge' })]);
   });
 
   it('reads a MinIO webhook with an encoded nested key', () => {

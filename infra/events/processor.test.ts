@@ -29,7 +29,10 @@ function memoryStore() {
       peak = Math.max(peak, ++live);
       return { bytes, eTag: o.eTag, versionId: undefined };
     },
-    eTagOf: async (b, k) => objects.get(`${b}/${k}`)?.eTag,
+    async eTagOf(b, k) {
+      fault('head', k);
+      return objects.get(`${b}/${k}`)?.eTag;
+    },
     metadataOf: async (b, k) => objects.get(`${b}/${k}`)?.meta,
     async put(b, k, body, meta) {
       fault('put', k);
@@ -120,5 +123,32 @@ describe('createEventProcessor', () => {
     expect(out[0]!.status).toBe('processed');
     expect(out[2]!.status).toBe('cancelled');
     expect(mem.objects.has('out/results/c.json')).toBe(false);
+  });
+
+  it('handles events for one key one at a time, so a late event racing the newer one never writes last', async () => {
+    const { mem, processor, calls } = setup();
+    mem.add('v.png', new Uint8Array([1]));
+    const out = await processor.process([{ bucket: 'in', key: 'v.png', sequencer: '0B' }, { bucket: 'in', key: 'v.png', sequencer: '0A' }]);
+    expect(out.map((o) => [o.status, o.reason])).toEqual([['processed', undefined], ['skipped', 'superseded']]);
+    expect(calls).toHaveLength(1);
+    expect(mem.json('out/results/v.png.json').input.sequencer).toBe('0B');
+    expect(mem.objects.get('out/results/v.png.json')!.meta).toMatchObject({ 'detectfn-sequencer': '0B' });
+  });
+
+  it('removes a stale error record after a success; when it cannot, the result stands and the event stays for redelivery', async () => {
+    const { mem, processor } = setup();
+    await processor.process([{ bucket: 'in', key: 'late.png' }]);
+    expect(mem.json('out/errors/late.png.json')).toMatchObject({ code: 'NOT_FOUND' });
+    mem.add('late.png', new Uint8Array([1]));
+    mem.faults.push({ op: 'head', key: 'errors/late.png.json', times: 4, err: Object.assign(new Error('down'), { code: 'ECONNREFUSED' }) });
+    const [stuck] = await processor.process([{ bucket: 'in', key: 'late.png' }]);
+    // Not a new error record next to the good result: a failure without one, so it is redelivered.
+    expect(stuck).toMatchObject({ status: 'failed', error: { code: 'STORE_ERROR', attempts: 4 } });
+    expect(stuck!.errorKey).toBeUndefined();
+    expect(mem.json('out/results/late.png.json').input.key).toBe('late.png');
+    expect(mem.json('out/errors/late.png.json')).toMatchObject({ code: 'NOT_FOUND' });
+    const [again] = await processor.process([{ bucket: 'in', key: 'late.png' }]);
+    expect(again).toMatchObject({ status: 'skipped', reason: 'already-done' });
+    expect(mem.objects.has('out/errors/late.png.json')).toBe(false);
   });
 });
