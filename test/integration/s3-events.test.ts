@@ -10,6 +10,7 @@ import path from 'node:path';
 import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutBucketNotificationConfigurationCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { compareSequencers } from '../../infra/events/index.js';
 import { buildDemoModelFile } from '../../models/demo/index.js';
 import { capturingLogger } from '../helpers/capture-logger.js';
 import { startEventHarness, type EventHarness } from '../helpers/event-harness.js';
@@ -79,6 +80,16 @@ describe('real radosgw bucket notifications to POST /v1/events/s3', () => {
     }
     const out = await h.admin.send(new HeadObjectCommand({ Bucket: h.output, Key: `results/${KEYS[1]}.json` }));
     expect(out.Metadata).toMatchObject({ 'detectfn-model': 'demo', 'detectfn-model-version': '1' });
+    // The same key PUT again: radosgw's sequencer (rewritten from its little-endian form) must
+    // order the second event after the first, or the new image would be skipped as superseded.
+    const first = (await result(KEYS[0]))!.input as { sequencer?: string };
+    await h.admin.send(new PutObjectCommand({ Bucket: bucket, Key: KEYS[0], Body: await image(9) }));
+    const second = await waitFor(async () => {
+      const r = await result(KEYS[0]);
+      return r && Math.abs(r.detections.find((d) => d.label === 'red')!.box[0] - 29) <= 3 ? r : undefined;
+    }, `the second PUT's result of ${KEYS[0]}`);
+    expectShapesFound(second, 9);
+    expect(compareSequencers((second.input as { sequencer?: string }).sequencer!, first.sequencer!)).toBe(1);
   });
 });
 
