@@ -15,11 +15,17 @@ export function compareSequencers(a: string, b: string): number {
 }
 
 /**
- * True when the stored result came from a later event than `sequencer`: a late event for an
- * older version must not overwrite it. A record without a sequencer (a backfill listing) reads
+ * True when the stored result (or error record) came from a later event than `sequencer`: a
+ * late event for an older version must not overwrite it. A record without a sequencer (a backfill listing) reads
  * the object's current version, which is never older than a stored result, so it is not stale.
  */
 export function isSuperseded(meta: Record<string, string> | undefined, sequencer: string | undefined): boolean {
+  const stored = storedSequencer(meta);
+  return stored !== undefined && sequencer !== undefined && compareSequencers(stored, sequencer) > 0;
+}
+
+/** The sequencer a result or error record was written for (its metadata), if known. */
+export function storedSequencer(meta: Record<string, string> | undefined): string | undefined {
   const stored = meta?.[META.sequencer];
-  return stored !== undefined && sequencer !== undefined && compareSequencers(decodeURIComponent(stored), sequencer) > 0;
+  return stored === undefined ? undefined : decodeURIComponent(stored);
 }

@@ -1,17 +1,17 @@
 /**
  * @module infra/events/process-record
  * One object, start to end: skip our own outputs; refuse (unread) what infra/events/refusal
- * refuses; then, one record per output key at a time, HEAD the result (same input ETag and
- * model version -> skip; written for a later event -> skip as superseded); holding a permit,
- * GET the bytes (size-limited, the event's version) and detect; write the result in one
- * PutObject, then remove the key's stale error record. Any failure becomes an error record, a
+ * refuses; then, one record per output key at a time, HEAD the result and the error record
+ * (either written for a later event -> skip as superseded; same input ETag and model version
+ * -> skip); holding a permit, GET the bytes (size-limited, the event's version) and detect;
+ * write the result in one PutObject, then remove the key's stale error record. Any failure becomes an error record, a
  * log line and a `failed` outcome; it never escapes to the other records.
  */
 import type { ModelService } from '../runtime/model-service.js';
 import type { KeyLock } from './key-lock.js';
 import { resultKey } from './location.js';
-import { isSuperseded } from './ordering.js';
-import { isCurrent, resultMetadata, type ErrorRecord, type InputRef, type ResultRecord } from './records.js';
+import { isSuperseded, storedSequencer } from './ordering.js';
+import { isCurrent, orderMetadata, resultMetadata, type ErrorRecord, type InputRef, type ResultRecord } from './records.js';
 import { refusal, refusedRecordKey, type RefusalRules } from './refusal.js';
 import { describeFailure, type Retrier } from './retry.js';
 import type { Semaphore } from './semaphore.js';
@@ -48,19 +48,29 @@ export async function processRecord(rec: EventRecord, c: RecordContext): Promise
 
 async function processAccepted(rec: EventRecord, base: Base, path: string, c: RecordContext): Promise<RecordOutcome> {
   const { opts, retry } = c;
+  const { output, errors } = opts;
   const where = { bucket: rec.bucket, key: rec.key };
-  const outKey = resultKey(opts.output.prefix, path);
-  const errorKey = resultKey(opts.errors.prefix, path);
+  const outKey = resultKey(output.prefix, path);
+  const errorKey = resultKey(errors.prefix, path);
   let model: ModelService | undefined;
   try {
     if (c.signal?.aborted) throw new Cancelled();
     model = opts.model();
     const { name, version } = model.describe();
-    const meta = await retry('head-result', where, () => opts.output.store.metadataOf(opts.output.bucket, outKey));
-    if (isSuperseded(meta, rec.sequencer)) return { ...base, status: 'skipped', reason: 'superseded', resultKey: outKey };
+    const [meta, errorMeta] = await Promise.all([
+      retry('head-result', where, () => output.store.metadataOf(output.bucket, outKey)),
+      retry('head-error', where, () => errors.store.metadataOf(errors.bucket, errorKey)),
+    ]);
+    // A later event's result, or its failure, stands: this one is late.
+    if (isSuperseded(meta, rec.sequencer) || isSuperseded(errorMeta, rec.sequencer)) {
+      // An error record older than the result beside it is a late event's failure: stale.
+      const stale = errorMeta !== undefined && isSuperseded(meta, storedSequencer(errorMeta));
+      return (stale ? await removeStaleError(base, errorKey, c) : undefined) ?? { ...base, status: 'skipped', reason: 'superseded', resultKey: outKey };
+    }
+    const clearError = async () => (errorMeta === undefined ? undefined : removeStaleError(base, errorKey, c));
     const eTag = rec.eTag ?? (await retry('head-input', where, () => opts.input.eTagOf(rec.bucket, rec.key, rec.versionId)));
     if (eTag !== undefined && isCurrent(meta, name, version, eTag)) {
-      return (await clearStaleError(base, errorKey, c)) ?? { ...base, status: 'skipped', reason: 'already-done', resultKey: outKey };
+      return (await clearError()) ?? { ...base, status: 'skipped', reason: 'already-done', resultKey: outKey };
     }
     const m = model;
     const record = await c.permits.run(async (): Promise<ResultRecord> => {
@@ -77,8 +87,8 @@ async function processAccepted(rec: EventRecord, base: Base, path: string, c: Re
       };
     });
     const put = resultMetadata(record.model.name, record.model.version, record.input.eTag ?? '', record.input);
-    await retry('put-result', where, () => opts.output.store.put(opts.output.bucket, outKey, JSON.stringify(record), put));
-    return (await clearStaleError(base, errorKey, c)) ?? { ...base, status: 'processed', resultKey: outKey, detections: record.detections.length };
+    await retry('put-result', where, () => output.store.put(output.bucket, outKey, JSON.stringify(record), put));
+    return (await clearError()) ?? { ...base, status: 'processed', resultKey: outKey, detections: record.detections.length };
   } catch (err) {
     if (err instanceof Cancelled) return { ...base, status: 'cancelled' };
     return fail(rec, base, err, model, c, errorKey);
@@ -86,15 +96,15 @@ async function processAccepted(rec: EventRecord, base: Base, path: string, c: Re
 }
 
 /**
- * After a success the key's error record (an earlier failure) is stale: removed, so no object
- * has both. HEAD first: a DELETE of a missing key adds a delete marker on a versioned bucket.
- * If that fails the result stands but the outcome is a failure without an error record, so
- * the event is redelivered and the already-done path clears it then.
+ * Once a result stands for this event (or a later one), the key's earlier error record is
+ * stale: removed, so no object has both. Only an existing one is deleted (seen by the HEAD
+ * above): a DELETE of a missing key would add a delete marker on a versioned bucket. If the
+ * delete fails the result stands, and the outcome is a failure without an error record, so
+ * the event is redelivered and the already-done path removes it then.
  */
-async function clearStaleError(base: Base, errorKey: string, c: RecordContext): Promise<RecordOutcome | undefined> {
+async function removeStaleError(base: Base, errorKey: string, c: RecordContext): Promise<RecordOutcome | undefined> {
   const { errors } = c.opts;
   try {
-    if ((await c.retry('head-error', base, () => errors.store.eTagOf(errors.bucket, errorKey))) === undefined) return undefined;
     await c.retry('delete-error', base, () => errors.store.delete(errors.bucket, errorKey));
     c.opts.logger?.info({ messageId: base.messageId, errorKey }, 'event: stale error record removed');
     return undefined;
@@ -114,7 +124,7 @@ async function fail(rec: EventRecord, base: Base, err: unknown, model: ModelServ
   };
   let written = true;
   try {
-    await retry('put-error', { bucket: rec.bucket, key: rec.key }, () => opts.errors.store.put(opts.errors.bucket, errorKey, JSON.stringify(record), {}));
+    await retry('put-error', { bucket: rec.bucket, key: rec.key }, () => opts.errors.store.put(opts.errors.bucket, errorKey, JSON.stringify(record), orderMetadata(record.input)));
   } catch (writeErr) {
     written = false;
     opts.logger?.error({ record, err: writeErr, errors: opts.errors.uri }, 'event: could not write the error record');

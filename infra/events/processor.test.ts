@@ -33,12 +33,18 @@ function memoryStore() {
       fault('head', k);
       return objects.get(`${b}/${k}`)?.eTag;
     },
-    metadataOf: async (b, k) => objects.get(`${b}/${k}`)?.meta,
+    async metadataOf(b, k) {
+      fault('head', k);
+      return objects.get(`${b}/${k}`)?.meta;
+    },
     async put(b, k, body, meta) {
       fault('put', k);
       objects.set(`${b}/${k}`, { body: new TextEncoder().encode(body), meta, eTag: String(body.length) });
     },
-    delete: async (b, k) => void objects.delete(`${b}/${k}`),
+    async delete(b, k) {
+      fault('delete', k);
+      objects.delete(`${b}/${k}`);
+    },
     async *list() {},
   };
   const add = (k: string, body: Uint8Array) => objects.set(`in/${k}`, { body, meta: {}, eTag: `e-${k}` });
@@ -140,7 +146,7 @@ describe('createEventProcessor', () => {
     await processor.process([{ bucket: 'in', key: 'late.png' }]);
     expect(mem.json('out/errors/late.png.json')).toMatchObject({ code: 'NOT_FOUND' });
     mem.add('late.png', new Uint8Array([1]));
-    mem.faults.push({ op: 'head', key: 'errors/late.png.json', times: 4, err: Object.assign(new Error('down'), { code: 'ECONNREFUSED' }) });
+    mem.faults.push({ op: 'delete', key: 'errors/late.png.json', times: 4, err: Object.assign(new Error('down'), { code: 'ECONNREFUSED' }) });
     const [stuck] = await processor.process([{ bucket: 'in', key: 'late.png' }]);
     // Not a new error record next to the good result: a failure without one, so it is redelivered.
     expect(stuck).toMatchObject({ status: 'failed', error: { code: 'STORE_ERROR', attempts: 4 } });
@@ -150,5 +156,33 @@ describe('createEventProcessor', () => {
     const [again] = await processor.process([{ bucket: 'in', key: 'late.png' }]);
     expect(again).toMatchObject({ status: 'skipped', reason: 'already-done' });
     expect(mem.objects.has('out/errors/late.png.json')).toBe(false);
+  });
+
+  it("keeps a later event's failure: a late event for the key is superseded by the error record too", async () => {
+    const { mem, processor, calls } = setup();
+    mem.add('w.png', new Uint8Array([0]));
+    const [failed] = await processor.process([{ bucket: 'in', key: 'w.png', sequencer: '0B' }]);
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'UNDECODABLE_IMAGE' } });
+    expect(mem.objects.get('out/errors/w.png.json')!.meta).toEqual({ 'detectfn-sequencer': '0B' });
+    mem.add('w.png', new Uint8Array([1]));
+    const [late] = await processor.process([{ bucket: 'in', key: 'w.png', sequencer: '0A' }]);
+    expect(late).toMatchObject({ status: 'skipped', reason: 'superseded' });
+    expect(calls).toHaveLength(1);
+    expect(mem.objects.has('out/results/w.png.json')).toBe(false);
+    expect(mem.json('out/errors/w.png.json')).toMatchObject({ code: 'UNDECODABLE_IMAGE' });
+  });
+
+  it("removes a late event's error record that sits beside a newer result once the late event is redelivered", async () => {
+    const { mem, processor } = setup();
+    mem.add('s.png', new Uint8Array([1]));
+    await processor.process([{ bucket: 'in', key: 's.png', sequencer: '0B' }]);
+    // The late event's first try cannot even HEAD the result: it leaves a transient error record.
+    mem.faults.push({ op: 'head', key: 'results/s.png.json', times: 4, err: Object.assign(new Error('down'), { code: 'ECONNREFUSED' }) });
+    const [first] = await processor.process([{ bucket: 'in', key: 's.png', sequencer: '0A' }]);
+    expect(first).toMatchObject({ status: 'failed', error: { code: 'STORE_ERROR' }, errorKey: 'errors/s.png.json' });
+    const [again] = await processor.process([{ bucket: 'in', key: 's.png', sequencer: '0A' }]);
+    expect(again).toMatchObject({ status: 'skipped', reason: 'superseded' });
+    expect(mem.objects.has('out/errors/s.png.json')).toBe(false);
+    expect(mem.json('out/results/s.png.json').input.sequencer).toBe('0B');
   });
 });

@@ -43,13 +43,19 @@ export const META = Object.freeze({
   inputVersionId: 'detectfn-input-version-id', sequencer: 'detectfn-sequencer',
 });
 
-/** `order` (input versionId, event sequencer) is stored when known, for infra/events/ordering. */
-export function resultMetadata(model: string, version: string, inputETag: string, order: Partial<Pick<InputRef, 'versionId' | 'sequencer'>> = {}): Record<string, string> {
-  // Metadata travels as HTTP headers: keep it ASCII.
-  const meta: Record<string, string> = { [META.inputETag]: encodeURIComponent(inputETag), [META.model]: encodeURIComponent(model), [META.version]: encodeURIComponent(version) };
+/**
+ * The input's versionId and the event's sequencer, when known, for infra/events/ordering:
+ * results and error records both carry them. Metadata travels as HTTP headers: keep it ASCII.
+ */
+export function orderMetadata(order: Partial<Pick<InputRef, 'versionId' | 'sequencer'>>): Record<string, string> {
+  const meta: Record<string, string> = {};
   if (order.versionId) meta[META.inputVersionId] = encodeURIComponent(order.versionId);
   if (order.sequencer) meta[META.sequencer] = encodeURIComponent(order.sequencer);
   return meta;
+}
+
+export function resultMetadata(model: string, version: string, inputETag: string, order: Partial<Pick<InputRef, 'versionId' | 'sequencer'>> = {}): Record<string, string> {
+  return { [META.inputETag]: encodeURIComponent(inputETag), [META.model]: encodeURIComponent(model), [META.version]: encodeURIComponent(version), ...orderMetadata(order) };
 }
 
 /** True when a stored result was computed from this input version by this model version. */

@@ -216,6 +216,17 @@ describe('nothing overwritten, nothing lost', () => {
     expect([h.stats.gets.length, h.stats.detectCalls]).toEqual([gets, calls]);
     expectShapesFound((await result('v/photo.png'))!, 20);
     expect((await headOut('results/v/photo.png.json')).Metadata).toMatchObject({ 'detectfn-input-version-id': encodeURIComponent(v2), 'detectfn-sequencer': '0062A1F0000000000B' });
+    // v3 is not an image: its failure is the newest word on the key, and a late v2 event
+    // does not bury it; v4 then succeeds and its result replaces the error record.
+    const v3 = (await h.admin.send(new PutObjectCommand({ Bucket: bucket, Key: 'v/photo.png', Body: new TextEncoder().encode('not an image') }))).VersionId!;
+    expect((await post(ev(v3, '0062A1F0000000000C'))).status).toBe(207);
+    expect(JSON.parse((await h.getText(h.output, 'results/_errors/v/photo.png.json'))!)).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', input: { versionId: v3 } });
+    expect(await outcomes(await post(ev(v2, '0062A1F0000000000B')))).toEqual([expect.objectContaining({ status: 'skipped', reason: 'superseded' })]);
+    expect(await h.getText(h.output, 'results/_errors/v/photo.png.json')).toBeDefined();
+    const v4 = await putVersion(40);
+    expect((await post(ev(v4, '0062A1F0000000000D'))).status).toBe(200);
+    expectShapesFound((await result('v/photo.png'))!, 40);
+    expect(await h.getText(h.output, 'results/_errors/v/photo.png.json')).toBeUndefined();
   });
 
   it('removes an object\'s error record once a later delivery succeeds', async () => {
