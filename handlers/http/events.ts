@@ -46,7 +46,7 @@ export function eventRoutes(options: EventRoutesOptions = {}): RouteGroup {
       if (event.records.length > 0) {
         const processor = events.processor();
         events.model();
-        outcomes = await processor.process(event.records);
+        outcomes = await processor.process(event.records, { logger: deps.logger.child({ reqId: c.get('requestId') }) });
       } else {
         deps.logger.info({ reqId: c.get('requestId'), ignored: event.skipped }, 'event: nothing to process');
       }

@@ -7,6 +7,7 @@
  * write the result in one PutObject, then remove the key's stale error record. Any failure becomes an error record, a
  * log line and a `failed` outcome; it never escapes to the other records.
  */
+import type { Logger } from '../log/index.js';
 import type { ModelService } from '../runtime/model-service.js';
 import type { KeyLock } from './key-lock.js';
 import { resultKey } from './location.js';
@@ -19,6 +20,7 @@ import type { EventProcessorOptions, EventRecord, RecordOutcome } from './types.
 
 export interface RecordContext {
   readonly opts: EventProcessorOptions & Required<Pick<EventProcessorOptions, 'maxObjectBytes' | 'now'>>;
+  readonly logger: Logger;
   readonly permits: Semaphore;
   readonly keys: KeyLock;
   readonly rules: RefusalRules;
@@ -106,11 +108,11 @@ async function removeStaleError(base: Base, errorKey: string, c: RecordContext):
   const { errors } = c.opts;
   try {
     await c.retry('delete-error', base, () => errors.store.delete(errors.bucket, errorKey));
-    c.opts.logger?.info({ messageId: base.messageId, errorKey }, 'event: stale error record removed');
+    c.logger.info({ messageId: base.messageId, errorKey }, 'event: stale error record removed');
     return undefined;
   } catch (err) {
     const error = describeFailure(err);
-    c.opts.logger?.error({ messageId: base.messageId, bucket: base.bucket, key: base.key, errorKey, error }, 'event: could not remove the stale error record; leaving the event for redelivery');
+    c.logger.error({ messageId: base.messageId, bucket: base.bucket, key: base.key, errorKey, error }, 'event: could not remove the stale error record; leaving the event for redelivery');
     return { ...base, status: 'failed', error };
   }
 }
@@ -127,8 +129,8 @@ async function fail(rec: EventRecord, base: Base, err: unknown, model: ModelServ
     await retry('put-error', { bucket: rec.bucket, key: rec.key }, () => opts.errors.store.put(opts.errors.bucket, errorKey, JSON.stringify(record), orderMetadata(record.input)));
   } catch (writeErr) {
     written = false;
-    opts.logger?.error({ record, err: writeErr, errors: opts.errors.uri }, 'event: could not write the error record');
+    c.logger.error({ record, err: writeErr, errors: opts.errors.uri }, 'event: could not write the error record');
   }
-  opts.logger?.warn({ messageId: rec.messageId, record, errorKey: written ? errorKey : undefined }, 'event: object failed');
+  c.logger.warn({ messageId: rec.messageId, record, errorKey: written ? errorKey : undefined }, 'event: object failed');
   return { ...base, status: 'failed', error, ...(written ? { errorKey } : {}) };
 }

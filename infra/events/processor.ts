@@ -30,13 +30,14 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
 
   return {
     async process(records, run = {}) {
-      const ctx: RecordContext = { opts, permits, keys, rules, retry, signal: run.signal };
+      const log = run.logger ?? logger;
+      const ctx: RecordContext = { opts, logger: log, permits, keys, rules, retry, signal: run.signal };
       return Promise.all(
         records.map((rec) =>
           inFlight.run(async (): Promise<RecordOutcome> => {
             const outcome = await processRecord(rec, ctx);
             if (outcome.status !== 'cancelled') options.metrics?.recordEvent(outcome.status);
-            if (outcome.status === 'processed') logger.info({ messageId: rec.messageId, bucket: rec.bucket, key: rec.key, resultKey: outcome.resultKey, detections: outcome.detections }, 'event: object processed');
+            if (outcome.status === 'processed') log.info({ messageId: rec.messageId, bucket: rec.bucket, key: rec.key, resultKey: outcome.resultKey, detections: outcome.detections }, 'event: object processed');
             run.onOutcome?.(outcome);
             return outcome;
           }),

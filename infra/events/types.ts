@@ -70,6 +70,8 @@ export interface EventProcessorOptions {
 export interface ProcessRunOptions {
   /** Once aborted, records not yet started are reported `cancelled` (nothing written for them). */
   readonly signal?: AbortSignal;
+  /** Where this run's record lines go, e.g. a child carrying the request id. @default the processor's */
+  readonly logger?: Logger;
   /** Called as each record finishes, in completion order (progress bars). */
   readonly onOutcome?: (outcome: RecordOutcome) => void;
 }

@@ -174,6 +174,11 @@ describe('nothing overwritten, nothing lost', () => {
     const recs = await outcomes(res);
     expect(recs.map((r) => [r.key, r.status, r.error?.code])).toEqual(bad.map((k) => [k, 'failed', 'INVALID_ARGUMENT']));
     expect(recs[0]!.error!.message).toContain(`"trav/x/../bus.png" has a '..' segment`);
+    // Logged once each, with the request id the webhook answered.
+    const reqId = res.headers.get('x-request-id');
+    const failedLines = log.lines.filter((l) => l.msg === 'event: object failed' && bad.includes((l.record as { input: { key: string } }).input.key));
+    const lineOf = (l: Record<string, unknown>) => { const r = l.record as { code: string; input: { key: string } }; return `${String(l.reqId)} ${r.code} ${r.input.key}`; };
+    expect(failedLines.map(lineOf).sort()).toEqual(bad.map((k) => `${reqId} INVALID_ARGUMENT ${k}`).sort());
     // Nothing was read: the refusal comes before any S3 call on the input.
     expect(h.stats.gets.slice(gets)).toEqual([]);
     // The real result is untouched, and no error record sits where bus.png's own would go.
