@@ -38,9 +38,10 @@ export function eventRoutes(options: EventRoutesOptions = {}): RouteGroup {
         throw new DetectError('INVALID_ARGUMENT', 'event body is not JSON');
       }
       const event = normaliseEvent(body);
-      const count = event.records.length + event.skipped.length;
-      if (count > deps.config.DETECTFN_EVENTS_MAX_RECORDS) {
-        throw new DetectError('PAYLOAD_TOO_LARGE', `event carries ${count} records; the limit per request is ${deps.config.DETECTFN_EVENTS_MAX_RECORDS} (DETECTFN_EVENTS_MAX_RECORDS): split the delivery`, { details: { records: count, limit: deps.config.DETECTFN_EVENTS_MAX_RECORDS } });
+      const [count, limit] = [event.records.length + event.skipped.length, deps.config.DETECTFN_EVENTS_MAX_RECORDS];
+      if (count > limit) {
+        const message = `event carries ${count} records; the limit per request is ${limit} (DETECTFN_EVENTS_MAX_RECORDS): split the delivery`;
+        throw new DetectError('PAYLOAD_TOO_LARGE', message, { details: { records: count, limit } });
       }
       let outcomes: Awaited<ReturnType<ReturnType<typeof events.processor>['process']>> = [];
       if (event.records.length > 0) {

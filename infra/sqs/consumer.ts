@@ -8,8 +8,8 @@
  * hand, sqs-consumer's heartbeat extends its visibility (ChangeMessageVisibilityBatch every
  * third of the timeout), so a batch that outlives the timeout is not delivered a second time.
  * `stop()`: no new receives; a poller idle in its long poll is aborted, one handling a batch
- * finishes it (and its deletes) first; stop() waits for that at most one visibility timeout. Receive errors back off (1 s doubling to 30 s) instead of
- * spinning.
+ * finishes it (and its deletes) first; stop() waits for that at most one visibility timeout.
+ * Receive errors back off (1 s doubling to 30 s) instead of spinning.
  */
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
