@@ -68,7 +68,7 @@ export const eventsSuite: BenchSuite = {
     const files = readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort();
     const images = Array.from({ length: N }, (_, i) => readFileSync(path.join(dir, files[i % files.length]!)));
     const rgw = await startRadosgw({ osdBytes: 2 << 30 });
-    const h = await startEventHarness(rgw, [MODELS.yolov8n()], silentLogger(), { DETECTFN_EVENTS_CONCURRENCY: CONCURRENCY });
+    const h = await startEventHarness(rgw, [MODELS.yolov8n()], silentLogger(), { config: { DETECTFN_EVENTS_CONCURRENCY: CONCURRENCY } });
     const events: number[] = [];
     const http: number[] = [];
     try {

@@ -1,7 +1,7 @@
 /**
  * @module handlers/events/configured-processor
  * The one event processor a running function uses, built from the environment on first use
- * (DETECTFN_EVENTS_OUTPUT, _ERRORS, _MODEL, _CONCURRENCY, _MAX_OBJECT_BYTES): HTTP webhooks
+ * (DETECTFN_EVENTS_OUTPUT, _ERRORS, _BUCKETS, _MODEL, _CONCURRENCY, _MAX_OBJECT_BYTES): HTTP webhooks
  * and Lambda invocations share it, so its permits bound memory across all of them. It detects
  * through the registry's ModelService, the same one HTTP detect uses, so event images and HTTP
  * images fill the same micro-batches.
@@ -29,10 +29,21 @@ export interface ConfiguredEvents {
   model(): ModelService;
 }
 
+/** The HTTP route and the SQS consumer both build one from the same config: warn once. */
+const warned = new WeakSet<ServiceConfig>();
+
 export function configuredEvents(deps: EventDeps, s3Client?: () => S3Client): ConfiguredEvents {
   const { config, registry } = deps;
   const model = () => registry.get(config.DETECTFN_EVENTS_MODEL ?? registry.names()[0] ?? '');
   let processor: EventProcessor | undefined;
+  if (config.DETECTFN_EVENTS_OUTPUT && config.DETECTFN_EVENTS_BUCKETS.length === 0 && !warned.has(config)) {
+    warned.add(config);
+    // Unset stays permissive so existing deployments keep working, but says what that allows.
+    deps.logger.warn(
+      { variable: 'DETECTFN_EVENTS_BUCKETS' },
+      'events: DETECTFN_EVENTS_BUCKETS is unset, so an event may name ANY bucket and it is read with this service\'s credentials, and equal keys in two buckets share one result; set it to the input bucket(s)',
+    );
+  }
   return {
     model,
     processor() {
@@ -48,6 +59,7 @@ export function configuredEvents(deps: EventDeps, s3Client?: () => S3Client): Co
         input: stores.s3(),
         output: openDestination(out, stores),
         errors: openDestination(errors, stores),
+        buckets: config.DETECTFN_EVENTS_BUCKETS,
         concurrency: config.DETECTFN_EVENTS_CONCURRENCY,
         maxObjectBytes: config.DETECTFN_EVENTS_MAX_OBJECT_BYTES,
         logger: deps.logger,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeNotificationKey, normaliseEvent } from './object-events.js';
+import { compareSequencers } from '../../infra/events/index.js';
+import { cephSequencer, decodeNotificationKey, normaliseEvent } from './object-events.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../test/fixtures/events/${name}`, import.meta.url), 'utf8'));
 
@@ -20,7 +21,7 @@ describe('normaliseEvent', () => {
     const n = normaliseEvent(fixture('aws-s3-put.json'));
     expect(n.kind).toBe('s3');
     expect(n.records).toEqual([
-      expect.objectContaining({ bucket: 'images', key: 'incoming/red flower+1 été.jpg', size: 1024, eTag: '0123456789abcdef0123456789abcdef', versionId: 'v1', source: 'aws:s3' }),
+      expect.objectContaining({ bucket: 'images', key: 'incoming/red flower+1 été.jpg', size: 1024, eTag: '0123456789abcdef0123456789abcdef', versionId: 'v1', sequencer: '0A1B2C3D4E5F678901', source: 'aws:s3' }),
     ]);
     expect(n.skipped).toEqual([expect.objectContaining({ reason: 'not-object-created', detail: 'ObjectRemoved:Delete' })]);
   });
@@ -41,7 +42,7 @@ describe('normaliseEvent', () => {
   it('takes EventBridge keys as they are (not form-encoded)', () => {
     const n = normaliseEvent(fixture('eventbridge-object-created.json'));
     expect(n.kind).toBe('eventbridge');
-    expect(n.records).toEqual([expect.objectContaining({ bucket: 'images', key: 'raw/c++ notes.jpg', size: 5, versionId: 'IYV3p45BT0ac8hjHg1houSdS1a.Mro8e', source: 'aws.s3-eventbridge' })]);
+    expect(n.records).toEqual([expect.objectContaining({ bucket: 'images', key: 'raw/c++ notes.jpg', size: 5, versionId: 'IYV3p45BT0ac8hjHg1houSdS1a.Mro8e', sequencer: '617f08299329d189', source: 'aws.s3-eventbridge' })]);
   });
 
   it('reads a MinIO webhook with an encoded nested key', () => {
@@ -69,5 +70,15 @@ describe('normaliseEvent', () => {
       expect(n.records).toEqual([]);
       expect(n.skipped[0]!.reason).toBe('unrecognised');
     }
+  });
+
+  it("rewrites Ceph's little-endian timestamp sequencers so later PUTs compare greater", () => {
+    const records = (fixture('ceph-radosgw-push.json') as unknown[]).flatMap((d) => normaliseEvent(d).records);
+    const raw = ['4756026B16EC5625', '4756026B9D9ADD25', '4756026BCDDA3F26', '4756026B19E2F126', '4756026BFE517627'];
+    // As sent (in PUT order), the strings do not grow: the 4th sorts before the 3rd.
+    expect(compareSequencers(raw[3]!, raw[2]!)).toBe(-1);
+    // Rewritten: seconds 0x6B025647 (2026-11-22T02:41:11Z, the records' eventTime), then nanoseconds.
+    expect(records.map((r) => r.sequencer)).toEqual(['6B0256472556EC16', '6B02564725DD9A9D', '6B025647263FDACD', '6B02564726F1E219', '6B025647277651FE']);
+    expect(cephSequencer('not hex')).toBeUndefined();
   });
 });

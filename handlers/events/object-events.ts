@@ -22,6 +22,8 @@ export interface ObjectRecord {
   readonly size: number | undefined;
   readonly eTag: string | undefined;
   readonly versionId: string | undefined;
+  /** Hex; orders the events of one key (infra/events/ordering). */
+  readonly sequencer: string | undefined;
   readonly eventName: string;
   readonly source: EventSourceKind;
   /** The SQS message this record came in, for batchItemFailures. */
@@ -48,6 +50,20 @@ export function decodeNotificationKey(key: string): string {
     // A malformed escape cannot come from S3 itself; keep the raw key so GetObject names it.
     return key;
   }
+}
+
+/**
+ * Ceph radosgw's sequencer is not AWS's: it hex-dumps the raw bytes of a utime_t
+ * (`{u32 sec; u32 nsec}`, little-endian), so as a string it does not grow with time
+ * (test/fixtures/events/ceph-radosgw-push.json: ...CDDA3F26 came before ...19E2F126). Rewritten
+ * big-endian (sec then nsec, 16 hex digits) it orders as AWS's does; any other shape is dropped
+ * (no ordering rather than a wrong one). It is the gateway's clock: across gateways it orders
+ * only as well as their clocks agree.
+ */
+export function cephSequencer(raw: string | undefined): string | undefined {
+  if (raw === undefined || !/^[0-9a-f]{16}$/i.test(raw)) return undefined;
+  const le = (at: number) => raw.slice(at, at + 8).match(/../g)!.reverse().join('');
+  return `${le(0)}${le(8)}`.toUpperCase();
 }
 
 type Json = Record<string, unknown>;
@@ -138,6 +154,7 @@ function fromNotification(event: { Records: Json[] }, messageId: string | undefi
       size: num(object.size),
       eTag: stripQuotes(str(object.eTag) ?? str(object.etag)),
       versionId: str(object.versionId),
+      sequencer: source === 'ceph:s3' ? cephSequencer(str(object.sequencer)) : str(object.sequencer),
       eventName,
       source,
       messageId,
@@ -164,6 +181,7 @@ function fromEventBridge(event: Json & { detail: Json }, messageId?: string) {
     size: num(object.size),
     eTag: stripQuotes(str(object.etag)),
     versionId: str(object['version-id']),
+    sequencer: str(object.sequencer),
     eventName: `${detailType}:${str(d.reason) ?? ''}`,
     source: 'aws.s3-eventbridge',
     messageId,

@@ -19,6 +19,7 @@ export const PERMANENT_FAILURE_CODES: ReadonlySet<string> = new Set([
   'UNDECODABLE_IMAGE',
   'EMPTY_BODY',
   'INVALID_ARGUMENT',
+  'BUCKET_NOT_ALLOWED',
 ]);
 
 /**

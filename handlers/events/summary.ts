@@ -1,7 +1,9 @@
 /**
  * @module handlers/events/summary
  * Outcomes of one delivery -> the answer. HTTP: 200 when every record was processed or skipped,
- * 207 (Multi-Status) when any failed: each failure already has its error record, and the body
+ * 207 (Multi-Status) when some failed for good (about the object itself, error record
+ * written), and 503 when any failure may pass on a retry or has no error record (S3 down):
+ * the sender's redelivery then finishes the work, and done objects are skipped. The body
  * lists every record's outcome. Lambda: SQS gets batchItemFailures (failed messages and bodies
  * that were not object events, so they reach the DLQ rather than vanish); S3/EventBridge
  * invocations throw so Lambda retries them.
@@ -26,7 +28,10 @@ export function summarise(event: NormalisedEvent, outcomes: readonly RecordOutco
   };
 }
 
-export const httpStatusOf = (s: EventSummary): 200 | 207 => (s.counts.failed > 0 ? 207 : 200);
+export function httpStatusOf(s: EventSummary): 200 | 207 | 503 {
+  if (s.records.some((o) => needsRedelivery(o, 'transient'))) return 503;
+  return s.counts.failed > 0 ? 207 : 200;
+}
 
 export function batchItemFailures(event: NormalisedEvent, outcomes: readonly RecordOutcome[], policy: RedeliveryPolicy = 'every-failure'): { itemIdentifier: string }[] {
   const ids = new Set<string>();

@@ -2,9 +2,11 @@
  * @module handlers/http/events
  * `POST /v1/events/s3`: any object-event shape normaliseEvent knows (S3 / Ceph radosgw / MinIO
  * webhooks, SQS and EventBridge envelopes) -> the shared event processor -> per-record outcomes.
- * 200: every record processed or skipped. 207: some failed (each has an error record; the body
- * says which). 503 NOT_READY while the model loads (before anything is read, so the sender
- * retries). 400 for a body that is not JSON. Mount with `eventRoutes()` as a RouteGroup.
+ * 200: every record processed or skipped. 207: some failed for good (each has an error record;
+ * the body says which). 503 + Retry-After: some failed in a way a redelivery may fix, or
+ * their error record could not be written (handlers/events/summary.ts), or NOT_READY while the
+ * model loads (before anything is read). 400 for a body that is not JSON; 413 for more than
+ * DETECTFN_EVENTS_MAX_RECORDS records (before anything is read). Mount with `eventRoutes()`.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { bodyLimit } from 'hono/body-limit';
@@ -36,17 +38,27 @@ export function eventRoutes(options: EventRoutesOptions = {}): RouteGroup {
         throw new DetectError('INVALID_ARGUMENT', 'event body is not JSON');
       }
       const event = normaliseEvent(body);
+      const [count, limit] = [event.records.length + event.skipped.length, deps.config.DETECTFN_EVENTS_MAX_RECORDS];
+      if (count > limit) {
+        const message = `event carries ${count} records; the limit per request is ${limit} (DETECTFN_EVENTS_MAX_RECORDS): split the delivery`;
+        throw new DetectError('PAYLOAD_TOO_LARGE', message, { details: { records: count, limit } });
+      }
       let outcomes: Awaited<ReturnType<ReturnType<typeof events.processor>['process']>> = [];
       if (event.records.length > 0) {
         const processor = events.processor();
         events.model();
-        outcomes = await processor.process(event.records);
+        outcomes = await processor.process(event.records, { logger: deps.logger.child({ reqId: c.get('requestId') }) });
       } else {
         deps.logger.info({ reqId: c.get('requestId'), ignored: event.skipped }, 'event: nothing to process');
       }
       event.skipped.forEach(() => deps.metrics.recordEvent('ignored'));
       const summary = summarise(event, outcomes);
-      return c.json(summary, httpStatusOf(summary));
+      const status = httpStatusOf(summary);
+      if (status === 503) {
+        c.header('Retry-After', '1');
+        deps.logger.warn({ reqId: c.get('requestId'), counts: summary.counts }, 'event: some records need redelivery; answering 503 so the sender retries');
+      }
+      return c.json(summary, status);
     });
   };
 }

@@ -43,4 +43,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DETECTFN_S3_CONNECT_TIMEOUT_MS: '0' })).toThrow(/DETECTFN_S3_CONNECT_TIMEOUT_MS/);
     expect(() => loadConfig({ DETECTFN_S3_SOCKET_TIMEOUT_MS: '1.5' })).toThrow(/DETECTFN_S3_SOCKET_TIMEOUT_MS/);
   });
+
+  it('validates the event settings, naming the variable', () => {
+    expect(loadConfig({ DETECTFN_EVENTS_BUCKETS: 'in-a, in-b' })).toMatchObject({ DETECTFN_EVENTS_BUCKETS: ['in-a', 'in-b'], DETECTFN_EVENTS_MAX_RECORDS: 100 });
+    expect(() => loadConfig({ DETECTFN_EVENTS_BUCKETS: 's3://in-a/' })).toThrow(/DETECTFN_EVENTS_BUCKETS.*expected bucket names/);
+    expect(() => loadConfig({ DETECTFN_EVENTS_MAX_RECORDS: '0' })).toThrow(/DETECTFN_EVENTS_MAX_RECORDS/);
+  });
 });

@@ -35,10 +35,14 @@ const EnvSchema = z.object({
   DETECTFN_EVENTS_MODEL: z.string().min(1).optional(),
   DETECTFN_EVENTS_CONCURRENCY: int(1).default(8),
   DETECTFN_EVENTS_MAX_OBJECT_BYTES: int(1).default(20 * 1024 ** 2),
+  /** Buckets events may name (unset: any, with a start-up warning); with several, output keys include the bucket. */
+  DETECTFN_EVENTS_BUCKETS: list.pipe(z.array(z.string().regex(/^[^/:\s]+$/, 'expected bucket names, without s3:// or /'))).default([]),
+  /** Object records one POST /v1/events/s3 may carry (413 beyond). */
+  DETECTFN_EVENTS_MAX_RECORDS: int(1).default(100),
   DETECTFN_S3_FORCE_PATH_STYLE: bool.default(false),
   /** Set: the server also consumes this SQS queue of S3 notifications (handlers/events/queue-consumer). */
   DETECTFN_SQS_QUEUE_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) SQS queue URL' }).optional(),
-  /** Seconds a received message stays hidden; must exceed the slowest batch (S3 retries + detect). */
+  /** Seconds a received message stays hidden; a heartbeat extends it every third while its batch is in hand. */
   DETECTFN_SQS_VISIBILITY_TIMEOUT_S: int(1).max(43_200).default(120),
   /** Messages per ReceiveMessage (the SQS maximum is 10). */
   DETECTFN_SQS_BATCH_SIZE: int(1).max(10).default(10),

@@ -7,7 +7,7 @@
  * it back from the stored JSON with `metadataFromBody`.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DetectError } from '../../core/errors/index.js';
@@ -50,6 +50,7 @@ export function createFileObjectStore(metadataFromBody: (body: string) => Record
       await writeFile(temp, body);
       await rename(temp, file);
     },
+    delete: (dir, key) => rm(resolve(dir, key), { force: true }),
     async *list(dir, prefix) {
       for (const key of await walk(dir, '')) {
         if (!key.startsWith(prefix)) continue;

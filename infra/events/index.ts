@@ -10,6 +10,7 @@ export { asFolder, defaultErrorsLocation, parseLocation, resultKey, type Locatio
 export { META, isCurrent, metadataFromResultBody, resultMetadata } from './records.js';
 export type { ErrorRecord, InputRef, ResultRecord } from './records.js';
 export { createSemaphore, type Semaphore } from './semaphore.js';
+export { compareSequencers, isSuperseded } from './ordering.js';
 export { lazyStores, openDestination, type Stores } from './destination.js';
 export type { Destination, ListedObject, ObjectStore, StoredObject } from './object-store.js';
 export type { EventProcessor, EventProcessorOptions, EventRecord, ProcessRunOptions, RecordOutcome, RecordStatus } from './types.js';

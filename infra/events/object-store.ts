@@ -24,12 +24,14 @@ export interface ObjectStore {
    * object is NOT_FOUND; other failures are the client's own errors (see isTransient).
    */
   read(bucket: string, key: string, maxBytes: number, versionId?: string): Promise<StoredObject>;
-  /** ETag of an object, or undefined when it does not exist. */
-  eTagOf(bucket: string, key: string): Promise<string | undefined>;
+  /** ETag of an object (of that version, when given), or undefined when it does not exist. */
+  eTagOf(bucket: string, key: string, versionId?: string): Promise<string | undefined>;
   /** User metadata of an object, or undefined when it does not exist. */
   metadataOf(bucket: string, key: string): Promise<Record<string, string> | undefined>;
   /** Writes a whole object in one request (or one rename): readers never see a partial one. */
   put(bucket: string, key: string, body: string, metadata: Record<string, string>): Promise<void>;
+  /** Removes an object; a missing one is not an error. */
+  delete(bucket: string, key: string): Promise<void>;
   /** Every object under `prefix`, page by page. */
   list(bucket: string, prefix: string): AsyncIterable<ListedObject>;
 }

@@ -29,11 +29,21 @@ function memoryStore() {
       peak = Math.max(peak, ++live);
       return { bytes, eTag: o.eTag, versionId: undefined };
     },
-    eTagOf: async (b, k) => objects.get(`${b}/${k}`)?.eTag,
-    metadataOf: async (b, k) => objects.get(`${b}/${k}`)?.meta,
+    async eTagOf(b, k) {
+      fault('head', k);
+      return objects.get(`${b}/${k}`)?.eTag;
+    },
+    async metadataOf(b, k) {
+      fault('head', k);
+      return objects.get(`${b}/${k}`)?.meta;
+    },
     async put(b, k, body, meta) {
       fault('put', k);
       objects.set(`${b}/${k}`, { body: new TextEncoder().encode(body), meta, eTag: String(body.length) });
+    },
+    async delete(b, k) {
+      fault('delete', k);
+      objects.delete(`${b}/${k}`);
     },
     async *list() {},
   };
@@ -120,5 +130,60 @@ describe('createEventProcessor', () => {
     expect(out[0]!.status).toBe('processed');
     expect(out[2]!.status).toBe('cancelled');
     expect(mem.objects.has('out/results/c.json')).toBe(false);
+  });
+
+  it('handles events for one key one at a time, so a late event racing the newer one never writes last', async () => {
+    const { mem, processor, calls } = setup();
+    mem.add('v.png', new Uint8Array([1]));
+    const out = await processor.process([{ bucket: 'in', key: 'v.png', sequencer: '0B' }, { bucket: 'in', key: 'v.png', sequencer: '0A' }]);
+    expect(out.map((o) => [o.status, o.reason])).toEqual([['processed', undefined], ['skipped', 'superseded']]);
+    expect(calls).toHaveLength(1);
+    expect(mem.json('out/results/v.png.json').input.sequencer).toBe('0B');
+    expect(mem.objects.get('out/results/v.png.json')!.meta).toMatchObject({ 'detectfn-sequencer': '0B' });
+  });
+
+  it('removes a stale error record after a success; when it cannot, the result stands and the event stays for redelivery', async () => {
+    const { mem, processor } = setup();
+    await processor.process([{ bucket: 'in', key: 'late.png' }]);
+    expect(mem.json('out/errors/late.png.json')).toMatchObject({ code: 'NOT_FOUND' });
+    mem.add('late.png', new Uint8Array([1]));
+    mem.faults.push({ op: 'delete', key: 'errors/late.png.json', times: 4, err: Object.assign(new Error('down'), { code: 'ECONNREFUSED' }) });
+    const [stuck] = await processor.process([{ bucket: 'in', key: 'late.png' }]);
+    // Not a new error record next to the good result: a failure without one, so it is redelivered.
+    expect(stuck).toMatchObject({ status: 'failed', error: { code: 'STORE_ERROR', attempts: 4 } });
+    expect(stuck!.errorKey).toBeUndefined();
+    expect(mem.json('out/results/late.png.json').input.key).toBe('late.png');
+    expect(mem.json('out/errors/late.png.json')).toMatchObject({ code: 'NOT_FOUND' });
+    const [again] = await processor.process([{ bucket: 'in', key: 'late.png' }]);
+    expect(again).toMatchObject({ status: 'skipped', reason: 'already-done' });
+    expect(mem.objects.has('out/errors/late.png.json')).toBe(false);
+  });
+
+  it("keeps a later event's failure: a late event for the key is superseded by the error record too", async () => {
+    const { mem, processor, calls } = setup();
+    mem.add('w.png', new Uint8Array([0]));
+    const [failed] = await processor.process([{ bucket: 'in', key: 'w.png', sequencer: '0B' }]);
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'UNDECODABLE_IMAGE' } });
+    expect(mem.objects.get('out/errors/w.png.json')!.meta).toEqual({ 'detectfn-sequencer': '0B' });
+    mem.add('w.png', new Uint8Array([1]));
+    const [late] = await processor.process([{ bucket: 'in', key: 'w.png', sequencer: '0A' }]);
+    expect(late).toMatchObject({ status: 'skipped', reason: 'superseded' });
+    expect(calls).toHaveLength(1);
+    expect(mem.objects.has('out/results/w.png.json')).toBe(false);
+    expect(mem.json('out/errors/w.png.json')).toMatchObject({ code: 'UNDECODABLE_IMAGE' });
+  });
+
+  it("removes a late event's error record that sits beside a newer result once the late event is redelivered", async () => {
+    const { mem, processor } = setup();
+    mem.add('s.png', new Uint8Array([1]));
+    await processor.process([{ bucket: 'in', key: 's.png', sequencer: '0B' }]);
+    // The late event's first try cannot even HEAD the result: it leaves a transient error record.
+    mem.faults.push({ op: 'head', key: 'results/s.png.json', times: 4, err: Object.assign(new Error('down'), { code: 'ECONNREFUSED' }) });
+    const [first] = await processor.process([{ bucket: 'in', key: 's.png', sequencer: '0A' }]);
+    expect(first).toMatchObject({ status: 'failed', error: { code: 'STORE_ERROR' }, errorKey: 'errors/s.png.json' });
+    const [again] = await processor.process([{ bucket: 'in', key: 's.png', sequencer: '0A' }]);
+    expect(again).toMatchObject({ status: 'skipped', reason: 'superseded' });
+    expect(mem.objects.has('out/errors/s.png.json')).toBe(false);
+    expect(mem.json('out/results/s.png.json').input.sequencer).toBe('0B');
   });
 });

@@ -7,6 +7,7 @@
  */
 import { expectInteger } from '../../core/validate/index.js';
 import { silentLogger } from '../log/index.js';
+import { createKeyLock } from './key-lock.js';
 import { processRecord, type RecordContext } from './process-record.js';
 import { createRetrier } from './retry.js';
 import { createSemaphore } from './semaphore.js';
@@ -24,16 +25,19 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
   const inFlight = createSemaphore(concurrency * 4);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const retry = createRetrier(options.retries, logger, sleep);
+  const keys = createKeyLock();
+  const rules = { allowed: options.buckets?.length ? new Set(options.buckets) : undefined, output: options.output, errors: options.errors };
 
   return {
     async process(records, run = {}) {
-      const ctx: RecordContext = { opts, permits, retry, signal: run.signal };
+      const log = run.logger ?? logger;
+      const ctx: RecordContext = { opts, logger: log, permits, keys, rules, retry, signal: run.signal };
       return Promise.all(
         records.map((rec) =>
           inFlight.run(async (): Promise<RecordOutcome> => {
             const outcome = await processRecord(rec, ctx);
             if (outcome.status !== 'cancelled') options.metrics?.recordEvent(outcome.status);
-            if (outcome.status === 'processed') logger.info({ messageId: rec.messageId, bucket: rec.bucket, key: rec.key, resultKey: outcome.resultKey, detections: outcome.detections }, 'event: object processed');
+            if (outcome.status === 'processed') log.info({ messageId: rec.messageId, bucket: rec.bucket, key: rec.key, resultKey: outcome.resultKey, detections: outcome.detections }, 'event: object processed');
             run.onOutcome?.(outcome);
             return outcome;
           }),

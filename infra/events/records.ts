@@ -13,6 +13,8 @@ export interface InputRef {
   readonly eTag: string | undefined;
   readonly versionId: string | undefined;
   readonly size?: number | undefined;
+  /** The event's sequencer (orders events for one key; absent for a backfill listing). */
+  readonly sequencer?: string | undefined;
 }
 
 export interface ResultRecord {
@@ -36,11 +38,24 @@ export interface ErrorRecord {
 }
 
 /** S3 user-metadata keys (sent as x-amz-meta-*; S3 lower-cases them). */
-export const META = Object.freeze({ inputETag: 'detectfn-input-etag', model: 'detectfn-model', version: 'detectfn-model-version' });
+export const META = Object.freeze({
+  inputETag: 'detectfn-input-etag', model: 'detectfn-model', version: 'detectfn-model-version',
+  inputVersionId: 'detectfn-input-version-id', sequencer: 'detectfn-sequencer',
+});
 
-export function resultMetadata(model: string, version: string, inputETag: string): Record<string, string> {
-  // Metadata travels as HTTP headers: keep it ASCII.
-  return { [META.inputETag]: encodeURIComponent(inputETag), [META.model]: encodeURIComponent(model), [META.version]: encodeURIComponent(version) };
+/**
+ * The input's versionId and the event's sequencer, when known, for infra/events/ordering:
+ * results and error records both carry them. Metadata travels as HTTP headers: keep it ASCII.
+ */
+export function orderMetadata(order: Partial<Pick<InputRef, 'versionId' | 'sequencer'>>): Record<string, string> {
+  const meta: Record<string, string> = {};
+  if (order.versionId) meta[META.inputVersionId] = encodeURIComponent(order.versionId);
+  if (order.sequencer) meta[META.sequencer] = encodeURIComponent(order.sequencer);
+  return meta;
+}
+
+export function resultMetadata(model: string, version: string, inputETag: string, order: Partial<Pick<InputRef, 'versionId' | 'sequencer'>> = {}): Record<string, string> {
+  return { [META.inputETag]: encodeURIComponent(inputETag), [META.model]: encodeURIComponent(model), [META.version]: encodeURIComponent(version), ...orderMetadata(order) };
 }
 
 /** True when a stored result was computed from this input version by this model version. */
@@ -55,7 +70,7 @@ export function metadataFromResultBody(body: string): Record<string, string> | u
   try {
     const r = JSON.parse(body) as Partial<ResultRecord>;
     if (!r.model || !r.input?.eTag) return undefined;
-    return resultMetadata(r.model.name, r.model.version, r.input.eTag);
+    return resultMetadata(r.model.name, r.model.version, r.input.eTag, r.input);
   } catch {
     return undefined;
   }

@@ -4,7 +4,7 @@
  * infra/store builds one from the environment with maxAttempts 1): the event processor retries
  * whole operations itself with backoff, so SDK retries would only multiply the attempts.
  */
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DetectError } from '../../core/errors/index.js';
 import type { ObjectStore } from './object-store.js';
 import { readLimited } from './read-limited.js';
@@ -17,9 +17,9 @@ function isNotFound(err: unknown): boolean {
 }
 
 export function createS3ObjectStore(client: S3Client): ObjectStore {
-  const head = async (bucket: string, key: string) => {
+  const head = async (bucket: string, key: string, versionId?: string) => {
     try {
-      return await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -38,10 +38,13 @@ export function createS3ObjectStore(client: S3Client): ObjectStore {
       const bytes = await readLimited(body, maxBytes, `s3://${bucket}/${key}`, out.ContentLength);
       return { bytes, eTag: unquote(out.ETag), versionId: out.VersionId || undefined };
     },
-    eTagOf: async (bucket, key) => unquote((await head(bucket, key))?.ETag),
+    eTagOf: async (bucket, key, versionId) => unquote((await head(bucket, key, versionId))?.ETag),
     metadataOf: async (bucket, key) => (await head(bucket, key))?.Metadata ?? undefined,
     async put(bucket, key, body, metadata) {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json', Metadata: metadata }));
+    },
+    async delete(bucket, key) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     },
     async *list(bucket, prefix) {
       let token: string | undefined;

@@ -16,6 +16,8 @@ export interface EventRecord {
   readonly eTag?: string | undefined;
   readonly versionId?: string | undefined;
   readonly size?: number | undefined;
+  /** The event's sequencer: a later event for the key has a greater one (infra/events/ordering). */
+  readonly sequencer?: string | undefined;
   /** The SQS message it came in (for batchItemFailures). */
   readonly messageId?: string | undefined;
 }
@@ -27,8 +29,8 @@ export interface RecordOutcome {
   readonly key: string;
   readonly messageId?: string | undefined;
   readonly status: RecordStatus;
-  /** skipped: a current result exists, or the key is one of our own outputs. */
-  readonly reason?: 'already-done' | 'own-output';
+  /** skipped: a current result exists, a later event's result is stored, or the key is one of our own outputs. */
+  readonly reason?: 'already-done' | 'superseded' | 'own-output';
   /** processed / already-done: where the result is. */
   readonly resultKey?: string;
   readonly detections?: number;
@@ -44,6 +46,12 @@ export interface EventProcessorOptions {
   readonly input: ObjectStore;
   readonly output: Destination;
   readonly errors: Destination;
+  /**
+   * Buckets events may name (DETECTFN_EVENTS_BUCKETS); others are refused unread. With more
+   * than one, outputs are keyed `<prefix><bucket>/<key>.json` so equal keys cannot collide.
+   * @default undefined: any bucket, outputs keyed `<prefix><key>.json`
+   */
+  readonly buckets?: readonly string[];
   /** Objects downloaded and in detection at once (each holds its bytes in memory). @default 8 */
   readonly concurrency?: number;
   /** @default 20 MiB */
@@ -62,6 +70,8 @@ export interface EventProcessorOptions {
 export interface ProcessRunOptions {
   /** Once aborted, records not yet started are reported `cancelled` (nothing written for them). */
   readonly signal?: AbortSignal;
+  /** Where this run's record lines go, e.g. a child carrying the request id. @default the processor's */
+  readonly logger?: Logger;
   /** Called as each record finishes, in completion order (progress bars). */
   readonly onOutcome?: (outcome: RecordOutcome) => void;
 }

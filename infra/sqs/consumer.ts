@@ -4,11 +4,12 @@
  * (ReceiveMessage, up to `batchSize` messages, `waitTimeSeconds`, `visibilityTimeoutS`), hands
  * the batch to `handleBatch` and deletes (DeleteMessageBatch) exactly the ids it returns; the
  * rest become visible again after the visibility timeout, and the queue's redrive policy
- * decides when they go to the DLQ. A throwing handler deletes nothing.
+ * decides when they go to the DLQ. A throwing handler deletes nothing. While a batch is in
+ * hand, sqs-consumer's heartbeat extends its visibility (ChangeMessageVisibilityBatch every
+ * third of the timeout), so a batch that outlives the timeout is not delivered a second time.
  * `stop()`: no new receives; a poller idle in its long poll is aborted, one handling a batch
- * finishes it (and its deletes) first, for at most the visibility timeout (after that SQS
- * redelivers the messages anyway). Receive errors back off (1 s doubling to 30 s) instead of
- * spinning.
+ * finishes it (and its deletes) first; stop() waits for that at most one visibility timeout.
+ * Receive errors back off (1 s doubling to 30 s) instead of spinning.
  */
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
@@ -66,6 +67,8 @@ export function createQueueConsumer(o: QueueConsumerOptions): QueueConsumer {
     const state = { busy: false, backoffMs: 0 };
     const consumer = Consumer.create({
       queueUrl: o.queueUrl, sqs, batchSize, waitTimeSeconds, visibilityTimeout,
+      // Seconds; fractions are fine (a timer). Three beats per timeout survive one lost call.
+      heartbeatInterval: visibilityTimeout / 3,
       messageSystemAttributeNames: ['ApproximateReceiveCount'],
       pollingCompleteWaitTimeMs: visibilityTimeout * 1000,
       async handleMessageBatch(messages: Message[]) {
@@ -84,6 +87,8 @@ export function createQueueConsumer(o: QueueConsumerOptions): QueueConsumer {
     consumer.on('empty', settle);
     consumer.on('error', (err, messages) => {
       const ids = [messages ?? []].flat().map((m) => m.MessageId);
+      // sqs-consumer reports a failed heartbeat through 'error' too; the batch goes on.
+      if (/changing visibility timeout/i.test(err.message)) return logger.warn({ err, messageIds: ids }, 'sqs: visibility heartbeat failed; the batch may be redelivered');
       if (ids.length > 0) return logger.error({ err, messageIds: ids }, 'sqs: batch failed; its messages stay for redelivery');
       // stop() aborts idle long polls: that rejection is expected.
       if (stopping) return logger.debug({ err: err.message }, 'sqs: receive ended by stop');

@@ -3,6 +3,9 @@
  * server (startServer) with the real registry, `POST /v1/events/s3` mounted, S3 on the given
  * radosgw, fresh input/output buckets. The registry is wrapped only to COUNT detect() calls
  * and objects between GetObject start and detect end (what the events path holds in memory).
+ * The server's S3 client records every GetObject (`stats.gets`, "bucket/key": what was read)
+ * and, when `holdGet` is given, holds a GetObject until the promise it returns settles (fault
+ * tests stop the gateway while a read is held).
  */
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -19,23 +22,35 @@ export interface EventHarness {
   readonly admin: S3Client;
   readonly input: string;
   readonly output: string;
-  readonly stats: { detectCalls: number; live: number; peakLive: number };
+  readonly stats: { detectCalls: number; live: number; peakLive: number; gets: string[] };
   put(key: string, body: Uint8Array): Promise<void>;
   /** The object's text, or undefined when it does not exist. */
   getText(bucket: string, key: string): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
-export async function startEventHarness(conn: RadosgwConnection, models: string[], logger: Logger, config: Partial<ServiceConfig> = {}): Promise<EventHarness> {
+export interface HarnessOptions {
+  /** Server config; a function gets the fresh bucket names (DETECTFN_EVENTS_BUCKETS needs them). */
+  readonly config?: Partial<ServiceConfig> | ((buckets: { input: string; output: string }) => Partial<ServiceConfig>);
+  readonly holdGet?: (bucket: string, key: string) => Promise<void> | undefined;
+}
+
+export async function startEventHarness(conn: RadosgwConnection, models: string[], logger: Logger, options: HarnessOptions = {}): Promise<EventHarness> {
   const admin = s3ClientFor(conn);
   const tag = randomBytes(3).toString('hex');
   const [input, output] = [`ev-in-${tag}`, `ev-out-${tag}`];
   for (const Bucket of [input, output]) await admin.send(new CreateBucketCommand({ Bucket }));
-  const stats = { detectCalls: 0, live: 0, peakLive: 0 };
+  const stats = { detectCalls: 0, live: 0, peakLive: 0, gets: [] as string[] };
+  const config = typeof options.config === 'function' ? options.config({ input, output }) : (options.config ?? {});
   const client = s3ClientFor(conn);
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      if (context.commandName === 'GetObjectCommand') stats.peakLive = Math.max(stats.peakLive, ++stats.live);
+      if (context.commandName === 'GetObjectCommand') {
+        const { Bucket, Key } = args.input as { Bucket: string; Key: string };
+        stats.gets.push(`${Bucket}/${Key}`);
+        await options.holdGet?.(Bucket, Key);
+        stats.peakLive = Math.max(stats.peakLive, ++stats.live);
+      }
       return next(args);
     },
     { step: 'initialize', name: 'countGets' },

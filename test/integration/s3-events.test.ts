@@ -1,13 +1,16 @@
 /**
  * S3 events end to end on the real radosgw and the real demo model: radosgw's own bucket
  * notifications pushed to the running server's webhook, then SQS- and EventBridge-shaped
- * deliveries of the same kind of objects, bad objects among good ones, duplicates, a burst.
+ * deliveries of the same kind of objects, bad objects among good ones, duplicates, a burst;
+ * then what must never be overwritten or lost: traversal keys, out-of-order versions, stale
+ * error records, the bucket allowlist and the per-request record cap.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { CreateBucketCommand, HeadObjectCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutBucketNotificationConfigurationCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { compareSequencers } from '../../infra/events/index.js';
 import { buildDemoModelFile } from '../../models/demo/index.js';
 import { capturingLogger } from '../helpers/capture-logger.js';
 import { startEventHarness, type EventHarness } from '../helpers/event-harness.js';
@@ -22,7 +25,7 @@ const log = capturingLogger();
 
 beforeAll(async () => {
   if (!existsSync(DEMO_ONNX)) await buildDemoModelFile(DEMO_ONNX);
-  h = await startEventHarness(inject('radosgw'), [DEMO], log.logger, { DETECTFN_EVENTS_CONCURRENCY: 4, DETECTFN_EVENTS_MAX_OBJECT_BYTES: MAX_BYTES });
+  h = await startEventHarness(inject('radosgw'), [DEMO], log.logger, { config: { DETECTFN_EVENTS_CONCURRENCY: 4, DETECTFN_EVENTS_MAX_OBJECT_BYTES: MAX_BYTES } });
 });
 afterAll(async () => h?.close());
 
@@ -77,6 +80,16 @@ describe('real radosgw bucket notifications to POST /v1/events/s3', () => {
     }
     const out = await h.admin.send(new HeadObjectCommand({ Bucket: h.output, Key: `results/${KEYS[1]}.json` }));
     expect(out.Metadata).toMatchObject({ 'detectfn-model': 'demo', 'detectfn-model-version': '1' });
+    // The same key PUT again: radosgw's sequencer (rewritten from its little-endian form) must
+    // order the second event after the first, or the new image would be skipped as superseded.
+    const first = (await result(KEYS[0]))!.input as { sequencer?: string };
+    await h.admin.send(new PutObjectCommand({ Bucket: bucket, Key: KEYS[0], Body: await image(9) }));
+    const second = await waitFor(async () => {
+      const r = await result(KEYS[0]);
+      return r && Math.abs(r.detections.find((d) => d.label === 'red')!.box[0] - 29) <= 3 ? r : undefined;
+    }, `the second PUT's result of ${KEYS[0]}`);
+    expectShapesFound(second, 9);
+    expect(compareSequencers((second.input as { sequencer?: string }).sequencer!, first.sequencer!)).toBe(1);
   });
 });
 
@@ -137,5 +150,138 @@ describe('deliveries in other shapes', () => {
     expect(h.stats.peakLive).toBeGreaterThan(1);
     expect(h.stats.peakLive).toBeLessThanOrEqual(4);
     expectShapesFound((await result('burst/39.png'))!, 6);
+  });
+});
+
+type Outcome = { key: string; bucket: string; status: string; reason?: string; errorKey?: string; resultKey?: string; error?: { code: string; message: string } };
+const outcomes = async (res: Response) => ((await res.json()) as { records: Outcome[] }).records;
+const headOut = (key: string) => h.admin.send(new HeadObjectCommand({ Bucket: h.output, Key: key }));
+async function listKeys(bucket: string, prefix = ''): Promise<string[]> {
+  const out = await h.admin.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  return (out.Contents ?? []).map((o) => o.Key!);
+}
+
+describe('nothing overwritten, nothing lost', () => {
+  it('refuses keys with empty, . or .. segments unread, and their error records land where nothing else can', async () => {
+    await h.put('trav/bus.png', await image(7));
+    expect((await post(s3Event(['trav/bus.png']))).status).toBe(200);
+    const before = await headOut('results/trav/bus.png.json');
+    const before2 = await h.admin.send(new ListObjectsV2Command({ Bucket: h.output, Prefix: 'results/' }));
+    const bad = ['trav/x/../bus.png', 'trav/a/../../trav/bus.png', 'trav/./bus.png', 'trav//bus.png', '_errors/trav/bus.png'];
+    const gets = h.stats.gets.length;
+    const res = await post(s3Event(bad));
+    expect(res.status).toBe(207);
+    const recs = await outcomes(res);
+    expect(recs.map((r) => [r.key, r.status, r.error?.code])).toEqual(bad.map((k) => [k, 'failed', 'INVALID_ARGUMENT']));
+    expect(recs[0]!.error!.message).toContain(`"trav/x/../bus.png" has a '..' segment`);
+    // Logged once each, with the request id the webhook answered.
+    const reqId = res.headers.get('x-request-id');
+    const failedLines = log.lines.filter((l) => l.msg === 'event: object failed' && bad.includes((l.record as { input: { key: string } }).input.key));
+    const lineOf = (l: Record<string, unknown>) => { const r = l.record as { code: string; input: { key: string } }; return `${String(l.reqId)} ${r.code} ${r.input.key}`; };
+    expect(failedLines.map(lineOf).sort()).toEqual(bad.map((k) => `${reqId} INVALID_ARGUMENT ${k}`).sort());
+    // Nothing was read: the refusal comes before any S3 call on the input.
+    expect(h.stats.gets.slice(gets)).toEqual([]);
+    // The real result is untouched, and no error record sits where bus.png's own would go.
+    const after = await headOut('results/trav/bus.png.json');
+    expect([after.ETag, after.LastModified]).toEqual([before.ETag, before.LastModified]);
+    expect(await h.getText(h.output, 'results/_errors/trav/bus.png.json')).toBeUndefined();
+    // Each refused key got its own record under _refused/, named by a hash, the raw key inside.
+    const keys = recs.map((r) => r.errorKey!);
+    expect(new Set(keys).size).toBe(bad.length);
+    for (const [i, k] of keys.entries()) {
+      expect(k).toMatch(/^results\/_errors\/_refused\/[0-9a-f]{64}$/);
+      expect(JSON.parse((await h.getText(h.output, k))!)).toMatchObject({ input: { bucket: h.input, key: bad[i] }, code: 'INVALID_ARGUMENT' });
+    }
+    const added = (await listKeys(h.output, 'results/')).filter((k) => !(before2.Contents ?? []).some((o) => o.Key === k));
+    expect(added.sort()).toEqual([...keys].sort());
+  });
+
+  it('on a versioned bucket, reads the version the event names and never lets a late event for an older version overwrite the newer result', async () => {
+    const bucket = `${h.input}-versioned`;
+    await h.admin.send(new CreateBucketCommand({ Bucket: bucket }));
+    await h.admin.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    const putVersion = async (i: number) => (await h.admin.send(new PutObjectCommand({ Bucket: bucket, Key: 'v/photo.png', Body: await image(i) }))).VersionId!;
+    const [v1, v2] = [await putVersion(10), await putVersion(20)];
+    expect(v1).not.toBe(v2);
+    // The sender is this test: records as S3 writes them, sequencers growing with each PUT.
+    const ev = (versionId: string, sequencer: string) => ({ Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key: 'v/photo.png', versionId, sequencer } } }] });
+    expect((await post(ev(v1, '0062A1F0000000000A'))).status).toBe(200);
+    let r = (await result('v/photo.png'))!;
+    expectShapesFound(r, 10);
+    expect(r.input).toMatchObject({ bucket, versionId: v1, sequencer: '0062A1F0000000000A' });
+    expect((await post(ev(v2, '0062A1F0000000000B'))).status).toBe(200);
+    r = (await result('v/photo.png'))!;
+    expectShapesFound(r, 20);
+    expect(r.input).toMatchObject({ versionId: v2 });
+    // The v1 event again, late (a redelivery): skipped before any read, v2's result stays.
+    const [gets, calls] = [h.stats.gets.length, h.stats.detectCalls];
+    const late = await post(ev(v1, '62A1F0000000000A'));
+    expect(late.status).toBe(200);
+    expect(await outcomes(late)).toEqual([expect.objectContaining({ status: 'skipped', reason: 'superseded' })]);
+    expect([h.stats.gets.length, h.stats.detectCalls]).toEqual([gets, calls]);
+    expectShapesFound((await result('v/photo.png'))!, 20);
+    expect((await headOut('results/v/photo.png.json')).Metadata).toMatchObject({ 'detectfn-input-version-id': encodeURIComponent(v2), 'detectfn-sequencer': '0062A1F0000000000B' });
+    // v3 is not an image: its failure is the newest word on the key, and a late v2 event
+    // does not bury it; v4 then succeeds and its result replaces the error record.
+    const v3 = (await h.admin.send(new PutObjectCommand({ Bucket: bucket, Key: 'v/photo.png', Body: new TextEncoder().encode('not an image') }))).VersionId!;
+    expect((await post(ev(v3, '0062A1F0000000000C'))).status).toBe(207);
+    expect(JSON.parse((await h.getText(h.output, 'results/_errors/v/photo.png.json'))!)).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', input: { versionId: v3 } });
+    expect(await outcomes(await post(ev(v2, '0062A1F0000000000B')))).toEqual([expect.objectContaining({ status: 'skipped', reason: 'superseded' })]);
+    expect(await h.getText(h.output, 'results/_errors/v/photo.png.json')).toBeDefined();
+    const v4 = await putVersion(40);
+    expect((await post(ev(v4, '0062A1F0000000000D'))).status).toBe(200);
+    expectShapesFound((await result('v/photo.png'))!, 40);
+    expect(await h.getText(h.output, 'results/_errors/v/photo.png.json')).toBeUndefined();
+  });
+
+  it('removes an object\'s error record once a later delivery succeeds', async () => {
+    const first = await post(s3Event(['late/arrival.png']));
+    expect(first.status).toBe(207);
+    expect(JSON.parse((await h.getText(h.output, 'results/_errors/late/arrival.png.json'))!)).toMatchObject({ code: 'NOT_FOUND' });
+    await h.put('late/arrival.png', await image(11));
+    expect((await post(s3Event(['late/arrival.png']))).status).toBe(200);
+    expectShapesFound((await result('late/arrival.png'))!, 11);
+    expect(await h.getText(h.output, 'results/_errors/late/arrival.png.json')).toBeUndefined();
+    expect(log.lines.some((l) => l.msg === 'event: stale error record removed' && l.errorKey === 'results/_errors/late/arrival.png.json')).toBe(true);
+  });
+
+  it('refuses more records per request than DETECTFN_EVENTS_MAX_RECORDS (413) before reading anything', async () => {
+    const gets = h.stats.gets.length;
+    const res = await post(s3Event(Array.from({ length: 101 }, (_, i) => `cap/${i}.png`)));
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ error: { code: 'PAYLOAD_TOO_LARGE', message: expect.stringMatching(/101 records; the limit per request is 100 \(DETECTFN_EVENTS_MAX_RECORDS\)/) } });
+    expect(h.stats.gets.length).toBe(gets);
+  });
+});
+
+describe('DETECTFN_EVENTS_BUCKETS', () => {
+  const alog = capturingLogger();
+  let a: EventHarness;
+  beforeAll(async () => {
+    a = await startEventHarness(inject('radosgw'), [DEMO], alog.logger, { config: ({ input }) => ({ DETECTFN_EVENTS_BUCKETS: [input, `${input}-second`] }) });
+  });
+  afterAll(async () => a?.close());
+
+  it('refuses a bucket off the list without reading it, and keys results by bucket when several are allowed', async () => {
+    const [second, foreign] = [`${a.input}-second`, `${a.input}-foreign`];
+    for (const Bucket of [second, foreign]) await a.admin.send(new CreateBucketCommand({ Bucket }));
+    // The same key in three buckets, each a different image.
+    for (const [i, Bucket] of [a.input, second, foreign].entries()) await a.admin.send(new PutObjectCommand({ Bucket, Key: 'same.png', Body: await image(30 + i) }));
+    const ev = { Records: [a.input, second, foreign].map((name) => ({ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name }, object: { key: 'same.png' } } })) };
+    const res = await fetch(`${a.server.url}/v1/events/s3`, { method: 'POST', body: JSON.stringify(ev) });
+    expect(res.status).toBe(207);
+    const recs = ((await res.json()) as { records: Outcome[] }).records;
+    expect(recs.map((r) => [r.bucket, r.status, r.resultKey ?? r.error?.code])).toEqual([
+      [a.input, 'processed', `results/${a.input}/same.png.json`], [second, 'processed', `results/${second}/same.png.json`], [foreign, 'failed', 'BUCKET_NOT_ALLOWED'],
+    ]);
+    for (const [i, b] of [a.input, second].entries()) expectShapesFound(JSON.parse((await a.getText(a.output, `results/${b}/same.png.json`))!), 30 + i);
+    expect(a.stats.gets.filter((g) => g.startsWith(`${foreign}/`))).toEqual([]);
+    expect(recs[2]!.errorKey).toMatch(/^results\/_errors\/_refused\/[0-9a-f]{64}$/);
+    expect(JSON.parse((await a.getText(a.output, recs[2]!.errorKey!))!)).toMatchObject({ input: { bucket: foreign, key: 'same.png' }, code: 'BUCKET_NOT_ALLOWED' });
+    expect(alog.lines.some((l) => l.msg === 'event: object failed' && (l.record as { code?: string })?.code === 'BUCKET_NOT_ALLOWED')).toBe(true);
+    expect(await (await fetch(`${a.server.url}/metrics`)).text()).toMatch(/detectfn_s3_events_total\{outcome="failed"\} 1\b/);
+    // With the list set there is no start-up warning; the suite's other server (list unset) logged one.
+    expect(alog.lines.some((l) => l.variable === 'DETECTFN_EVENTS_BUCKETS')).toBe(false);
+    expect(log.lines.filter((l) => l.variable === 'DETECTFN_EVENTS_BUCKETS').map((l) => l.level)).toEqual([40]);
   });
 });

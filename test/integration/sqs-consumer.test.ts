@@ -5,7 +5,7 @@
  * speaks the query/XML protocol, not the AWS JSON 1.0 protocol of @aws-sdk/client-sqs v3.
  * The transient failure is a real refused connection: GETs of `flaky/` keys are sent to a
  * closed loopback port while the fault is on. The drain test holds GETs of `slow/` keys at a
- * gate until stop() has been called.
+ * gate until stop() has been called; the heartbeat test holds them past the visibility timeout.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -188,6 +188,50 @@ describe('detectfn sqs (CLI child process)', () => {
       expect(cq.inFlight()).toEqual([]);
     } finally {
       await cq.close();
+    }
+  });
+});
+
+describe('a batch that outlives the visibility timeout', () => {
+  it('is kept invisible by the heartbeat: a second poller never receives it, each object is processed once', async () => {
+    const hq = await startSqsStandin();
+    const hlog = capturingLogger();
+    const s3 = faultyS3Client();
+    // Two pollers: while one holds the batch, the other long-polls the same queue, as a
+    // second replica would; without the heartbeat it receives the batch again after 2 s.
+    const hs = await startServer({
+      env: {}, logger: hlog.logger,
+      config: {
+        HOST: '127.0.0.1', PORT: 0, DETECTFN_MODELS: [DEMO], DETECTFN_EVENTS_OUTPUT: `s3://${output}/hb-results/`,
+        DETECTFN_SQS_QUEUE_URL: hq.queueUrl, DETECTFN_SQS_WAIT_S: 1, DETECTFN_SQS_VISIBILITY_TIMEOUT_S: 2, DETECTFN_SQS_POLLERS: 2,
+      },
+      sqs: { client: createSqsClient({ queueUrl: hq.queueUrl, region: conn.region, credentials: conn }), s3Client: () => s3 },
+    });
+    try {
+      await hs.ready;
+      const keys = ['slow/hb-a.png', 'slow/hb-b.png'];
+      for (const k of keys) await put(k);
+      let open!: () => void;
+      fault.gate = new Promise<void>((r) => (open = r));
+      const client = createSqsClient({ queueUrl: hq.queueUrl, region: conn.region, credentials: conn });
+      const body = { Records: keys.map((k) => notification(k).Records[0]) };
+      const id = (await client.send(new SendMessageCommand({ QueueUrl: hq.queueUrl, MessageBody: JSON.stringify(body) }))).MessageId!;
+      await waitFor(() => hq.messages.get(id)!.receiveCount > 0, 'the batch received');
+      // Hold the batch for 2.5 visibility timeouts.
+      await new Promise((r) => setTimeout(r, 5000));
+      open();
+      await waitFor(() => hq.messages.get(id)!.state === 'deleted', 'the message deleted');
+      expect(hq.messages.get(id)!.receiveCount).toBe(1);
+      expect(hq.calls.filter((c) => c.op === 'ReceiveMessage' && c.ids.includes(id))).toHaveLength(1);
+      expect(hq.calls.filter((c) => c.op === 'ChangeMessageVisibilityBatch').length).toBeGreaterThanOrEqual(3);
+      for (const k of keys) {
+        expect(hlog.lines.filter((l) => l.msg === 'event: object processed' && l.key === k)).toHaveLength(1);
+        expectShapes(await json(`hb-results/${k}.json`));
+      }
+      expect(hlog.lines.filter((l) => l.messageId === id && String(l.msg).startsWith('sqs: message'))).toHaveLength(1);
+    } finally {
+      await hs.close();
+      await hq.close();
     }
   });
 });
