@@ -31,16 +31,6 @@ describe('assembleBatch', () => {
     expect(data.subarray(2 * slot).every((v) => v === 0)).toBe(true);
   });
 
-  it('overwrites a matching `into` tensor and re-zeroes its padding slots', () => {
-    const into = createBatchTensor(2, [3, 2, 2], 'float32');
-    (into.data as Float32Array).fill(9);
-    const { tensor } = assembleBatch([image(2, 2, 255)], [2], {}, { into });
-    expect(tensor).toBe(into);
-    expect(Array.from(into.data as Float32Array)).toEqual([...new Array(12).fill(1), ...new Array(12).fill(0)]);
-    const other = assembleBatch([image(2, 2, 255)], [1], {}, { into });
-    expect(other.tensor).not.toBe(into); // dims differ (batch 1): a fresh tensor
-  });
-
   it('writes float16 bits when asked, with the default normalizer', () => {
     const { tensor } = assembleBatch([image(2, 2, 255)], [1], { dtype: 'float16' });
     expect(tensor.data).toBeInstanceOf(Uint16Array);

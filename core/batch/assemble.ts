@@ -2,9 +2,8 @@
  * @module core/batch/assemble
  * Normalises each decoded item straight into its slot of one batch tensor. Padding slots are
  * zero rather than the normalised pad colour: their outputs are dropped by splitBatch, and zeros
- * cannot depend on options. A fresh tensor costs more than the normalisation itself (first-touch
- * page faults on ~5 MB per slot, see bench core.normalize), so callers that get a buffer back
- * from the engine pass it as `into`.
+ * cannot depend on options. This is the main-thread path (tests, the bench's baseline); serving
+ * packs uint8 pixels (packBatch) and lets the engine worker normalise into a tensor it reuses.
  */
 import type { Tensor } from '../ports/index.js';
 import type { Size } from '../types.js';
@@ -30,8 +29,6 @@ export interface AssembledBatch {
 export interface AssembleOptions {
   /** Hot paths pass a long-lived one. @default a fresh createNormalizer() (one WASM instantiation) */
   readonly normalizer?: Normalizer;
-  /** A tensor to overwrite instead of allocating, used when its dims and dtype match. @default undefined */
-  readonly into?: Tensor;
 }
 
 /** More items than the largest allowed size is an error: split first. */
@@ -48,10 +45,7 @@ export function assembleBatch(
   const { width, height } = items[0]!.size;
   const dtype = normalize.dtype ?? DEFAULT_NORMALIZE.dtype;
   const slot = 3 * width * height;
-  const into = options.into;
-  const fits = into && into.dtype === dtype && sameDims(into.dims, [batchSize, 3, height, width]);
-  const tensor = fits ? into : createBatchTensor(batchSize, [3, height, width], dtype);
-  if (fits) (tensor.data as Float32Array | Uint16Array).fill(0, items.length * slot);
+  const tensor = createBatchTensor(batchSize, [3, height, width], dtype);
   items.forEach((item, i) => {
     if (item.size?.width !== width || item.size?.height !== height) {
       throw invalidParameterError(`items[${i}].size`, `${width}x${height} like items[0]`, `${item.size?.width}x${item.size?.height}`);
@@ -59,8 +53,4 @@ export function assembleBatch(
     normalizer.normalizeInto(item.pixels, item.size, tensor.data as Float32Array | Uint16Array, i * slot, normalize);
   });
   return { tensor, batchSize, count: items.length };
-}
-
-function sameDims(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { planLetterbox, toModelBoxes, toSourceBoxes } from './index.js';
+import { planLetterbox, toSourceBoxes, type LetterboxPlan } from './index.js';
 
-describe('toSourceBoxes / toModelBoxes', () => {
+/** Source xyxy -> model-input xyxy: the forward map, written out here to check the inverse. */
+function toModelBoxes(boxes: Float32Array, count: number, plan: LetterboxPlan): Float32Array {
+  const out = new Float32Array(count * 4);
+  for (let i = 0; i < count * 4; i += 2) {
+    out[i] = boxes[i]! * plan.scale + plan.pad.left;
+    out[i + 1] = boxes[i + 1]! * plan.scale + plan.pad.top;
+  }
+  return out;
+}
+
+describe('toSourceBoxes', () => {
   it('maps a known box of bus.jpg (810x1080 -> 640) like scale_boxes', () => {
     const plan = planLetterbox({ width: 810, height: 1080 });
     // Model space: pad left 80, gain 640/1080.

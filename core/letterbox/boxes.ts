@@ -36,15 +36,3 @@ export function toSourceBoxes(boxes: Float32Array, count: number, plan: Letterbo
   }
   return out;
 }
-
-/** Source-image xyxy -> model-input xyxy (no clipping): the forward map of toSourceBoxes. */
-export function toModelBoxes(boxes: Float32Array, count: number, plan: LetterboxPlan): Float32Array {
-  expectBoxes(boxes, count);
-  const out = new Float32Array(count * 4);
-  const { left, top } = plan.pad;
-  for (let i = 0; i < count * 4; i += 2) {
-    out[i] = boxes[i]! * plan.scale + left;
-    out[i + 1] = boxes[i + 1]! * plan.scale + top;
-  }
-  return out;
-}
