@@ -8,6 +8,7 @@ import { coreDecodeNmsSuite } from './core-decode-nms.js';
 import { modelsDemoSuite } from './models-demo.js';
 import { eventsSuite } from './events.js';
 import { pipelineSuite } from './pipeline.js';
+import { soakSuite } from './soak.js';
 
 /** Every benchmark suite, in report order. Add a suite by importing it here. */
-export const SUITES: BenchSuite[] = [coreNormalizeSuite, imageDecodeSuite, coldstartDownloadSuite, engineSuite, httpSuite, coreDecodeNmsSuite, modelsDemoSuite, eventsSuite, pipelineSuite];
+export const SUITES: BenchSuite[] = [coreNormalizeSuite, imageDecodeSuite, coldstartDownloadSuite, engineSuite, httpSuite, coreDecodeNmsSuite, modelsDemoSuite, eventsSuite, pipelineSuite, soakSuite];
