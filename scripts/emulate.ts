@@ -10,7 +10,8 @@ const t0 = performance.now();
 try {
   const report = await runEmulation({ log: (l) => process.stderr.write(`emulate: ${l}\n`) });
   process.stdout.write(`${formatReport(report)}\n`);
-  const ok = report.detect.mismatches.length === 0 && report.event.status === 'processed' && report.event.mismatches.length === 0 && report.cleanupFailures.length === 0;
+  const ok = report.detect.mismatches.length === 0 && report.event.status === 'processed' && report.event.mismatches.length === 0 && report.cleanupFailures.length === 0
+    && report.platforms.every((p) => !p.failure && (!p.queue || (p.queue.deleted && p.queue.mismatches.length === 0)));
   process.exitCode = ok ? 0 : 1;
 } catch (err) {
   process.stderr.write(`emulate: ${(err as Error).message}\n`);

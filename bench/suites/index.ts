@@ -9,6 +9,7 @@ import { modelsDemoSuite } from './models-demo.js';
 import { eventsSuite } from './events.js';
 import { pipelineSuite } from './pipeline.js';
 import { faultsSuite } from './faults.js';
+import { soakSuite } from './soak.js';
 
 /** Every benchmark suite, in report order. Add a suite by importing it here. */
-export const SUITES: BenchSuite[] = [coreNormalizeSuite, imageDecodeSuite, coldstartDownloadSuite, engineSuite, httpSuite, coreDecodeNmsSuite, modelsDemoSuite, eventsSuite, pipelineSuite, faultsSuite];
+export const SUITES: BenchSuite[] = [coreNormalizeSuite, imageDecodeSuite, coldstartDownloadSuite, engineSuite, httpSuite, coreDecodeNmsSuite, modelsDemoSuite, eventsSuite, pipelineSuite, faultsSuite, soakSuite];

@@ -9,23 +9,11 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { execCmd, finalStage, parseDockerfile, type Dockerfile } from './dockerfile-syntax.js';
 
-interface Instruction { readonly op: string; readonly args: string; readonly stage: number }
-
-function parse(file: string): { text: string; instructions: Instruction[]; argDefaults: Map<string, string> } {
+function parse(file: string): Dockerfile & { text: string } {
   const text = readFileSync(new URL(file, import.meta.url), 'utf8');
-  const logical = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-  let stage = -1;
-  const argDefaults = new Map<string, string>();
-  const instructions = logical.map((l) => {
-    const [, op, args] = /^(\w+)\s+(.*)$/.exec(l) ?? [];
-    if (!op) throw new Error(`${file}: cannot parse "${l}"`);
-    if (op.toUpperCase() === 'FROM') stage++;
-    const def = /^(\w+)=(\S+)$/.exec(args!);
-    if (op.toUpperCase() === 'ARG' && stage < 0 && def) argDefaults.set(def[1]!, def[2]!);
-    return { op: op.toUpperCase(), args: args!, stage };
-  });
-  return { text, instructions, argDefaults };
+  return { text, ...parseDockerfile(text, file) };
 }
 
 const FILES = { cpu: './Dockerfile', gpu: './Dockerfile.gpu' } as const;
@@ -34,9 +22,9 @@ const STAGED = new Set(['package.json', 'package-lock.json', 'prune-node-modules
 const runtimeSection = (text: string) => text.slice(text.indexOf('\n', text.indexOf('# --- runtime')));
 
 describe.each(Object.entries(FILES))('%s Dockerfile', (_kind, file) => {
-  const { text, instructions, argDefaults } = parse(file);
-  const last = Math.max(...instructions.map((i) => i.stage));
-  const final = instructions.filter((i) => i.stage === last);
+  const parsed = parse(file);
+  const { text, instructions, argDefaults } = parsed;
+  const final = finalStage(parsed);
 
   it('uses only what the classic builder (plain docker build) understands', () => {
     expect(text).not.toMatch(/^# syntax=|--mount=|<<\s*['"]?EOF/m);
@@ -55,7 +43,7 @@ describe.each(Object.entries(FILES))('%s Dockerfile', (_kind, file) => {
   it('runs as a numeric non-root user with exec-form CMD and a node-fetch HEALTHCHECK on /readyz', () => {
     const user = final.filter((i) => i.op === 'USER').at(-1)?.args;
     expect(user).toMatch(/^[1-9]\d*:[1-9]\d*$/);
-    expect(JSON.parse(final.find((i) => i.op === 'CMD')!.args)).toEqual(['node', '--enable-source-maps', 'dist/server.js']);
+    expect(execCmd(parsed)).toEqual(['node', '--enable-source-maps', 'dist/server.js']);
     for (const i of instructions) expect(i.args).not.toMatch(/\b(curl|wget)\b/);
     expect(healthCommand(file)[0]).toBe('node');
   });

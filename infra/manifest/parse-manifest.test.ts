@@ -57,4 +57,11 @@ describe('parseManifest', () => {
     expect(errorOf({ ...minimal, source: { uri: 's3://bucket-only' } }).message).toContain('source.uri');
     expect(errorOf({ ...minimal, source: { uri: 'a.onnx', sha256: 'ABC' } }).message).toContain('source.sha256: expected 64 lowercase hex digits');
   });
+
+  it('refuses input.dtype uint8 at validation, naming the field and why (the loader cannot serve it yet)', () => {
+    const err = errorOf({ ...minimal, input: { dtype: 'uint8' } });
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toBe('manifest models/x.json: input.dtype: uint8 is not supported yet: the service feeds the model normalised float pixels (scale, mean, std), so use float32 or float16');
+    expect(parseManifest({ ...minimal, input: { dtype: 'float16' } }, 'inline').input.dtype).toBe('float16');
+  });
 });

@@ -14,7 +14,11 @@ const dim = z.union([posInt(), nonEmpty('dimension name')], { error: 'expected p
 
 const input = z.strictObject({
   name: nonEmpty().default('images'),
-  dtype: oneOf(['float32', 'float16', 'uint8']).default('float32'),
+  // uint8 stays in the enum (the data-path work gives it a meaning: raw pixels, no normalising)
+  // but is refused here until then, so a manifest the loader cannot serve fails validation.
+  dtype: oneOf(['float32', 'float16', 'uint8']).default('float32').refine((d) => d !== 'uint8', {
+    error: 'uint8 is not supported yet: the service feeds the model normalised float pixels (scale, mean, std), so use float32 or float16',
+  }),
   layout: oneOf(['NCHW']).default('NCHW'),
   shape: z.array(dim, { error: 'expected array of dimensions' }).default(['batch', 3, 640, 640])
     .refine((s) => s.length === 4, { error: 'expected 4 dimensions [batch, 3, height, width] (NCHW)' })

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares the docker build context for infra/deploy/Dockerfile* in .cache/deploy/context:
-#   dist/ (bundles + maps; run `npm run build` first), models/ (manifests + demo model),
+#   dist/ (every runtime bundle + maps; run `npm run build` first), models/ (manifests + demo model),
 #   package.json + package-lock.json, prune-node-modules.sh, and, unless NO_NODE_MODULES=1
 #   (the GPU image installs its own in a stage), a production node_modules.
 # The production node_modules comes from `npm ci --omit=dev` on the host (ONNXRUNTIME_NODE_INSTALL
@@ -10,14 +10,19 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ctx=${CONTEXT_DIR:-.cache/deploy/context}
 log() { echo "stage-context: $*" >&2; }
-for f in dist/server.js dist/engine-worker.js dist/lambda.js models/demo/demo.onnx; do
+for f in dist/server.js dist/cli.js dist/lambda.js dist/engine-worker.js dist/decode-worker.js models/demo/demo.onnx; do
   [ -f "$f" ] || { log "$f missing: run npm run build first"; exit 1; }
 done
 mkdir -p "$ctx"
 rm -rf "$ctx/dist" "$ctx/models"
 mkdir -p "$ctx/dist" "$ctx/models/demo"
-# Only the runtime bundles: the demo-model generator and the CLI stay out of the image.
-for b in server engine-worker lambda; do cp "dist/$b.js" "dist/$b.js.map" "$ctx/dist/"; done
+# Every bundle scripts/build.mjs makes: the entry points the platforms run (server.js, cli.js
+# for `detectfn sqs`, lambda.js) and the worker bundles they load by path (engine-worker.js,
+# decode-worker.js). A hand-kept list here once left cli.js and decode-worker.js out of the
+# image. Only the demo-model generator stays out: it runs at build time, never in a container.
+for js in dist/*.js; do
+  [ "$js" = dist/build-demo-model.js ] || cp "$js" "$js.map" "$ctx/dist/"
+done
 cp models/demo/demo.onnx "$ctx/models/demo/"
 find models -maxdepth 1 -name '*.json' -exec cp {} "$ctx/models/" \;
 cp package.json package-lock.json infra/deploy/prune-node-modules.sh "$ctx/"

@@ -2,7 +2,8 @@
  * End-to-end: the deployment emulated locally with real parts only (the same code as
  * `npm run emulate`): the CPU image built from infra/deploy/Dockerfile, a real Ceph radosgw
  * holding the model, its manifest and the incoming images, the function container started
- * read-only on its own Docker network, a real detect request and a real S3 event.
+ * read-only on its own Docker network (decoding on a worker thread), a real detect request and a
+ * real S3 event; then every platform manifest's exact launch in the same image.
  */
 import { describe, expect, it, beforeAll } from 'vitest';
 import { docker, formatReport, runEmulation, type EmulationReport } from './emulation/index.js';
@@ -37,6 +38,19 @@ describe('local deployment emulation', () => {
 
   it("passes the image's own HEALTHCHECK (node fetch on /readyz)", () => {
     expect(report.health).toBe('healthy');
+  });
+
+  it.each(['keda-sqs', 'cloudrun', 'kserve', 'lambda'])("runs the %s manifest's exact command, args and env in the image until ready", (platform) => {
+    const p = report.platforms.find((x) => x.platform === platform);
+    expect(p, `no run for ${platform}`).toBeDefined();
+    expect(p!.failure).toBeUndefined();
+    expect(p!.readyMs).toBeGreaterThan(0);
+  });
+
+  it('KEDA: `detectfn sqs` in the image takes an S3 notification from the queue, writes its result and deletes the message', () => {
+    const q = report.platforms.find((x) => x.platform === 'keda-sqs')?.queue;
+    expect(q?.mismatches).toEqual([]);
+    expect(q?.deleted).toBe(true);
   });
 
   it('leaves no container, network or daemon of its own behind', async () => {

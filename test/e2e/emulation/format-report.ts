@@ -17,6 +17,7 @@ export function formatReport(r: EmulationReport): string {
     `healthcheck  ${r.health}`,
     `detect       HTTP ${r.detect.status} in ${ms(r.detect.ms)}: ${r.detect.detections.length} detections, ${r.detect.mismatches.length === 0 ? 'match the reference' : `MISMATCH:\n  ${r.detect.mismatches.join('\n  ')}`}`,
     `s3 event     ${r.event.status} (HTTP ${r.event.httpStatus}) in ${ms(r.event.ms)}${r.event.resultKey ? ` -> ${r.event.resultKey}` : ''}${r.event.mismatches.length ? `:\n  ${r.event.mismatches.join('\n  ')}` : ''}`,
+    ...r.platforms.map((p) => `platform     ${p.platform.padEnd(8)} ${p.file} (${p.ran}): ${p.failure ? `FAILED: ${p.failure}` : `ready in ${ms(p.readyMs)}`}${p.queue ? `; queue: ${p.queue.deleted ? 'message deleted' : 'message NOT deleted'}, ${p.queue.mismatches.length === 0 ? `${p.queue.resultKey} matches the reference` : p.queue.mismatches.join('; ')}` : ''}`),
     `total        ${ms(r.totalMs)}; cleanup ${r.cleanupFailures.length === 0 ? 'complete' : `FAILED: ${r.cleanupFailures.join('; ')}`}`,
   ].join('\n');
 }

@@ -2,10 +2,12 @@
  * @module test/e2e/emulation/function-container
  * Step 4: the detectfn image as the platform would run it: read-only root filesystem, a tmpfs
  * on /tmp for the model cache, its port published on 127.0.0.1 only, on the emulation's own
- * Docker network, manifests bind-mounted read-only (a ConfigMap / secret volume elsewhere).
- * Readiness is the image's own /readyz (explicit wait strategy: the image has no curl).
+ * Docker network, config folders bind-mounted read-only (a ConfigMap / secret / bucket volume
+ * elsewhere). The platform manifests' runs (platform-runs.ts) also set the command, args and
+ * user. Readiness is the image's own /readyz unless told otherwise (explicit wait strategy:
+ * the image has no curl).
  */
-import { GenericContainer, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
+import { GenericContainer, Wait, type StartedNetwork, type StartedTestContainer, type WaitStrategy } from 'testcontainers';
 import type { Readable } from 'node:stream';
 
 /** GenericContainer cannot ask for a read-only root or a loopback-only port binding; this can. */
@@ -22,8 +24,16 @@ export interface FunctionContainerOptions {
   readonly image: string;
   readonly network: StartedNetwork;
   readonly env: Record<string, string>;
-  /** Host folder mounted read-only at /etc/detectfn. */
-  readonly configDir: string;
+  /** Host folders mounted read-only (source -> target in the container). */
+  readonly mounts: readonly { readonly source: string; readonly target: string }[];
+  /** Replaces the image's entrypoint (Kubernetes `command`); its CMD is then dropped, as there. */
+  readonly entrypoint?: readonly string[];
+  /** Replaces the image's CMD (Kubernetes `args`). */
+  readonly cmd?: readonly string[];
+  /** `uid[:gid]`. @default the image's USER */
+  readonly user?: string;
+  /** @default HTTP 200 on /readyz at SERVICE_PORT */
+  readonly wait?: WaitStrategy;
   readonly labels: Record<string, string>;
   /** Every log line the service writes (JSON, one per line). */
   readonly onLog: (line: string) => void;
@@ -44,15 +54,18 @@ function splitLines(stream: Readable, onLine: (l: string) => void): void {
 }
 
 export function startFunctionContainer(o: FunctionContainerOptions): Promise<StartedTestContainer> {
-  return new LockedDownContainer(o.image)
+  let c = new LockedDownContainer(o.image)
     .withNetwork(o.network)
     .withLabels(o.labels)
-    .withEnvironment({ LOG_LEVEL: 'info', PORT: String(SERVICE_PORT), ...o.env })
+    .withEnvironment(o.env)
     .withTmpFs({ '/tmp': 'rw,size=512m' })
-    .withBindMounts([{ source: o.configDir, target: '/etc/detectfn', mode: 'ro' }])
+    .withBindMounts(o.mounts.map((m) => ({ ...m, mode: 'ro' as const })))
     .withExposedPorts(SERVICE_PORT)
     .withLogConsumer((s) => splitLines(s, o.onLog))
-    .withWaitStrategy(Wait.forHttp('/readyz', SERVICE_PORT).forStatusCode(200))
-    .withStartupTimeout(o.readyTimeoutMs ?? 300_000)
-    .start();
+    .withWaitStrategy(o.wait ?? Wait.forHttp('/readyz', SERVICE_PORT).forStatusCode(200))
+    .withStartupTimeout(o.readyTimeoutMs ?? 300_000);
+  if (o.entrypoint) c = c.withEntrypoint([...o.entrypoint]);
+  if (o.entrypoint || o.cmd) c = c.withCommand([...(o.cmd ?? [])]);
+  if (o.user) c = c.withUser(o.user);
+  return c.start();
 }

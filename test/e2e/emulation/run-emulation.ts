@@ -22,6 +22,7 @@ import { buildCpuImage, type BuiltImage } from './image.js';
 import { BUCKETS, manifest, seedBuckets } from './s3-fixture.js';
 import { deliverEvent, type EventCheck } from './event-step.js';
 import { forwardTcp } from './tcp-forward.js';
+import { runPlatformLaunches, type PlatformCheck } from './platform-runs.js';
 
 export interface EmulationOptions {
   /** Progress lines (stderr in the script). @default no output */
@@ -44,6 +45,8 @@ export interface EmulationReport {
   readonly detect: { readonly status: number; readonly ms: number; readonly detections: RefDetection[]; readonly mismatches: string[] };
   readonly event: EventCheck;
   readonly health: string;
+  /** Each platform manifest's exact launch, run in the same image (platform-runs.ts). */
+  readonly platforms: PlatformCheck[];
   readonly totalMs: number;
   /** Undo steps that failed (should be empty). */
   readonly cleanupFailures: string[];
@@ -101,10 +104,15 @@ export async function runEmulation(opts: EmulationOptions = {}): Promise<Emulati
       image: image.tag,
       network,
       labels,
-      configDir,
+      mounts: [{ source: configDir, target: '/etc/detectfn' }],
       onLog: (l) => serviceLog.push(l),
       env: {
+        LOG_LEVEL: 'info',
+        PORT: String(SERVICE_PORT),
         DETECTFN_MODELS: '/etc/detectfn/yolov8n.json',
+        // Decode on a worker thread: detect and the event below go through dist/decode-worker.js
+        // in the image (a missing bundle once stopped start-up with this set).
+        DETECTFN_DECODE_WORKERS: '1',
         AWS_ENDPOINT_URL: `http://${gateway}:${relay.port}`,
         AWS_REGION: rgw.region,
         AWS_ACCESS_KEY_ID: rgw.accessKeyId,
@@ -134,10 +142,16 @@ export async function runEmulation(opts: EmulationOptions = {}): Promise<Emulati
     const metrics = await (await fetch(`${base}/metrics`)).text();
     const coldStart = { ...coldStartFromMetrics(metrics, 'yolov8n'), ...readyLine(serviceLog) };
     const health = await waitForHealth(container.getId());
+
+    const platforms = await runPlatformLaunches({
+      image: image.tag, network, gateway, labels, work, reference: ref.detections, cleanup, log,
+      s3: { endpoint: `http://${gateway}:${relay.port}`, region: rgw.region, accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey, client: s3 },
+      modelPath: MODELS.yolov8n(), imagePath: IMAGES.bus(),
+    });
     const partial = { runId, networkName: network.getName(), dockerd: { startedHere: daemon.startedHere, startMs: daemon.startMs }, image, s3: s3Report, startToReadyMs, coldStart, health };
     const detect = { status: res.status, ms: detectMs, detections, mismatches };
     const cleanupFailures = await cleanup.run();
-    return { ...partial, detect, event, totalMs: performance.now() - t0, cleanupFailures };
+    return { ...partial, detect, event, platforms, totalMs: performance.now() - t0, cleanupFailures };
   } catch (err) {
     const failures = await cleanup.run();
     const tail = serviceLog.slice(-25).join('\n');
