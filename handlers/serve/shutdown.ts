@@ -9,15 +9,17 @@
  */
 import type { ServerType } from '@hono/node-server';
 import type { Server, ServerResponse } from 'node:http';
+import { DRAIN_LIMIT_CODE } from '../http/node-connection.js';
 import type { Logger } from '../../infra/log/index.js';
 import type { ModelRegistry } from '../../infra/runtime/model-service.js';
 
 export interface Drain {
   /** From now on every response says `Connection: close`, and idle connections are closed. */
   start(): void;
-  /** Responses not yet finished. */
-  readonly inFlight: number;
+  /** Cuts the connections of responses not yet finished, with DRAIN_LIMIT_CODE; returns how many. */
+  cut(): number;
 }
+
 
 /** Tracks responses so that a drain can close their connections; call right after creating the server. */
 export function trackResponses(server: Server): Drain {
@@ -41,7 +43,9 @@ export function trackResponses(server: Server): Drain {
       draining = true;
       for (const res of open) closeWhenDone(res);
     },
-    get inFlight() {
+    cut() {
+      const err = Object.assign(new Error('cut at the shutdown drain limit (DETECTFN_SHUTDOWN_DRAIN_MS)'), { code: DRAIN_LIMIT_CODE });
+      for (const res of open) res.socket?.destroy(err);
       return open.size;
     },
   };
@@ -53,7 +57,7 @@ export async function closeGracefully(server: ServerType, drain: Drain, registry
   drain.start();
   await new Promise<void>((resolve) => {
     const cut = setTimeout(() => {
-      logger.warn({ drainMs, cut: drain.inFlight }, 'drain limit reached: closing connections with requests still running');
+      logger.warn({ drainMs, cut: drain.cut() }, 'drain limit reached: closed the connections of requests still running');
       http.closeAllConnections();
     }, drainMs);
     http.close(() => {
