@@ -45,9 +45,7 @@ export function errorResponse(c: Context<AppEnv>, raw: unknown, logger: Logger, 
     logger.info({ ...line, seen: raw instanceof Error ? raw.message : String(raw) }, err.message);
   } else if (!isDetectError(raw) && err.code === 'INTERNAL') {
     logger.error({ ...line, err: raw }, 'unhandled error');
-  } else if (EXPECTED_5XX.has(err.code)) {
-    logger.warn({ ...line, details: err.details }, err.message);
-  } else if (err.status >= 500) {
+  } else if (err.status >= 500 && !EXPECTED_5XX.has(err.code)) {
     logger.error({ ...line, err }, err.message);
   } else {
     logger.warn({ ...line, details: err.details }, err.message);

@@ -20,7 +20,6 @@ export interface Drain {
   cut(): number;
 }
 
-
 /** Tracks responses so that a drain can close their connections; call right after creating the server. */
 export function trackResponses(server: Server): Drain {
   let draining = false;
