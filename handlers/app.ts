@@ -15,12 +15,14 @@ import { healthRoutes } from './http/health-routes.js';
 import { kserveRoutes } from './http/kserve/index.js';
 import { modelRoutes } from './http/model-routes.js';
 import { requestId } from './http/request-id.js';
+import { settleUnreadBody } from './http/unread-body.js';
 import type { App, AppDeps, AppEnv, AppOptions } from './http/types.js';
 
 export function createApp(deps: AppDeps, options: AppOptions = {}): App {
   const app = new Hono<AppEnv>();
   app.use(requestId());
   app.use(accessLog(deps.logger, deps.metrics));
+  app.use(settleUnreadBody(deps.config.DETECTFN_MAX_BODY_BYTES));
   app.use(bearerAuth(loadApiKeys(deps.config)));
   healthRoutes(app, deps);
   modelRoutes(app, deps);

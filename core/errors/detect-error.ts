@@ -22,6 +22,7 @@ export const ERROR_STATUS = {
   /** The model is loaded but no engine worker is alive or starting; Retry-After = next restart attempt. */
   ENGINE_UNAVAILABLE: 503,
   CANCELLED: 499,
+  REQUEST_TIMEOUT: 408,
   DEADLINE_EXCEEDED: 504,
   MODEL_INVALID: 500,
   MODEL_MISMATCH: 500,

@@ -10,9 +10,13 @@ import type { Logger } from '../../infra/log/index.js';
 import type { Metrics } from '../../infra/metrics/index.js';
 import type { AppEnv } from './types.js';
 
-/** The pattern of the handler that answered; middleware-only matches are "unmatched". */
-function routeOf(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
-  const p = routePath(c, -1);
+/**
+ * The template of the handler that answered (Hono's routeIndex after the chain ran, not the
+ * last match: every /v2 path also matches the protocol's catch-all `/v2/*`), with parameter
+ * patterns dropped (`:model{[^/]+}` -> `:model`). Middleware-only matches are "unmatched".
+ */
+export function routeOf(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
+  const p = routePath(c).replace(/(:\w+)\{[^}]*\}/g, '$1');
   return p === '' || p === '*' || p === '/*' ? 'unmatched' : p;
 }
 

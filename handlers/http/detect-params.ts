@@ -41,7 +41,8 @@ function toBool(name: string, v: unknown): boolean {
 export function parseDetectParams(fields: Record<string, unknown>, base: DetectOptions): DetectParams {
   const raw: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(fields)) {
-    const field = OPTION_NAMES[name];
+    // Own keys only: `__proto__` or `constructor` must not find Object.prototype's members.
+    const field = Object.hasOwn(OPTION_NAMES, name) ? OPTION_NAMES[name] : undefined;
     if (field !== undefined) raw[field] = value;
     else if (!OTHER_NAMES.has(name)) {
       throw invalidParameterError('parameter name', `one of ${[...Object.keys(OPTION_NAMES), ...OTHER_NAMES].join(', ')}`, name);

@@ -15,7 +15,19 @@ describe('error mapper', () => {
     expect(res.status).toBe(ERROR_STATUS[code]);
     expect(await res.json()).toEqual({ error: { code, message: `boom ${code}` } });
     const line = deps.lines.find((l) => l.code === code);
-    expect(line).toMatchObject({ reqId: res.headers.get('X-Request-Id'), status: ERROR_STATUS[code], level: ERROR_STATUS[code] >= 500 ? 50 : 40 });
+    const expected = code === 'QUEUE_FULL' || code === 'NOT_READY' || ERROR_STATUS[code] < 500;
+    expect(line).toMatchObject({ reqId: res.headers.get('X-Request-Id'), status: ERROR_STATUS[code], level: expected ? 40 : 50 });
+  });
+
+  it.each(['QUEUE_FULL', 'NOT_READY'] as const)('logs the expected 503 %s as one warn line without a stack', async (code) => {
+    const deps = standInDeps();
+    deps.registry.failWith = new DetectError(code, `shed ${code}`, { retryAfterS: 1 });
+    const res = await post(createApp(deps));
+    expect(res.status).toBe(503);
+    const lines = deps.lines.filter((l) => l.reqId === res.headers.get('X-Request-Id') && (l.level as number) >= 40);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 40, code, msg: `shed ${code}` });
+    expect(JSON.stringify(lines[0])).not.toContain('stack');
   });
 
   it('sets Retry-After when the error carries one', async () => {

@@ -8,6 +8,7 @@
  * DETECTFN_SQS_QUEUE_URL set it also consumes that queue once the models are warm (the HTTP
  * probes and metrics stay), and `close()` stops the consumer, draining its batches, first.
  */
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -22,7 +23,7 @@ import { createEventQueueConsumer } from '../events/queue-consumer.js';
 import type { ModelRegistry, ModelRegistryOptions } from '../../infra/runtime/model-service.js';
 import { resolveModelPaths } from './model-paths.js';
 import { registryOptions } from './registry-options.js';
-import { closeGracefully } from './shutdown.js';
+import { closeGracefully, trackResponses, type Drain } from './shutdown.js';
 
 export interface StartServerOptions {
   /** Environment to read the config from. @default process.env */
@@ -36,7 +37,7 @@ export interface StartServerOptions {
   /** Builds the registry. @default createModelRegistry from infra/runtime */
   readonly createRegistry?: (options: ModelRegistryOptions) => ModelRegistry;
   readonly app?: AppOptions;
-  /** Longest wait for in-flight requests on close before sockets are cut. @default 10000 */
+  /** Longest wait for in-flight requests on close before sockets are cut. @default DETECTFN_SHUTDOWN_DRAIN_MS */
   readonly drainMs?: number;
   /** Clients for the SQS consumer (tests). @default from the environment */
   readonly sqs?: { readonly client?: SQSClient; readonly s3Client?: () => S3Client };
@@ -58,9 +59,21 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function listen(app: App, config: ServiceConfig): Promise<ServerType> {
+/** Node checks request/headers deadlines on this period (default 30 s): a small timeout needs a short one. */
+const checkEvery = (config: ServiceConfig) => Math.max(50, Math.min(1_000, Math.floor(config.DETECTFN_HTTP_HEADERS_TIMEOUT_MS / 4)));
+
+function listen(app: App, config: ServiceConfig): Promise<{ server: ServerType; drain: Drain }> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(server));
+    // Without these a client that stalls mid-upload holds its buffered body for Node's 300 s.
+    const serverOptions = {
+      headersTimeout: config.DETECTFN_HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeout: config.DETECTFN_HTTP_RECEIVE_TIMEOUT_MS,
+      keepAliveTimeout: config.DETECTFN_HTTP_KEEPALIVE_TIMEOUT_MS,
+      connectionsCheckingInterval: checkEvery(config),
+    };
+    const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST, serverOptions }, () => resolve({ server, drain }));
+    (server as Server).keepAliveTimeout = config.DETECTFN_HTTP_KEEPALIVE_TIMEOUT_MS;
+    const drain = trackResponses(server as Server);
     server.once('error', reject);
   });
 }
@@ -80,7 +93,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     throw err;
   }
   const app = createApp({ registry, metrics, logger, config }, options.app);
-  const server = await listen(app, config).catch(async (err: unknown) => {
+  const { server, drain } = await listen(app, config).catch(async (err: unknown) => {
     await registry.close();
     throw err;
   });
@@ -101,7 +114,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   ready.then(() => closing === undefined && queue?.start(), () => undefined);
   const close = () => (closing ??= (async () => {
     await queue?.stop();
-    await closeGracefully(server, registry, logger, options.drainMs ?? 10_000);
+    await closeGracefully(server, drain, registry, logger, options.drainMs ?? config.DETECTFN_SHUTDOWN_DRAIN_MS);
   })());
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
   return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, port, app, config, logger, registry, server, ready, queue, close };

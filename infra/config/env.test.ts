@@ -23,6 +23,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
   });
 
+  it('reads the HTTP timeouts and the drain limit, refusing a headers timeout longer than the receive timeout', () => {
+    expect(loadConfig({})).toMatchObject({ DETECTFN_HTTP_HEADERS_TIMEOUT_MS: 10_000, DETECTFN_HTTP_RECEIVE_TIMEOUT_MS: 60_000, DETECTFN_HTTP_KEEPALIVE_TIMEOUT_MS: 5_000, DETECTFN_SHUTDOWN_DRAIN_MS: 10_000 });
+    expect(loadConfig({ DETECTFN_HTTP_RECEIVE_TIMEOUT_MS: '2000', DETECTFN_HTTP_HEADERS_TIMEOUT_MS: '500' }).DETECTFN_HTTP_RECEIVE_TIMEOUT_MS).toBe(2000);
+    expect(() => loadConfig({ DETECTFN_HTTP_RECEIVE_TIMEOUT_MS: '5000' })).toThrow(/DETECTFN_HTTP_HEADERS_TIMEOUT_MS: must not exceed DETECTFN_HTTP_RECEIVE_TIMEOUT_MS \(5000\)/);
+    expect(() => loadConfig({ DETECTFN_HTTP_KEEPALIVE_TIMEOUT_MS: '0' })).toThrow(/DETECTFN_HTTP_KEEPALIVE_TIMEOUT_MS/);
+    expect(() => loadConfig({ DETECTFN_SHUTDOWN_DRAIN_MS: 'soon' })).toThrow(/DETECTFN_SHUTDOWN_DRAIN_MS/);
+  });
+
   it('validates the SQS consumer settings, naming the variable', () => {
     const c = loadConfig({ DETECTFN_SQS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/in' });
     expect(c).toMatchObject({ DETECTFN_SQS_BATCH_SIZE: 10, DETECTFN_SQS_WAIT_S: 20, DETECTFN_SQS_VISIBILITY_TIMEOUT_S: 120, DETECTFN_SQS_POLLERS: 1 });

@@ -25,6 +25,14 @@ const EnvSchema = z.object({
   DETECTFN_MAX_BODY_BYTES: int(1).default(20 * 1024 ** 2),
   DETECTFN_MAX_INPUT_PIXELS: int(1).default(40_000_000),
   DETECTFN_REQUEST_TIMEOUT_MS: int(1).default(30_000),
+  /** Longest wait for a request's headers; a client that stalls before them is cut (Node's headersTimeout). */
+  DETECTFN_HTTP_HEADERS_TIMEOUT_MS: int(1).default(10_000),
+  /** Longest wait for a whole request (headers and body); a stalled upload is cut with 408 (Node's requestTimeout). */
+  DETECTFN_HTTP_RECEIVE_TIMEOUT_MS: int(1).default(60_000),
+  /** How long an idle keep-alive connection stays open (Node's keepAliveTimeout). */
+  DETECTFN_HTTP_KEEPALIVE_TIMEOUT_MS: int(1).default(5_000),
+  /** On SIGTERM, longest wait for in-flight requests before their connections are cut. */
+  DETECTFN_SHUTDOWN_DRAIN_MS: int(0).default(10_000),
   /** Decode worker threads; 0 decodes on the main thread (faster on small machines). */
   DETECTFN_DECODE_WORKERS: int(0).max(64).default(0),
   /** Comma-separated bearer tokens; auth is off when neither this nor the file is set. */
@@ -69,6 +77,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new DetectError('CONFIG_INVALID', `invalid environment: ${problems.join('; ')}`, { details: { problems } });
+  }
+  // Node refuses a headers timeout longer than the whole-request timeout.
+  if (parsed.data.DETECTFN_HTTP_HEADERS_TIMEOUT_MS > parsed.data.DETECTFN_HTTP_RECEIVE_TIMEOUT_MS) {
+    throw new DetectError('CONFIG_INVALID', `invalid environment: DETECTFN_HTTP_HEADERS_TIMEOUT_MS: must not exceed DETECTFN_HTTP_RECEIVE_TIMEOUT_MS (${parsed.data.DETECTFN_HTTP_RECEIVE_TIMEOUT_MS})`);
   }
   return parsed.data;
 }

@@ -34,7 +34,8 @@ export interface InferParams {
 export function parseInferParams(parameters: KsParameters | undefined, base: DetectOptions): InferParams {
   const raw: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(parameters ?? {})) {
-    const field = OPTION_NAMES[name];
+    // Own keys only: `__proto__` or `constructor` must not find Object.prototype's members.
+    const field = Object.hasOwn(OPTION_NAMES, name) ? OPTION_NAMES[name] : undefined;
     if (field !== undefined) raw[field] = value;
     else if (!PROTOCOL_NAMES.has(name)) {
       throw invalidParameterError('parameters', `names among ${[...Object.keys(OPTION_NAMES), ...PROTOCOL_NAMES].join(', ')}`, name);
