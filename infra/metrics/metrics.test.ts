@@ -7,9 +7,9 @@ describe('createMetrics', () => {
     m.recordRequest('/v1/models/:model/detect', 'POST', 200, 0.042);
     m.recordStages('demo', { decode: 3, infer: 20, total: 30 });
     m.recordBatch('demo', 4, [1, 2, 3, 4], 25);
-    m.setQueueDepth('demo', 7);
+    m.watchQueueDepth('demo', () => 7);
     m.setColdStart('demo', 'download', 1500);
-    m.setReady('demo', true);
+    m.watchReadiness(() => [{ model: 'demo', ready: true }]);
     m.addGauge('detectfn_test_gauge', 'a gauge read at scrape time', () => 42);
     const text = await m.render();
     expect(text).toContain('detectfn_http_requests_total{route="/v1/models/:model/detect",method="POST",status="200"} 1');

@@ -16,9 +16,14 @@ export interface Metrics {
   recordRequest(route: string, method: string, status: number, seconds: number): void;
   recordStages(model: string, timings: StageTimings): void;
   recordBatch(model: string, size: number, queueMs: readonly number[], inferMs: number): void;
-  setQueueDepth(model: string, depth: number): void;
+  /** `detectfn_queue_depth{model}` is read from `read` at each scrape, so it never lags. */
+  watchQueueDepth(model: string, read: () => number): void;
   setColdStart(model: string, phase: 'download' | 'session' | 'warmup' | 'total', ms: number): void;
-  setReady(model: string, ready: boolean): void;
+  /**
+   * `detectfn_model_ready{model}` is read from `read` at each scrape: the same state /readyz
+   * answers from (a model whose engine has no live worker reads 0, as does one still loading).
+   */
+  watchReadiness(read: () => readonly { readonly model: string; readonly ready: boolean }[]): void;
   recordEvent(outcome: 'processed' | 'skipped' | 'failed' | 'ignored'): void;
   /** Gauges read at scrape time (libvips queue, worker count, ...). */
   addGauge(name: string, help: string, read: () => number): void;
@@ -34,9 +39,22 @@ export function createMetrics(): Metrics {
   const batchSize = new client.Histogram({ name: 'detectfn_batch_size', help: 'Images per engine batch (before padding)', labelNames: ['model'], buckets: BATCH_BUCKETS, registers: [registry] });
   const queueTime = new client.Histogram({ name: 'detectfn_queue_duration_seconds', help: 'Time an image waited in the micro-batcher', labelNames: ['model'], buckets: STAGE_BUCKETS_S, registers: [registry] });
   const inferTime = new client.Histogram({ name: 'detectfn_batch_infer_duration_seconds', help: 'Engine time per batch', labelNames: ['model'], buckets: STAGE_BUCKETS_S, registers: [registry] });
-  const depth = new client.Gauge({ name: 'detectfn_queue_depth', help: 'Images waiting in the micro-batcher', labelNames: ['model'], registers: [registry] });
+  const depthReaders = new Map<string, () => number>();
+  new client.Gauge({
+    name: 'detectfn_queue_depth', help: 'Images waiting in the micro-batcher', labelNames: ['model'], registers: [registry],
+    collect() {
+      for (const [model, read] of depthReaders) this.set({ model }, read());
+    },
+  });
+  let readiness: () => readonly { readonly model: string; readonly ready: boolean }[] = () => [];
   const coldStart = new client.Gauge({ name: 'detectfn_cold_start_seconds', help: 'Cold-start breakdown per model', labelNames: ['model', 'phase'], registers: [registry] });
-  const ready = new client.Gauge({ name: 'detectfn_model_ready', help: '1 when the model is loaded and warm', labelNames: ['model'], registers: [registry] });
+  new client.Gauge({
+    name: 'detectfn_model_ready', help: '1 when the model is loaded, warm and has a live engine worker', labelNames: ['model'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const { model, ready } of readiness()) this.set({ model }, ready ? 1 : 0);
+    },
+  });
   const events = new client.Counter({ name: 'detectfn_s3_events_total', help: 'S3 object events by outcome', labelNames: ['outcome'], registers: [registry] });
 
   return {
@@ -56,9 +74,9 @@ export function createMetrics(): Metrics {
       for (const q of queueMs) queueTime.observe({ model }, q / 1000);
       inferTime.observe({ model }, inferMs / 1000);
     },
-    setQueueDepth: (model, n) => depth.set({ model }, n),
+    watchQueueDepth: (model, read) => void depthReaders.set(model, read),
     setColdStart: (model, phase, ms) => coldStart.set({ model, phase }, ms / 1000),
-    setReady: (model, isReady) => ready.set({ model }, isReady ? 1 : 0),
+    watchReadiness: (read) => void (readiness = read),
     recordEvent: (outcome) => events.inc({ outcome }),
     addGauge(name, help, read) {
       new client.Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });

@@ -112,7 +112,6 @@ async function startModel(
     for (const [phase, ms] of [['download', downloadMs], ['session', sessionMs], ['warmup', warmupMs], ['total', coldStart.totalMs]] as const) {
       deps.metrics?.setColdStart(manifest.name, phase, ms);
     }
-    deps.metrics?.setReady(manifest.name, true);
 
     const inference = createBatchedInference({
       engine,

@@ -37,6 +37,7 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
   const outputDecoder = getDecoder(createDecoders(), manifest.output.decoder);
   const defaults: DetectOptions = parseDetectOptions({ ...manifest.thresholds });
   let closed = false;
+  p.metrics?.watchQueueDepth(manifest.name, () => inference.depth);
 
   const description: ModelDescription = Object.freeze({
     name: manifest.name,
@@ -60,7 +61,6 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
     const now = performance.now();
     const timings = { decode: stages.decode, preprocess: stages.preprocess, queue: stages.queue, infer: stages.infer, postprocess: now - tp, total: now - t0 };
     p.metrics?.recordStages(manifest.name, timings);
-    p.metrics?.setQueueDepth(manifest.name, inference.depth);
     return { model: manifest.name, version: manifest.version, image: plan.source, detections, timings, batchSize: stages.batchSize };
   }
 
@@ -123,7 +123,6 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
     async close() {
       if (closed) return;
       closed = true;
-      p.metrics?.setReady(manifest.name, false);
       // Batches in flight may finish, but not forever (a worker stuck in native code): closing
       // the engine then rejects what is left, which lets the batcher drain.
       const drained = inference.close();

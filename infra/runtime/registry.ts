@@ -70,7 +70,6 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     const manifests = read.map((r) => (r as PromiseFulfilledResult<ModelManifest>).value);
     const duplicate = configured.find((n, i) => configured.indexOf(n) !== i);
     if (duplicate) fail(duplicate, new DetectError('CONFIG_INVALID', `two models are named ${duplicate}: model names must be unique`));
-    for (const name of configured) options.metrics?.setReady(name, false);
     // One at a time: session creation and warmup saturate the CPU; parallel loads only interleave.
     for (const [i, m] of manifests.entries()) {
       const adaptToModel = !isManifestPath(options.models[i]!);
@@ -99,6 +98,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
       const m = loaded.get(name);
       return m ? { name, ...m.health() } : { name, state: 'loading', ...pending.get(name) };
     });
+  options.metrics?.watchReadiness(() => status().map((s) => ({ model: s.name, ready: s.state === 'ready' })));
 
   return {
     get(name) {

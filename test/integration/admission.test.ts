@@ -43,6 +43,16 @@ afterAll(async () => {
 
 const engineImages = () => engineImagesRun(srv.url, MODEL);
 
+/** Waits until the model's live queue depth (detectfn_queue_depth, read at scrape) reaches `n`. */
+async function waitForQueueDepth(n: number): Promise<void> {
+  const re = new RegExp(`^detectfn_queue_depth\\{model="${MODEL}"\\} (\\d+)`, 'm');
+  for (const until = Date.now() + 60_000; Date.now() < until; await new Promise((r) => setTimeout(r, 10))) {
+    const m = re.exec(await (await fetch(`${srv.url}/metrics`)).text());
+    if (m && Number(m[1]) >= n) return;
+  }
+  throw new Error(`queue depth never reached ${n}`);
+}
+
 const detectImages = (n: number) =>
   fetch(`${srv.url}/v1/models/${MODEL}/detect`, {
     method: 'POST',
@@ -90,9 +100,10 @@ describe('admission: work the client will never see is never computed', () => {
 
   it('KServe FP32 tensors ride the same queue bound: a flood gets 503 QUEUE_FULL, nothing refused runs', async () => {
     const before = await engineImages();
-    // 2 image requests take the 16 slots (then run 4 at a time); the tensors arrive on a full queue.
+    // 2 image requests take the 16 slots (then run 4 at a time); the tensors arrive on a queue
+    // with at most 8 free slots (8 or more of the backlog's images queued, read live from /metrics).
     const backlog = [detectImages(8), detectImages(8)].map((p) => p.then(outcome));
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForQueueDepth(8);
     const flood = Array.from({ length: 6 }, () => inferTensor(2).then(outcome));
     const all = await Promise.all([...backlog, ...flood]);
     const tensorOutcomes = all.slice(2);
@@ -115,7 +126,7 @@ describe('admission: work the client will never see is never computed', () => {
     // CPU), with room left in the queue, a 50 ms timeout expires while queued. The backlog is
     // given time to be decoded and queued first, so the tensor cannot overtake it.
     const backlog = [detectImages(12).then(outcome)];
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForQueueDepth(4);
     const late = await outcome(await inferTensor(1, { timeout: 50_000 }));
     expect(late.status).toBe(504);
     const done = await Promise.all(backlog);
@@ -134,8 +145,9 @@ describe('admission: work the client will never see is never computed', () => {
     const closed = new Promise<void>((resolve) => req.on('close', () => resolve()));
     req.on('error', () => undefined); // the socket is destroyed on purpose
     req.end(body);
-    // Long enough to be decoded and queued, far shorter than the backlog ahead of it.
-    await new Promise((r) => setTimeout(r, 400));
+    // The backlog has at most 4 queued (its first 4 run at once): 5 or more means the gone
+    // client's images are queued behind it.
+    await waitForQueueDepth(5);
     req.destroy();
     await closed;
     const done = await backlog;
