@@ -53,6 +53,7 @@ export function trackResponses(server: Server): Drain {
 export async function closeGracefully(server: ServerType, drain: Drain, registry: ModelRegistry, logger: Logger, drainMs: number): Promise<void> {
   const http = server as Server;
   const t0 = performance.now();
+  registry.drain();
   drain.start();
   await new Promise<void>((resolve) => {
     const cut = setTimeout(() => {

@@ -106,6 +106,11 @@ export interface ModelRegistry {
   allReady(): boolean;
   /** Resolves when every model is loaded and warm; rejects with the first load failure (after its retries), naming the model. */
   whenReady(): Promise<void>;
+  /**
+   * Shutdown has begun: readiness turns false at once (every model `closed`, "shutting down")
+   * so load balancers stop sending, while the models keep serving what is in flight until close().
+   */
+  drain(): void;
   close(): Promise<void>;
 }
 

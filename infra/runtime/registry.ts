@@ -93,8 +93,10 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
   // Reported by whoever awaits whenReady() (the entry points log it and exit); here it only marks the failure.
   ready.catch(() => void (failed = true));
 
+  let draining = false;
   const status = (): ModelStatus[] =>
     configured.map((name) => {
+      if (draining) return { name, state: 'closed', reason: 'shutting down' };
       const m = loaded.get(name);
       return m ? { name, ...m.health() } : { name, state: 'loading', ...pending.get(name) };
     });
@@ -117,7 +119,9 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     status,
     allReady: () => configured.length > 0 && status().every((s) => s.state === 'ready'),
     whenReady: () => ready,
+    drain: () => void (draining = true),
     async close() {
+      draining = true;
       closing.abort();
       await Promise.allSettled([ready]);
       await Promise.all([...loaded.values()].map((m) => m.close()));

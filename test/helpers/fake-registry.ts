@@ -59,6 +59,7 @@ export function standInRegistry(name = 'stand-in'): StandInRegistry {
     status: () => [{ name, ...(reg.ready ? { state: 'ready' as const } : { state: 'loading' as const }) }],
     allReady: () => reg.ready,
     whenReady: async () => undefined,
+    drain: () => undefined,
     close: async () => undefined,
   };
   return reg;
