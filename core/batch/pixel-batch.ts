@@ -30,6 +30,12 @@ export function expectPixelBatch(name: string, feed: Tensor | undefined, options
   }
   const [b, h, w] = dims.map((d, i) => expectInteger(`feeds.${name}.dims[${i}]`, d, 1)) as [number, number, number];
   if (feed.data.length !== b * h * w * 3) throw invalidParameterError(`feeds.${name}.data.length`, String(b * h * w * 3), feed.data.length);
+  return pixelBatchShape(feed, options);
+}
+
+/** The shape of a pixel batch that expectPixelBatch already accepted (the engine worker trusts the pool's check). */
+export function pixelBatchShape(feed: Tensor, options: Partial<NormalizeOptions>): PixelBatchShape {
+  const [b, h, w] = feed.dims as [number, number, number, number];
   const { dtype } = planNormalize(options);
   return { batchSize: b, size: { width: w, height: h }, dtype, dims: [b, 3, h, w] };
 }

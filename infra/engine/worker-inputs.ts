@@ -5,7 +5,7 @@
  * by every batch (one buffer per input, grown to the largest batch seen, smaller batches use a
  * prefix view): it is never transferred, so it is page-faulted once per worker, not per batch.
  */
-import { expectPixelBatch, normalizePixelBatch } from '../../core/batch/index.js';
+import { normalizePixelBatch, pixelBatchShape } from '../../core/batch/index.js';
 import { createNormalizer, type NormalizeOptions } from '../../core/normalize/index.js';
 import type { TensorMap } from '../../core/ports/index.js';
 import type { NormalizeFeeds } from './protocol.js';
@@ -51,7 +51,8 @@ export function createWorkerInputs(): WorkerInputs {
       for (const [name, given] of Object.entries(normalize)) {
         const options = stable(given);
         const pixels = feeds[name]!;
-        const shape = expectPixelBatch(name, pixels, options);
+        // Checked once, in the pool before posting (engine boundary): the worker trusts it.
+        const shape = pixelBatchShape(pixels, options);
         const [b, c, h, w] = shape.dims;
         const data = floatBuffer(name, shape.dtype, b * c * h * w);
         normalizePixelBatch(pixels.data as Uint8Array, shape, data, options, normalizer);
