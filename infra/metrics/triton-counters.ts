@@ -43,7 +43,8 @@ export function registerTritonCounters(registry: client.Registry): (labels: Mode
     });
   }
   new client.Gauge({
-    name: 'detectfn_inference_pending_request_count', help: 'Requests admitted to the model and not answered yet (nv_inference_pending_request_count)',
+    // Not `_count`: Prometheus reserves that suffix for histograms and summaries (promtool refuses it).
+    name: 'detectfn_inference_pending_requests', help: 'Requests admitted to the model and not answered yet (nv_inference_pending_request_count)',
     labelNames: ['model', 'version'], registers: [registry],
     collect() {
       this.reset();

@@ -44,7 +44,7 @@ it('/readyz turns 503 "shutting down" the moment the drain begins, while in-flig
     const during = await srv.app.request('/readyz');
     expect(during.status).toBe(503);
     expect(((await during.json()) as { error: { message: string } }).error.message).toBe('models not ready: demo (closed: shutting down)');
-    expect(await (await srv.app.request('/metrics')).text()).toContain('detectfn_model_ready{model="demo"} 0');
+    expect(await (await srv.app.request('/metrics')).text()).toContain('detectfn_model_ready{model="demo",version="1"} 0');
     expect(stalled.socket.destroyed).toBe(false); // the in-flight upload still holds the drain open
 
     stalled.socket.destroy();

@@ -125,9 +125,9 @@ describe('yolov8n', () => {
       expect(cold.totalMs).toBeGreaterThanOrEqual(cold.downloadMs + cold.sessionMs + cold.warmupMs - 1);
       const text = await metrics.render();
       for (const phase of ['download', 'session', 'warmup', 'total']) {
-        expect(text).toMatch(new RegExp(`detectfn_cold_start_seconds\\{model="yolov8n",phase="${phase}"\\} [0-9.]+`));
+        expect(text).toMatch(new RegExp(`detectfn_cold_start_seconds\\{model="yolov8n",version="1",phase="${phase}"\\} [0-9.]+`));
       }
-      expect(text).toContain('detectfn_model_ready{model="yolov8n"} 1');
+      expect(text).toContain('detectfn_model_ready{model="yolov8n",version="1"} 1');
     } finally {
       await registry.close();
     }
