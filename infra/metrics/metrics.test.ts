@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from './metrics.js';
+import { createModelStats } from './model-stats.js';
 
 const demo = { model: 'demo', version: '1' };
 
@@ -30,5 +31,30 @@ describe('createMetrics', () => {
     a.recordEvent('processed');
     expect(await a.render()).toContain('detectfn_s3_events_total{outcome="processed"} 1');
     expect(await b.render()).not.toContain('detectfn_s3_events_total{outcome="processed"}');
+  });
+
+  it('has no gauge named like a counter (promtool refuses `_total` on gauges)', async () => {
+    const text = await createMetrics().render();
+    const gaugesNamedTotal = [...text.matchAll(/^# TYPE (\S+_total) gauge$/gm)].map((m) => m[1]);
+    expect(gaugesNamedTotal).toEqual([]);
+    expect(text).toMatch(/^# TYPE detectfn_nodejs_active_handles gauge$/m); // the per-type gauge stays
+  });
+
+  it('reads the Triton counters from the model statistics at each scrape, labelled model and version', async () => {
+    const m = createMetrics();
+    const stats = createModelStats();
+    m.watchModelStats(demo, stats.snapshot);
+    stats.begin();
+    stats.succeeded({ queueMs: 1, computeInputMs: 2, computeInferMs: 30, computeOutputMs: 4, totalMs: 40 }, 2);
+    stats.begin();
+    let text = await m.render();
+    expect(text).toContain('detectfn_inference_request_success_total{model="demo",version="1"} 1');
+    expect(text).toContain('detectfn_inference_count_total{model="demo",version="1"} 2');
+    expect(text).toContain('detectfn_inference_compute_infer_duration_seconds_total{model="demo",version="1"} 0.03');
+    expect(text).toContain('detectfn_inference_pending_requests{model="demo",version="1"} 1');
+    stats.failed(5);
+    text = await m.render();
+    expect(text).toContain('detectfn_inference_request_failure_total{model="demo",version="1"} 1');
+    expect(text).toContain('detectfn_inference_pending_requests{model="demo",version="1"} 0');
   });
 });

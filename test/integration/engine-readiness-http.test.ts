@@ -108,6 +108,6 @@ describe('a dead engine through HTTP', () => {
     const late = detect(srv);
     expect((await late).status).toBe(503);
     await srv.close(); // a hang here fails the test by its timeout
-    expect(srv.registry.status()).toEqual([{ name: 'demo', state: 'closed', reason: 'shutting down' }]);
+    expect(srv.registry.status()).toEqual([{ name: 'demo', version: '1', state: 'closed', reason: 'shutting down' }]);
   });
 });
