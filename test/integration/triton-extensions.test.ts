@@ -28,12 +28,12 @@ beforeAll(async () => {
   // A model whose file is missing: it shows in the repository index as UNAVAILABLE, with why.
   const missing = path.join(dir, 'missing.json');
   writeFileSync(missing, JSON.stringify({ name: 'missing', version: '7', source: { uri: path.join(dir, 'nope.onnx') } }));
-  // yolov8n, one image per batch, one batch at a time, 4 queue slots: easy to overload.
+  // yolov8n, one image per batch, one batch at a time, 6 queue slots: easy to overload.
   const slow = path.join(dir, 'slow.json');
   writeFileSync(slow, JSON.stringify({
     name: 'slow', version: '3', source: { uri: MODELS.yolov8n() },
     engine: { providers: ['cpu'], workers: 1 },
-    batching: { batchSizes: [1], maxQueue: 4, maxInFlight: 1, maxQueueDelayUs: 500 },
+    batching: { batchSizes: [1], maxQueue: 6, maxInFlight: 1, maxQueueDelayUs: 500 },
   }));
   demoLog = capturingLogger('debug');
   demo = await startServer({ env: {}, logger: demoLog.logger, config: { HOST: '127.0.0.1', PORT: 0, DETECTFN_MODELS: [DEMO, missing] } });
@@ -98,7 +98,7 @@ describe('model configuration (GET /v2/models/{m}[/versions/{v}]/config)', () =>
     expect(config).toMatchObject({
       name: 'slow', max_batch_size: 1, version_policy: { specific: { versions: ['3'] } },
       input: [{ name: 'image' }, { name: 'images', data_type: 'TYPE_FP32', dims: [3, 640, 640] }],
-      dynamic_batching: { preferred_batch_size: [1], max_queue_delay_microseconds: 500, default_queue_policy: { max_queue_size: 4 } },
+      dynamic_batching: { preferred_batch_size: [1], max_queue_delay_microseconds: 500, default_queue_policy: { max_queue_size: 6 } },
       instance_group: [{ kind: 'KIND_CPU', count: 1 }],
     });
     expect(config.parameters.labels.string_value.split(',')[0]).toBe('person');
@@ -127,27 +127,27 @@ describe('repository index (POST /v2/repository/index)', () => {
 
 describe('statistics (GET /v2/models[/{m}]/stats) after a known sequence', () => {
   it('counts successes, failures (400, 503 QUEUE_FULL, 504), items, executions and batch sizes exactly', async () => {
-    // 1) Four tensor items, one per batch: 200. 2) While some of them still wait, four images
-    // (a small body, admitted at once) do not fit in the 4 slots: 503 before any is decoded.
-    const first = tensorRequest(4);
+    // 1) Six tensor items, one per batch: 200. 2) While any of them still waits, six images
+    // (a small body, admitted at once) do not fit in the 6 slots: 503 before any is decoded.
+    const first = tensorRequest(6);
     await vi.waitFor(() => expect(yolo.registry.get('slow').stats().pending).toBe(1), { timeout: 30_000, interval: 5 });
-    const full = await infer(yolo, 'slow', imagesRequest(4));
+    const full = await infer(yolo, 'slow', imagesRequest(6));
     expect(full.status).toBe(503);
     expect((await first).status).toBe(200);
     // 3) A deadline of 1 µs: 504, never run. 4) More items than the queue holds: 400.
     expect((await tensorRequest(1, { timeout: 1 })).status).toBe(504);
-    expect((await tensorRequest(5)).status).toBe(400);
+    expect((await tensorRequest(7)).status).toBe(400);
     // The pipeline records a failure when its promise settles, which may follow the 504 answer.
     await vi.waitFor(() => expect(yolo.registry.get('slow').stats().fail.count).toBe(3), { timeout: 30_000 });
 
     const { model_stats: [s] } = await getJson(yolo, '/v2/models/slow/versions/3/stats');
-    expect(s).toMatchObject({ name: 'slow', version: '3', inference_count: 4, execution_count: 4 });
+    expect(s).toMatchObject({ name: 'slow', version: '3', inference_count: 6, execution_count: 6 });
     const st = s.inference_stats;
     expect([st.success.count, st.fail.count, st.queue.count, st.compute_input.count, st.compute_infer.count, st.compute_output.count]).toEqual([1, 3, 1, 1, 1, 1]);
     expect(st.fail.ns).toBeGreaterThan(0);
     expect(st.compute_infer.ns).toBeGreaterThan(0);
     expect(st.success.ns).toBeGreaterThanOrEqual(st.compute_infer.ns);
-    expect(s.batch_stats.map((b: Json) => [b.batch_size, b.compute_input.count, b.compute_infer.count, b.compute_output.count])).toEqual([[1, 4, 4, 4]]);
+    expect(s.batch_stats.map((b: Json) => [b.batch_size, b.compute_input.count, b.compute_infer.count, b.compute_output.count])).toEqual([[1, 6, 6, 6]]);
     expect(s.last_inference).toBeGreaterThan(Date.now() - 600_000);
     expect(await getJson(yolo, '/v2/models/stats')).toEqual({ model_stats: [s] });
 
@@ -156,8 +156,8 @@ describe('statistics (GET /v2/models[/{m}]/stats) after a known sequence', () =>
     const series = (name: string) => Number(new RegExp(`^${name}\\{model="slow",version="3"\\} (\\S+)$`, 'm').exec(text)?.[1]);
     expect(series('detectfn_inference_request_success_total')).toBe(1);
     expect(series('detectfn_inference_request_failure_total')).toBe(3);
-    expect(series('detectfn_inference_count_total')).toBe(4);
-    expect(series('detectfn_inference_exec_count_total')).toBe(4);
+    expect(series('detectfn_inference_count_total')).toBe(6);
+    expect(series('detectfn_inference_exec_count_total')).toBe(6);
     expect(series('detectfn_inference_pending_requests')).toBe(0);
     expect(series('detectfn_inference_compute_infer_duration_seconds_total')).toBeCloseTo(st.compute_infer.ns / 1e9, 6);
   });
