@@ -8,6 +8,7 @@ command -v radosgw >/dev/null || need+=(radosgw ceph-mon ceph-osd ceph-common)
 # debootstrap for the local base image where no container registry is reachable.
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v promtool >/dev/null || need+=(prometheus) # promtool check metrics on the live /metrics (test/integration/triton-extensions)
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-system-deps: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -2,6 +2,7 @@
 // Inputs built to break parsers (prototype keys, absurd nesting), and the metrics labels.
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../app.js';
+import { DEFAULT_DETECT_OPTIONS } from '../../core/options/index.js';
 import { standInDeps } from '../../test/helpers/fake-registry.js';
 
 const png = new Uint8Array([137, 80, 78, 71, 1, 2, 3]);
@@ -23,11 +24,12 @@ describe('parameter names that are Object.prototype members', () => {
     expect(await errorOf(res)).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('__proto__') });
   });
 
-  it('refuses "__proto__" in KServe request parameters', async () => {
-    const body = `{"parameters":{"__proto__":1},"inputs":[{"name":"images","shape":[1],"datatype":"BYTES","data":["${Buffer.from(png).toString('base64')}"]}]}`;
-    const res = await createApp(standInDeps()).request('/v2/models/stand-in/infer', { method: 'POST', body });
-    expect(res.status).toBe(400);
-    expect(await errorOf(res)).toContain('__proto__');
+  it('ignores "__proto__" in KServe request parameters like any unknown name, never reading Object.prototype', async () => {
+    const body = `{"parameters":{"__proto__":{"conf":0.9}},"inputs":[{"name":"images","shape":[1],"datatype":"BYTES","data":["${Buffer.from(png).toString('base64')}"]}]}`;
+    const deps = standInDeps();
+    const res = await createApp(deps).request('/v2/models/stand-in/infer', { method: 'POST', body });
+    expect(res.status).toBe(200);
+    expect(deps.registry.calls[0]!.options).toEqual(DEFAULT_DETECT_OPTIONS);
   });
 });
 

@@ -23,6 +23,8 @@ const EnvSchema = z.object({
   DETECTFN_CACHE_DIR: z.string().min(1).default('/tmp/detectfn-cache'),
   DETECTFN_CACHE_MAX_BYTES: int(1).default(4 * 1024 ** 3),
   DETECTFN_MAX_BODY_BYTES: int(1).default(20 * 1024 ** 2),
+  /** Body cap of the /v2 (KServe / Triton) routes, on the wire and after gzip/deflate: an FP32 [1,3,640,640] tensor as JSON is ~22 MB. */
+  DETECTFN_V2_MAX_BODY_BYTES: int(1).default(64 * 1024 ** 2),
   DETECTFN_MAX_INPUT_PIXELS: int(1).default(40_000_000),
   DETECTFN_REQUEST_TIMEOUT_MS: int(1).default(30_000),
   /** Longest wait for a request's headers; a client that stalls before them is cut (Node's headersTimeout). */

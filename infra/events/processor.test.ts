@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { DetectError } from '../../core/errors/index.js';
 import type { DetectResult, ModelService } from '../runtime/model-service.js';
+import { createModelStats } from '../metrics/index.js';
 import type { ObjectStore } from './object-store.js';
 import { createEventProcessor } from './processor.js';
 import { readLimited } from './read-limited.js';
@@ -56,6 +57,7 @@ function standInModel(mem: ReturnType<typeof memoryStore>) {
   const model: ModelService = {
     describe: () => ({ name: 'demo', version: '3' }) as ReturnType<ModelService['describe']>,
     health: () => ({ state: 'ready' }),
+    stats: () => createModelStats().snapshot(),
     async detect(bytes): Promise<DetectResult> {
       calls.push(bytes.length);
       await new Promise((r) => setImmediate(r));

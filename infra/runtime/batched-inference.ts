@@ -15,6 +15,7 @@ import type { Clock, Engine, EngineRunOptions, Tensor, TensorMap } from '../../c
 import type { Size } from '../../core/types.js';
 import { expectInteger, expectOneOf, invalidParameterError } from '../../core/validate/index.js';
 import { BATCHER_DEFAULTS, createBatcher, type BatcherOptions, type BatchStats, type Reservation, type SubmitOptions } from '../batcher/index.js';
+import type { ExecutionTimings } from '../metrics/index.js';
 import { createPixelBuffers } from './pixel-buffers.js';
 
 export interface BatchedInferenceOptions {
@@ -37,6 +38,8 @@ export interface BatchedInferenceOptions {
   readonly batcher?: Pick<BatcherOptions<unknown, unknown>, 'maxQueueDelayUs' | 'maxQueue' | 'maxInFlight' | 'retryAfterS'>;
   readonly clock: Clock;
   readonly onBatch?: (stats: BatchStats) => void;
+  /** Each engine execution (one per kind in a mixed batch): Triton's execution count and batch_stats. */
+  readonly onExecute?: (t: ExecutionTimings) => void;
 }
 
 export interface PixelItem {
@@ -100,7 +103,9 @@ export function createBatchedInference(o: BatchedInferenceOptions): BatchedInfer
     const t1 = clock.now();
     const out = await engine.run({ [inputName]: batch.tensor }, runOptions);
     const inferMs = clock.now() - t1;
+    const t2 = clock.now();
     const split: [string, Tensor[]][] = Object.entries(out).map(([name, t]) => [name, splitBatch(t, batch.count)]);
+    o.onExecute?.({ size: batch.count, computeInputMs: t1 - start, computeInferMs: inferMs, computeOutputMs: clock.now() - t2 });
     return queued.map((q, i) => ({
       outputs: Object.fromEntries(split.map(([name, views]) => [name, views[i]!])),
       queueMs: start - q.submittedAt,

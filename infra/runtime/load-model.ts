@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log/index.js';
-import type { Metrics } from '../metrics/index.js';
+import { createModelStats, type Metrics } from '../metrics/index.js';
 import { createEngine, warmupEngine } from '../engine/index.js';
 import { adaptManifestToModel, crossCheckManifest, type ModelManifest } from '../manifest/index.js';
 import { readModelInfo } from '../onnx/index.js';
@@ -64,7 +64,7 @@ async function startModel(
 
   const info = readModelInfo(new Uint8Array(await readFile(modelPath)), manifest.source.uri);
   if (options.adaptToModel) manifest = adaptManifestToModel(manifest, info);
-  const { labels, warnings } = crossCheckManifest(manifest, info);
+  const { labels: classLabels, warnings } = crossCheckManifest(manifest, info);
   for (const w of warnings) log.warn({ warning: w }, 'manifest cross-check');
 
   const t1 = performance.now();
@@ -107,12 +107,15 @@ async function startModel(
       });
     }
     const warmupMs = performance.now() - t2;
+    const labels = { model: manifest.name, version: manifest.version };
     const coldStart: ColdStart = { downloadMs, sessionMs, warmupMs, totalMs: performance.now() - t0 };
     log.info({ coldStart }, 'model warm');
     for (const [phase, ms] of [['download', downloadMs], ['session', sessionMs], ['warmup', warmupMs], ['total', coldStart.totalMs]] as const) {
-      deps.metrics?.setColdStart(manifest.name, phase, ms);
+      deps.metrics?.setColdStart(labels, phase, ms);
     }
 
+    // One recorder per model: the engine executions and the request outcomes land in it.
+    const stats = createModelStats();
     const inference = createBatchedInference({
       engine,
       inputName: manifest.input.name,
@@ -127,9 +130,11 @@ async function startModel(
         maxInFlight: manifest.batching.maxInFlight,
       },
       clock: createSystemClock(),
-      onBatch: (s) => deps.metrics?.recordBatch(manifest.name, s.size, s.queueMs, s.runMs),
+      onBatch: (s) => deps.metrics?.recordBatch(labels, s.size, s.queueMs, s.runMs),
+      onExecute: stats.executed,
     });
-    return createModelPipeline({ manifest, labels, engine, inference, decoder: deps.decoder, coldStart, metrics: deps.metrics });
+    deps.metrics?.watchModelStats(labels, stats.snapshot);
+    return createModelPipeline({ manifest, labels: classLabels, engine, inference, decoder: deps.decoder, coldStart, metrics: deps.metrics, stats });
   } catch (err) {
     await engine.close();
     throw err;

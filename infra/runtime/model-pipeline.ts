@@ -15,7 +15,7 @@ import { elementCount, type DecodedImage, type Tensor } from '../../core/ports/i
 import { settledWithin, type WorkerEngine } from '../engine/index.js';
 import type { SharpDecoder } from '../image/index.js';
 import type { ModelManifest } from '../manifest/index.js';
-import type { Metrics } from '../metrics/index.js';
+import { createModelStats, type Metrics, type ModelStatsRecorder, type RequestTimings } from '../metrics/index.js';
 import type { BatchedInference, InferItem, InferResult, TensorItem } from './batched-inference.js';
 import type { ColdStart, DetectResult, ModelDescription, ModelService, RequestContext } from './model-service.js';
 
@@ -27,6 +27,8 @@ export interface ModelPipelineParts {
   readonly decoder: SharpDecoder;
   readonly coldStart: ColdStart;
   readonly metrics?: Metrics | undefined;
+  /** Where request outcomes are recorded (the same recorder as the batched inference's onExecute). @default a fresh one */
+  readonly stats?: ModelStatsRecorder;
 }
 
 export function createModelPipeline(p: ModelPipelineParts): ModelService {
@@ -37,7 +39,9 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
   const outputDecoder = getDecoder(createDecoders(), manifest.output.decoder);
   const defaults: DetectOptions = parseDetectOptions({ ...manifest.thresholds });
   let closed = false;
-  p.metrics?.watchQueueDepth(manifest.name, () => inference.depth);
+  const series = { model: manifest.name, version: manifest.version };
+  const stats = p.stats ?? createModelStats();
+  p.metrics?.watchQueueDepth(series, () => inference.depth);
 
   const description: ModelDescription = Object.freeze({
     name: manifest.name,
@@ -47,6 +51,9 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
     inputName: manifest.input.name,
     inputDtype: manifest.input.dtype,
     batchSizes: manifest.batching.batchSizes,
+    maxQueueDelayUs: manifest.batching.maxQueueDelayUs,
+    maxQueue: manifest.batching.maxQueue,
+    instances: manifest.engine.workers,
     decoder: manifest.output.decoder,
     provider: engine.provider,
     skippedProviders: engine.skippedProviders,
@@ -60,7 +67,7 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
     const detections = postprocessItem(outputs, 0, plan, { decoder: outputDecoder, labels, options, outputNames: manifest.output.names });
     const now = performance.now();
     const timings = { decode: stages.decode, preprocess: stages.preprocess, queue: stages.queue, infer: stages.infer, postprocess: now - tp, total: now - t0 };
-    p.metrics?.recordStages(manifest.name, timings);
+    p.metrics?.recordStages(series, timings);
     return { model: manifest.name, version: manifest.version, image: plan.source, detections, timings, batchSize: stages.batchSize };
   }
 
@@ -90,8 +97,21 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
     return Promise.all(slots.submit(items));
   }
 
-  async function detectMany(images: readonly Uint8Array[], options: Partial<DetectOptions>, ctx?: RequestContext): Promise<DetectResult[]> {
+  /** Every request that reaches the model is counted once, as a success with its stage times or as a failure with its duration. */
+  async function recorded(run: (t0: number) => Promise<DetectResult[]>): Promise<DetectResult[]> {
     const t0 = performance.now();
+    stats.begin();
+    try {
+      const results = await run(t0);
+      stats.succeeded(requestTimings(results, performance.now() - t0), results.length);
+      return results;
+    } catch (err) {
+      stats.failed(performance.now() - t0);
+      throw err;
+    }
+  }
+
+  const detectMany = (images: readonly Uint8Array[], options: Partial<DetectOptions>, ctx?: RequestContext) => recorded(async (t0) => {
     const opts = parseDetectOptions({ ...options }, defaults);
     let decoded: DecodedImage<LetterboxPlan>[] = [];
     const results = await admitted(images.length, t0, ctx, async () => {
@@ -99,11 +119,12 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
       return decoded.map((d) => ({ pixels: d.pixels, size: d.plan.target }));
     });
     return results.map((r, i) => finish(t0, decoded[i]!.plan, r.outputs, opts, { decode: decoded[i]!.decodeMs, preprocess: r.preprocessMs, queue: r.queueMs, infer: r.inferMs, batchSize: r.batchSize }));
-  }
+  });
 
   return {
     describe: () => description,
     // The engine's own health: a model whose workers are all dead is not ready, and says why.
+    stats: stats.snapshot,
     health: () => (closed ? { state: 'closed', reason: 'shutting down' } : engine.health()),
 
     async detect(image, options, ctx) {
@@ -111,14 +132,13 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
     },
     detectMany,
 
-    async detectTensor(input, options, ctx) {
-      const t0 = performance.now();
+    detectTensor: (input, options, ctx) => recorded(async (t0) => {
       const opts = parseDetectOptions({ ...options }, defaults);
       const items = tensorItems(input, manifest, inputSize);
       const results = await admitted(items.length, t0, ctx, async () => items);
       const identity = planLetterbox(inputSize, { ...letterbox, scaleUp: false });
       return results.map((r) => finish(t0, identity, r.outputs, opts, { decode: 0, preprocess: r.preprocessMs, queue: r.queueMs, infer: r.inferMs, batchSize: r.batchSize }));
-    },
+    }),
 
     async close() {
       if (closed) return;
@@ -130,6 +150,21 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
       await engine.close();
       await drained;
     },
+  };
+}
+
+/**
+ * One request's stage times in Triton's terms (model-stats.ts): its items run side by side, so
+ * each stage is its slowest item's, except postprocess, which runs item after item.
+ */
+function requestTimings(results: readonly DetectResult[], totalMs: number): RequestTimings {
+  const max = (f: (t: DetectResult['timings']) => number) => Math.max(0, ...results.map((r) => f(r.timings)));
+  return {
+    queueMs: max((t) => t.queue),
+    computeInputMs: max((t) => t.decode + t.preprocess),
+    computeInferMs: max((t) => t.infer),
+    computeOutputMs: results.reduce((sum, r) => sum + r.timings.postprocess, 0),
+    totalMs,
   };
 }
 

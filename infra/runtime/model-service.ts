@@ -7,6 +7,7 @@
 import type { DetectOptions } from '../../core/options/index.js';
 import type { Tensor } from '../../core/ports/tensor.js';
 import type { Detection, Size, StageTimings } from '../../core/types.js';
+import type { ModelStatsSnapshot } from '../metrics/model-stats.js';
 
 export interface ColdStart {
   readonly downloadMs: number;
@@ -24,6 +25,12 @@ export interface ModelDescription {
   readonly inputName: string;
   readonly inputDtype: string;
   readonly batchSizes: readonly number[];
+  /** The micro-batcher's longest wait for a fuller batch (manifest batching.maxQueueDelayUs). */
+  readonly maxQueueDelayUs: number;
+  /** Items that may wait in the micro-batcher (manifest batching.maxQueue). */
+  readonly maxQueue: number;
+  /** Engine worker threads, each with its own session (manifest engine.workers). */
+  readonly instances: number;
   readonly decoder: string;
   readonly provider: string;
   readonly skippedProviders: readonly { provider: string; reason: string }[];
@@ -64,6 +71,8 @@ export interface ModelHealth {
 /** One configured model as readiness sees it: loading (maybe retrying), failed for good, or loaded. */
 export interface ModelStatus {
   readonly name: string;
+  /** The manifest's version; absent while the manifest has not been read. */
+  readonly version?: string;
   readonly state: 'loading' | 'failed' | ModelHealth['state'];
   /** Why it is not ready: the last load error while retrying, the engine's reason, ... */
   readonly reason?: string;
@@ -72,6 +81,8 @@ export interface ModelStatus {
 export interface ModelService {
   describe(): ModelDescription;
   health(): ModelHealth;
+  /** Triton-style statistics since start (infra/metrics/model-stats): what /v2/models/{m}/stats and the Prometheus counters read. */
+  stats(): ModelStatsSnapshot;
   /** Encoded image bytes (JPEG, PNG, WebP, ...) -> detections in source pixels. */
   detect(image: Uint8Array, options: Partial<DetectOptions>, ctx?: RequestContext): Promise<DetectResult>;
   /**

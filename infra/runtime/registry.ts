@@ -44,6 +44,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
   /** Models not loaded yet: retrying (state loading + reason) or failed for good. */
   const pending = new Map<string, Omit<ModelStatus, 'name'>>();
   const configured: string[] = [];
+  const versions = new Map<string, string>();
   let manifestsRead = false;
   let failed = false;
   const closing = new AbortController();
@@ -64,6 +65,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     const read = await Promise.allSettled(options.models.map(manifestFor));
     // A manifest that cannot be read is named by its path; every model is listed either way.
     configured.push(...read.map((r, i) => (r.status === 'fulfilled' ? r.value.name : options.models[i]!)));
+    read.forEach((r) => r.status === 'fulfilled' && versions.set(r.value.name, r.value.version));
     manifestsRead = true;
     const bad = read.findIndex((r) => r.status === 'rejected');
     if (bad >= 0) fail(configured[bad]!, (read[bad] as PromiseRejectedResult).reason);
@@ -96,11 +98,13 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
   let draining = false;
   const status = (): ModelStatus[] =>
     configured.map((name) => {
-      if (draining) return { name, state: 'closed', reason: 'shutting down' };
+      const version = versions.get(name);
+      const id = version === undefined ? { name } : { name, version };
+      if (draining) return { ...id, state: 'closed', reason: 'shutting down' };
       const m = loaded.get(name);
-      return m ? { name, ...m.health() } : { name, state: 'loading', ...pending.get(name) };
+      return m ? { ...id, ...m.health() } : { ...id, state: 'loading', ...pending.get(name) };
     });
-  options.metrics?.watchReadiness(() => status().map((s) => ({ model: s.name, ready: s.state === 'ready' })));
+  options.metrics?.watchReadiness(() => status().map((s) => ({ model: s.name, version: s.version ?? '', ready: s.state === 'ready' })));
 
   return {
     get(name) {

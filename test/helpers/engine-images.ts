@@ -5,6 +5,6 @@
  */
 export async function engineImages(serverUrl: string, model: string): Promise<number> {
   const text = await (await fetch(`${serverUrl}/metrics`)).text();
-  const m = new RegExp(`^detectfn_batch_size_sum\\{model="${model}"\\} (\\d+)`, 'm').exec(text);
+  const m = new RegExp(`^detectfn_batch_size_sum\\{model="${model}",version="[^"]*"\\} (\\d+)`, 'm').exec(text);
   return m ? Number(m[1]) : 0;
 }

@@ -85,6 +85,7 @@ function countingRegistry(inner: ModelRegistry, stats: EventHarness['stats']): M
       w = {
         describe: () => m.describe(),
         health: () => m.health(),
+        stats: () => m.stats(),
         detectTensor: (t, o, c) => m.detectTensor(t, o, c),
         detectMany: (images, o, c) => m.detectMany(images, o, c),
         close: () => m.close(),

@@ -8,7 +8,7 @@ import { DEFAULT_DETECT_OPTIONS, type DetectOptions } from '../../core/options/i
 import { DetectError } from '../../core/errors/index.js';
 import type { DetectResult, ModelDescription, ModelRegistry, ModelService, RequestContext } from '../../infra/runtime/model-service.js';
 import { loadConfig, type ServiceConfig } from '../../infra/config/index.js';
-import { createMetrics } from '../../infra/metrics/index.js';
+import { createMetrics, createModelStats } from '../../infra/metrics/index.js';
 import { capturingLogger } from './capture-logger.js';
 import type { AppDeps } from '../../handlers/app.js';
 
@@ -29,10 +29,11 @@ export function standInRegistry(name = 'stand-in'): StandInRegistry {
   const calls: DetectCall[] = [];
   const describe = (): ModelDescription => ({
     name, version: '1', labels: ['thing'], inputSize: { width: 32, height: 32 }, inputName: 'images', inputDtype: 'float32',
-    batchSizes: [1], decoder: 'yolov8', provider: 'cpu', skippedProviders: [], warm: reg.ready, coldStart: null, defaults: DEFAULT_DETECT_OPTIONS,
+    batchSizes: [1], maxQueueDelayUs: 0, maxQueue: 8, instances: 1, decoder: 'yolov8', provider: 'cpu', skippedProviders: [], warm: reg.ready, coldStart: null, defaults: DEFAULT_DETECT_OPTIONS,
   });
   const service: ModelService = {
     describe,
+    stats: () => createModelStats().snapshot(),
     health: () => (reg.ready ? { state: 'ready' } : { state: 'unavailable', reason: 'stand-in set not ready' }),
     async detect(bytes, options, ctx): Promise<DetectResult> {
       calls.push({ bytes, options, ctx });

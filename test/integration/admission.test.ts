@@ -45,7 +45,7 @@ const engineImages = () => engineImagesRun(srv.url, MODEL);
 
 /** Waits until the model's live queue depth (detectfn_queue_depth, read at scrape) reaches `n`. */
 async function waitForQueueDepth(n: number): Promise<void> {
-  const re = new RegExp(`^detectfn_queue_depth\\{model="${MODEL}"\\} (\\d+)`, 'm');
+  const re = new RegExp(`^detectfn_queue_depth\\{model="${MODEL}",version="[^"]*"\\} (\\d+)`, 'm');
   for (const until = Date.now() + 60_000; Date.now() < until; await new Promise((r) => setTimeout(r, 10))) {
     const m = re.exec(await (await fetch(`${srv.url}/metrics`)).text());
     if (m && Number(m[1]) >= n) return;

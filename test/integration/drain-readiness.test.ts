@@ -39,12 +39,12 @@ it('/readyz turns 503 "shutting down" the moment the drain begins, while in-flig
     const refused = await fetch(`${srv.url}/readyz`).then((r) => String(r.status), (e: Error) => (e.cause as { code?: string })?.code);
     expect(refused).toBe('ECONNREFUSED');
     expect(srv.registry.allReady()).toBe(false);
-    expect(srv.registry.status()).toEqual([{ name: 'demo', state: 'closed', reason: 'shutting down' }]);
+    expect(srv.registry.status()).toEqual([{ name: 'demo', version: '1', state: 'closed', reason: 'shutting down' }]);
     // What /readyz and the gauge render from the same state, through the app without a socket.
     const during = await srv.app.request('/readyz');
     expect(during.status).toBe(503);
     expect(((await during.json()) as { error: { message: string } }).error.message).toBe('models not ready: demo (closed: shutting down)');
-    expect(await (await srv.app.request('/metrics')).text()).toContain('detectfn_model_ready{model="demo"} 0');
+    expect(await (await srv.app.request('/metrics')).text()).toContain('detectfn_model_ready{model="demo",version="1"} 0');
     expect(stalled.socket.destroyed).toBe(false); // the in-flight upload still holds the drain open
 
     stalled.socket.destroy();

@@ -82,7 +82,7 @@ describe('a dead engine through HTTP', () => {
     expect((await fetch(`${srv.url}/v2/health/ready`)).status).toBe(503);
     const listed = ((await (await fetch(`${srv.url}/v1/models`)).json()) as { models: unknown[] }).models;
     expect(listed).toEqual([expect.objectContaining({ name: 'demo', state: 'unavailable', reason: expect.stringMatching(/^no live engine worker: replacement failed/) })]);
-    expect(await (await fetch(`${srv.url}/metrics`)).text()).toContain('detectfn_model_ready{model="demo"} 0');
+    expect(await (await fetch(`${srv.url}/metrics`)).text()).toContain('detectfn_model_ready{model="demo",version="1"} 0');
 
     const r = await detect(srv);
     expect(r.status).toBe(503);
@@ -94,7 +94,7 @@ describe('a dead engine through HTTP', () => {
 
     copyFileSync(DEMO, file);
     await vi.waitFor(async () => expect((await fetch(`${srv.url}/readyz`)).status).toBe(200), { timeout: 30_000, interval: 50 });
-    expect(await (await fetch(`${srv.url}/metrics`)).text()).toContain('detectfn_model_ready{model="demo"} 1');
+    expect(await (await fetch(`${srv.url}/metrics`)).text()).toContain('detectfn_model_ready{model="demo",version="1"} 1');
     const again = await detect(srv);
     expect(again.status).toBe(200);
     expect(((await again.json()) as { detections: { label: string }[] }).detections.map((d) => d.label)).toEqual(['red']);
@@ -108,6 +108,6 @@ describe('a dead engine through HTTP', () => {
     const late = detect(srv);
     expect((await late).status).toBe(503);
     await srv.close(); // a hang here fails the test by its timeout
-    expect(srv.registry.status()).toEqual([{ name: 'demo', state: 'closed', reason: 'shutting down' }]);
+    expect(srv.registry.status()).toEqual([{ name: 'demo', version: '1', state: 'closed', reason: 'shutting down' }]);
   });
 });

@@ -81,7 +81,7 @@ const IMG_B: [number, number, DrawnShape[]] = [300, 800, [{ kind: 'rect', label:
 describe('metadata and health', () => {
   it('serves server metadata, liveness and readiness', async () => {
     const meta = await jsonOf(await get('/v2'));
-    expect(meta).toEqual({ name: 'detectfn', version: expect.any(String), extensions: ['binary_tensor_data'] });
+    expect(meta).toEqual({ name: 'detectfn', version: expect.any(String), extensions: ['binary_tensor_data', 'model_configuration', 'statistics'] });
     expect((await get('/v2/health/live')).status).toBe(200);
     expect((await get('/v2/health/ready')).status).toBe(200);
   });
@@ -180,7 +180,8 @@ describe('POST /v2/models/{m}/infer', () => {
   const ERRORS: [string, () => Promise<Response>, number, RegExp][] = [
     ['not JSON', async () => infer('{nope'), 400, /not valid JSON/],
     ['unknown model', async () => infer(await bytesInput(), {}, 'nope'), 404, /nope/],
-    ['unknown parameter', async () => infer(await bytesInput({ parameters: { confidence: 0.5 } })), 400, /confidence/],
+    ['class_count (classification extension)', async () => infer(await bytesInput({ outputs: [{ name: 'det_classes', parameters: { class_count: 3 } }] })), 400, /outputs\[0\]\.parameters\.class_count: .*classification extension is not supported.*num_dets, det_boxes, det_scores, det_classes/],
+    ['unknown input name', async () => infer(JSON.stringify({ inputs: [{ name: 'INPUT__0', shape: [1], datatype: 'BYTES', data: ['AAAA'] }] })), 400, /input 'INPUT__0' is not an input of model demo; send 'image' \(BYTES, one encoded image per element\) or 'images' \(FP32 \[N,3,320,320\]\)/],
     ['conf out of range', async () => infer(await bytesInput({ parameters: { conf: 3 } })), 400, /conf/],
     ['wrong tensor size', async () => infer(JSON.stringify({ inputs: [{ name: 'images', shape: [1, 3, 2, 2], datatype: 'FP32', data: new Array(12).fill(0) }] })), 400, /FP32 \[N,3,320,320\]/],
     ['two inputs', async () => infer(JSON.stringify({ inputs: [{ name: 'a', shape: [1], datatype: 'FP32', data: [1] }, { name: 'b', shape: [1], datatype: 'FP32', data: [1] }] })), 400, /exactly one input/],

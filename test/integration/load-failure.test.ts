@@ -81,7 +81,7 @@ describe('an unloadable model ends the process with exit 1 and one fatal line na
     const fatal = fatalLines(c);
     expect(fatal).toHaveLength(1);
     expect(fatal[0]!.msg).toBe('model failed to load, exiting: model nonexistent failed to load: model /nonexistent.onnx not found');
-    expect(fatal[0]!.models).toEqual([{ name: 'nonexistent', state: 'failed', reason: 'model nonexistent failed to load: model /nonexistent.onnx not found' }]);
+    expect(fatal[0]!.models).toEqual([{ name: 'nonexistent', version: '1', state: 'failed', reason: 'model nonexistent failed to load: model /nonexistent.onnx not found' }]);
   });
 });
 

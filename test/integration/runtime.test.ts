@@ -35,7 +35,7 @@ async function expectLoadError(registry: ModelRegistry, code: string, message: R
   expect(registry.allReady()).toBe(false);
   // Readiness names the failure (not "still loading"), and so does a request for the model.
   const [status] = registry.status();
-  expect(status).toEqual({ name: status!.name, state: 'failed', reason: (err as DetectError).message });
+  expect(status).toEqual({ name: status!.name, version: '1', state: 'failed', reason: (err as DetectError).message });
   expect(() => registry.get(status!.name)).toThrow(`model ${status!.name} failed to load: ${(err as DetectError).message}`);
   await registry.close();
 }
@@ -125,9 +125,9 @@ describe('yolov8n', () => {
       expect(cold.totalMs).toBeGreaterThanOrEqual(cold.downloadMs + cold.sessionMs + cold.warmupMs - 1);
       const text = await metrics.render();
       for (const phase of ['download', 'session', 'warmup', 'total']) {
-        expect(text).toMatch(new RegExp(`detectfn_cold_start_seconds\\{model="yolov8n",phase="${phase}"\\} [0-9.]+`));
+        expect(text).toMatch(new RegExp(`detectfn_cold_start_seconds\\{model="yolov8n",version="1",phase="${phase}"\\} [0-9.]+`));
       }
-      expect(text).toContain('detectfn_model_ready{model="yolov8n"} 1');
+      expect(text).toContain('detectfn_model_ready{model="yolov8n",version="1"} 1');
     } finally {
       await registry.close();
     }
@@ -165,7 +165,7 @@ describe('start-up refuses a manifest that does not match its model', () => {
     const registry = createModelRegistry({ models: [path.join(repoRoot, 'models/demo.json'), missing], cacheDir: path.join(dir, 'cache') });
     await expect(registry.whenReady()).rejects.toThrow(`manifest ${missing}: cannot be read (ENOENT)`);
     expect(registry.status()).toEqual([
-      { name: 'demo', state: 'failed', reason: `not loaded: model ${missing} failed` },
+      { name: 'demo', version: '1', state: 'failed', reason: `not loaded: model ${missing} failed` },
       { name: missing, state: 'failed', reason: `manifest ${missing}: cannot be read (ENOENT)` },
     ]);
     await registry.close();

@@ -9,8 +9,8 @@ import { kserveDatatype } from './datatypes.js';
 import { outputMetadata } from './outputs.js';
 import type { KsMetadataTensor } from './wire-types.js';
 
-/** Triton's name for the binary tensor data extension, as clients look for it. */
-export const EXTENSIONS = ['binary_tensor_data'] as const;
+/** Triton's names for the extensions served (binary tensors, GET .../config, GET .../stats), as clients look for them. */
+export const EXTENSIONS = ['binary_tensor_data', 'model_configuration', 'statistics'] as const;
 
 /** The ONNX Runtime platform string Triton reports. */
 export const PLATFORM = 'onnxruntime_onnx';

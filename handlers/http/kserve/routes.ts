@@ -7,8 +7,10 @@
  */
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { compress, COMPRESSIBLE_CONTENT_TYPE_REGEX } from 'hono/compress';
 import pkg from '../../../package.json' with { type: 'json' };
 import { DetectError } from '../../../core/errors/index.js';
+import { invalidParameterError } from '../../../core/validate/index.js';
 import type { ModelService } from '../../../infra/runtime/model-service.js';
 import { notReadyError } from '../health-routes.js';
 import { requestContext, withClientTimeout, withDeadline } from '../request-context.js';
@@ -16,10 +18,12 @@ import type { App, AppDeps, AppEnv } from '../types.js';
 import { kserveOnError } from './errors.js';
 import { modelMetadata, serverMetadata } from './metadata.js';
 import { buildOutputs } from './outputs.js';
-import { parseInferParams } from './params.js';
+import { parseInferParams, refuseClassification } from './params.js';
+import { decodeContentEncoding } from './request-body.js';
 import { decodeInputs, splitInferBody } from './request-codec.js';
 import { encodeInferResponse } from './response-codec.js';
 import { runInputs } from './run-inputs.js';
+import { modelConfig, modelStatistics, repositoryIndex } from './triton-views.js';
 import { HEADER_LENGTH_HEADER } from './wire-types.js';
 
 const MODEL = '/models/:model{[^/]+}';
@@ -34,6 +38,21 @@ function lookup(c: Context<AppEnv>, deps: AppDeps): ModelService {
   return model;
 }
 
+/** The repository index request's optional `{"ready": true}` (only the ready models). */
+async function readyOnly(c: Context<AppEnv>): Promise<boolean> {
+  const text = await c.req.text();
+  if (text.trim() === '') return false;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new DetectError('INVALID_ARGUMENT', `repository index request is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  const ready = (parsed as { ready?: unknown } | null)?.ready;
+  if (ready !== undefined && typeof ready !== 'boolean') throw invalidParameterError('ready', 'boolean', ready);
+  return ready === true;
+}
+
 function notReady(what: string): DetectError {
   return new DetectError('NOT_READY', `${what} not ready`, { retryAfterS: 1 });
 }
@@ -42,12 +61,15 @@ export function kserveRoutes(app: App, deps: AppDeps): void {
   const { config } = deps;
   const v2 = new Hono<AppEnv>();
   v2.onError(kserveOnError(deps.logger));
+  const maxBody = config.DETECTFN_V2_MAX_BODY_BYTES;
   const limit = bodyLimit({
-    maxSize: config.DETECTFN_MAX_BODY_BYTES,
+    maxSize: maxBody,
     onError: () => {
-      throw new DetectError('PAYLOAD_TOO_LARGE', `request body exceeds ${config.DETECTFN_MAX_BODY_BYTES} bytes`);
+      throw new DetectError('PAYLOAD_TOO_LARGE', `request body exceeds ${maxBody} bytes (DETECTFN_V2_MAX_BODY_BYTES)`);
     },
   });
+  // Accept-Encoding: gzip/deflate answers, binary tensor responses included.
+  v2.use(compress({ contentTypeFilter: (type) => COMPRESSIBLE_CONTENT_TYPE_REGEX.test(type) || type.startsWith('application/octet-stream') }));
 
   v2.get('/', (c) => c.json(serverMetadata(pkg.version)));
   v2.get('/health/live', (c) => c.json({ live: true }));
@@ -55,8 +77,16 @@ export function kserveRoutes(app: App, deps: AppDeps): void {
     if (!deps.registry.allReady()) throw notReadyError(deps);
     return c.json({ ready: true });
   });
+  // Before the model routes: `stats` is not a model name here.
+  v2.get('/models/stats', (c) => c.json({ model_stats: deps.registry.list().map((m) => modelStatistics(m.describe(), m.stats())) }));
+  v2.post('/repository/index', limit, async (c) => c.json(repositoryIndex(deps.registry.status(), await readyOnly(c))));
   for (const base of [MODEL, VERSIONED]) {
     v2.get(base, (c) => c.json(modelMetadata(lookup(c, deps).describe())));
+    v2.get(`${base}/config`, (c) => c.json(modelConfig(lookup(c, deps).describe())));
+    v2.get(`${base}/stats`, (c) => {
+      const model = lookup(c, deps);
+      return c.json({ model_stats: [modelStatistics(model.describe(), model.stats())] });
+    });
     v2.get(`${base}/ready`, (c) => {
       const model = lookup(c, deps);
       const health = model.health();
@@ -68,10 +98,13 @@ export function kserveRoutes(app: App, deps: AppDeps): void {
       const serverCtx = requestContext(c.get('requestId'), config.DETECTFN_REQUEST_TIMEOUT_MS, c.req.raw.signal, arrival);
       const model = lookup(c, deps);
       const d = model.describe();
-      const body = new Uint8Array(await c.req.arrayBuffer());
+      const wire = new Uint8Array(await c.req.arrayBuffer());
+      const body = await decodeContentEncoding(wire, c.req.header('Content-Encoding'), maxBody);
       if (body.byteLength === 0) throw new DetectError('EMPTY_BODY', 'inference request body is empty');
       const { request, binary } = splitInferBody(body, c.req.header(HEADER_LENGTH_HEADER));
+      refuseClassification(request);
       const params = parseInferParams(request.parameters, d.defaults);
+      if (params.ignored.length > 0) deps.logger.debug({ reqId: c.get('requestId'), model: d.name, ignored: params.ignored }, 'kserve: unknown request parameters ignored');
       const ctx = params.timeoutUs > 0 ? withClientTimeout(serverCtx, params.timeoutUs / 1000, arrival) : serverCtx;
       const inputs = decodeInputs(request, binary);
       const results = await withDeadline(runInputs(inputs, model, params.options, ctx), ctx);

@@ -11,6 +11,7 @@ import type { DetectOptions } from '../../../core/options/index.js';
 import type { Tensor, TensorDType } from '../../../core/ports/tensor.js';
 import type { DetectResult, ModelService, RequestContext } from '../../../infra/runtime/model-service.js';
 import { kserveDatatype } from './datatypes.js';
+import { IMAGE_INPUT } from './metadata.js';
 import type { DecodedInput } from './wire-types.js';
 
 /** Most batch items one request may carry. */
@@ -40,6 +41,14 @@ export function runInputs(
     throw new DetectError('INVALID_ARGUMENT', `expected exactly one input (BYTES images or a preprocessed tensor), got ${inputs.length}`);
   }
   const input = inputs[0];
+  const d = model.describe();
+  if (input.name !== IMAGE_INPUT && input.name !== d.inputName) {
+    throw new DetectError(
+      'INVALID_ARGUMENT',
+      `input '${input.name}' is not an input of model ${d.name}; send '${IMAGE_INPUT}' (BYTES, one encoded image per element) ` +
+        `or '${d.inputName}' (${kserveDatatype(d.inputDtype)} [N,3,${d.inputSize.height},${d.inputSize.width}])`,
+    );
+  }
   const count = input.datatype === 'BYTES' ? (input.values as Uint8Array[]).length : (input.shape[0] ?? 0);
   if (count < 1 || count > MAX_BATCH_ITEMS) {
     throw new DetectError('INVALID_ARGUMENT', `input '${input.name}': batch of ${count} items; expected 1 to ${MAX_BATCH_ITEMS}`);
