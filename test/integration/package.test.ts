@@ -74,7 +74,7 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   const t0 = performance.now();
   await run('npm', ['install', `./${info.filename}`, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, env, timeout: 240_000 });
-  console.log(`package test: npm install of the tarball took ${Math.round(performance.now() - t0)} ms`);
+  console.log(`package test (node ${process.version}): npm install of the tarball took ${Math.round(performance.now() - t0)} ms`);
 }, 300_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
