@@ -3,7 +3,8 @@
  * install the tarball into a fresh project outside the repo (from the npm cache / registry,
  * onnxruntime-node's GPU download skipped), then under plain `node` (no tsx, no vitest):
  * import `detectfn` and `detectfn/core`, run core's letterbox + NMS, serve the packaged demo
- * model with `startServer` and detect a red rectangle over real HTTP. `detectfn/core` is also
+ * model with `startServer` and detect a red rectangle over real HTTP, see a model that cannot
+ * load fail with core's `DetectError`, and run the installed `detectfn` CLI. `detectfn/core` is also
  * bundled for the neutral platform with no externals and run in a bare V8 context (no
  * process, Buffer, require: what a browser, Deno or an edge runtime lacks), and both entries'
  * declarations are type-checked by tsc as a consumer would, core's without Node types.
@@ -44,15 +45,21 @@ const CORE_EXPECTED = {
 const CONSUMER = `import * as core from 'detectfn/core';
 import * as detectfn from 'detectfn';
 import sharp from 'sharp';
+import { writeFileSync } from 'node:fs';
 ${CORE_CHECK}
 const out = { core: coreCheck(core), sameErrorClass: detectfn.DetectError === core.DetectError };
 try { await import('detectfn/dist/server.js'); out.deepImport = 'allowed'; } catch (err) { out.deepImport = err.code; }
+// A model that cannot load: the server side's typed error, caught with core's class.
+const broken = await detectfn.startServer({ env: { DETECTFN_MODELS: 'missing.json' }, config: { PORT: 0, HOST: '127.0.0.1' }, logger: detectfn.silentLogger() });
+out.loadFailure = await broken.ready.then(() => 'ready', (err) => ({ isCoreDetectError: err instanceof core.DetectError, code: err.code, message: err.message }));
+await broken.close();
 const running = await detectfn.startServer({ env: {}, config: { PORT: 0, HOST: '127.0.0.1' }, logger: detectfn.silentLogger() });
 try {
   await running.ready;
   const png = await sharp({ create: { width: 640, height: 480, channels: 3, background: 'white' } })
     .composite([{ input: { create: { width: 200, height: 120, channels: 3, background: 'red' } }, left: 100, top: 80 }])
     .png().toBuffer();
+  writeFileSync('red.png', png);
   const res = await fetch(running.url + '/v1/models/demo/detect', { method: 'POST', body: png, headers: { 'content-type': 'image/png' } });
   out.detect = { status: res.status, body: await res.json() };
 } finally {
@@ -95,12 +102,25 @@ describe('the npm tarball', () => {
     // One shared chunk: an error thrown by the server side is `instanceof` core's DetectError.
     expect(out.sameErrorClass).toBe(true);
     expect(out.deepImport).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
+    expect(out.loadFailure).toMatchObject({ isCoreDetectError: true, code: 'CONFIG_INVALID' });
+    expect(out.loadFailure.message).toContain('missing.json');
     expect(out.detect.status).toBe(200);
     const red = out.detect.body.detections.filter((d: { label: string }) => d.label === 'red');
     expect(red).toHaveLength(1);
     // The rectangle is at x 100..300, y 80..200 of the 640x480 image.
     const [x1, y1, x2, y2] = red[0].box as number[];
     for (const [got, want] of [[x1, 100], [y1, 80], [x2, 300], [y2, 200]] as const) expect(Math.abs(got - want)).toBeLessThan(12);
+  });
+
+  it('installs the detectfn CLI: detect prints the demo model\'s box, a bad flag exits 2 naming it', async () => {
+    const cli = path.join(dir, 'node_modules/.bin/detectfn');
+    expect(existsSync(path.join(dir, 'red.png')), 'the consumer test writes red.png').toBe(true);
+    const { stdout } = await run(cli, ['detect', '--model', 'node_modules/detectfn/models/demo.json', 'red.png'], { cwd: dir, env, timeout: 60_000 });
+    const [image] = JSON.parse(stdout).images as { detections: { label: string }[] }[];
+    expect(image!.detections.map((d) => d.label)).toEqual(['red']);
+    const usage = await run(cli, ['detect', '--bogus'], { cwd: dir, env }).catch((err: { code: number; stderr: string }) => err);
+    expect(usage).toMatchObject({ code: 2 });
+    expect((usage as { stderr: string }).stderr).toContain('bogus');
   });
 
   it('detectfn/core bundles for the neutral platform with no externals and runs with no Node globals', async () => {
