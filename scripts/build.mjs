@@ -1,8 +1,10 @@
-// Builds everything `npm start` and the tests need: the esbuild bundles in dist/ (native
-// packages stay external) and the demo model, which the project generates from code.
+// Builds everything `npm start`, the tests and the package need: the esbuild bundles in dist/
+// (native packages stay external), the package entries with their declarations
+// (scripts/build-package.mjs), and the demo model, which the project generates from code.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { buildPackageEntries } from './build-package.mjs';
 
 const EXTERNAL = ['onnxruntime-node', 'sharp', 'testcontainers', 'autocannon', 'pino', 'thread-stream'];
 
@@ -36,6 +38,7 @@ await build({
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
 console.log(`build: bundled ${Object.keys(entryPoints).join(', ')} in ${(performance.now() - t0).toFixed(0)} ms`);
+await buildPackageEntries({ external: EXTERNAL });
 
 if (existsSync('dist/build-demo-model.js')) {
   const { buildDemoModelFile } = await import('../dist/build-demo-model.js');

@@ -2,8 +2,9 @@
 # Builds a detectfn image with plain `docker build` (no BuildKit needed):
 #   scripts/deploy/build-image.sh [cpu|gpu] [TAG]      (defaults: cpu, detectfn:KIND)
 # Run `npm run build` first. Prints the tag on stdout; time and size go to stderr.
-# cpu: BASE_IMAGE picks the base. Unset: node:20-bookworm-slim when the registry has it (a
-#      developer laptop), else local/node:20-bookworm-slim from make-base-image.sh (built once).
+# cpu: BASE_IMAGE picks the base. Unset: node:24-bookworm-slim (Node 24 LTS) when the registry
+#      has it (a developer laptop, CI with a registry), else local/node:20-bookworm-slim from
+#      make-base-image.sh (built once, with this machine's node).
 # gpu: CUDA_IMAGE, NODE_IMAGE and ONNXRUNTIME_NODE_INSTALL pass through as build args
 #      (needs the registry, npm and NuGet; ONNXRUNTIME_NODE_INSTALL=skip builds a CPU twin).
 set -euo pipefail
@@ -15,8 +16,8 @@ export DOCKER_BUILDKIT=0
 
 pick_base() {
   if [ -n "${BASE_IMAGE:-}" ]; then echo "$BASE_IMAGE"; return; fi
-  if docker image inspect node:20-bookworm-slim >/dev/null 2>&1 || docker pull -q node:20-bookworm-slim >/dev/null 2>&1; then
-    echo node:20-bookworm-slim
+  if docker image inspect node:24-bookworm-slim >/dev/null 2>&1 || docker pull -q node:24-bookworm-slim >/dev/null 2>&1; then
+    echo node:24-bookworm-slim
   else
     log "no registry: using the local base (built once, then cached)"
     bash scripts/deploy/make-base-image.sh
