@@ -31,5 +31,5 @@ export async function serveCommand(argv: readonly string[]): Promise<void> {
   const running = await startServer({ logger, config });
   exitOnSignals(running.close, logger);
   exitOnLoadFailure(running, logger);
-  process.stderr.write(`detectfn listening on ${running.url}${running.grpcPort !== undefined ? `, gRPC on port ${running.grpcPort}` : ''}\n`);
+  process.stderr.write(`detectfn listening on ${running.url}${running.grpcPort !== undefined ? ` (gRPC port ${running.grpcPort})` : ''}\n`);
 }
