@@ -7,6 +7,8 @@
  * (port 0 on 127.0.0.1). The registry adds the libvips queue gauge to `metrics`. With
  * DETECTFN_SQS_QUEUE_URL set it also consumes that queue once the models are warm (the HTTP
  * probes and metrics stay), and `close()` stops the consumer, draining its batches, first.
+ * The KServe v2 gRPC listener (handlers/grpc) starts right after the HTTP one, on
+ * DETECTFN_GRPC_PORT, and drains with it on close().
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
