@@ -21,7 +21,7 @@ export function fromGrpcParameters(p: GrpcParameters | undefined): KsParameters 
   for (const [name, v] of Object.entries(p)) {
     const choice = v.parameter_choice;
     const value = choice === undefined ? undefined : v[choice];
-    if (value === undefined) throw new DetectError('INVALID_ARGUMENT', `parameter '${name}' has no value (set bool_param, int64_param or string_param)`);
+    if (value === undefined) throw new DetectError('INVALID_ARGUMENT', `parameter '${name}' has no value (set bool_param, int64_param, string_param, double_param or uint64_param)`);
     out[name] = value;
   }
   return out;

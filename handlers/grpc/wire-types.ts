@@ -4,12 +4,14 @@
  * over with LOADER_OPTIONS (proto field names, int64 as number, oneofs named).
  */
 
-/** InferParameter: one of bool_param, int64_param, string_param, named by parameter_choice. */
+/** InferParameter: one of its oneof members, named by parameter_choice. */
 export interface GrpcInferParameter {
-  readonly parameter_choice?: 'bool_param' | 'int64_param' | 'string_param';
+  readonly parameter_choice?: 'bool_param' | 'int64_param' | 'string_param' | 'double_param' | 'uint64_param';
   readonly bool_param?: boolean;
   readonly int64_param?: number;
   readonly string_param?: string;
+  readonly double_param?: number;
+  readonly uint64_param?: number;
 }
 export type GrpcParameters = Readonly<Record<string, GrpcInferParameter>>;
 

@@ -118,7 +118,7 @@ describe('gRPC: every method', () => {
 
   it('ModelInfer with a preprocessed FP32 tensor (raw and typed fp32_contents) and detection parameters', async () => {
     const grey = new Float32Array(3 * 640 * 640).fill(0.5);
-    const params = { conf: { string_param: '0.01' }, max_det: { int64_param: 5 } };
+    const params = { conf: { double_param: 0.01 }, iou: { string_param: '0.6' }, max_det: { int64_param: 5 } };
     const raw = rawOutputs((await unary<InferRes>(c.inference, 'ModelInfer', {
       model_name: 'slow',
       parameters: params,
@@ -190,6 +190,9 @@ describe('gRPC: error statuses', () => {
     const both = await grpcError(unary(c.inference, 'ModelInfer', { model_name: 'slow', inputs: [typedInput], raw_input_contents: [Buffer.alloc(8)] }, auth));
     expect(both.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(both.details).toBe("input 'image' has contents although raw_input_contents is used; send one or the other");
+    const badConf = await grpcError(unary(c.inference, 'ModelInfer', bytesInferRequest('slow', [small], { conf: { double_param: 2 } }), auth));
+    expect(badConf.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(badConf.details).toMatch(/conf but received 2 of type number/);
     const junk = await grpcError(unary(c.inference, 'ModelInfer', bytesInferRequest('slow', [new Uint8Array([1, 2, 3])]), auth));
     expect(junk.code).toBe(grpc.status.INVALID_ARGUMENT);
   });
