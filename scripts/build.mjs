@@ -2,7 +2,7 @@
 // (native packages stay external), the package entries with their declarations
 // (scripts/build-package.mjs), and the demo model, which the project generates from code.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { buildPackageEntries } from './build-package.mjs';
 
@@ -37,6 +37,8 @@ await build({
   // ESM bundles that contain CommonJS dependencies need a real `require`.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
+// The gRPC listener loads its .proto files from beside the bundle (handlers/grpc/load-proto.ts).
+cpSync('handlers/grpc/proto', 'dist/proto', { recursive: true });
 console.log(`build: bundled ${Object.keys(entryPoints).join(', ')} in ${(performance.now() - t0).toFixed(0)} ms`);
 await buildPackageEntries({ external: EXTERNAL });
 

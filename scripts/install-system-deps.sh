@@ -4,6 +4,7 @@ set -euo pipefail
 need=()
 command -v radosgw >/dev/null || need+=(radosgw ceph-mon ceph-osd ceph-common)
 /usr/bin/python3 -c 'import cv2, numpy' 2>/dev/null || need+=(python3-opencv python3-numpy) # infra/image fidelity test
+/usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null || need+=(python3-grpcio python3-grpc-tools) # gRPC cross-check client (test/integration/grpc.test.ts)
 # e2e (test/e2e): the Docker engine (its dockerd is started by the test when none runs) and
 # debootstrap for the local base image where no container registry is reachable.
 command -v dockerd >/dev/null || need+=(docker.io)

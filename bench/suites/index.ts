@@ -3,6 +3,7 @@ import { coreNormalizeSuite } from './core-normalize.js';
 import { imageDecodeSuite } from './image-decode.js';
 import { coldstartDownloadSuite } from './coldstart-download.js';
 import { httpSuite } from './http.js';
+import { grpcSuite } from './grpc.js';
 import { engineSuite } from './engine.js';
 import { coreDecodeNmsSuite } from './core-decode-nms.js';
 import { modelsDemoSuite } from './models-demo.js';
@@ -12,4 +13,4 @@ import { faultsSuite } from './faults.js';
 import { soakSuite } from './soak.js';
 
 /** Every benchmark suite, in report order. Add a suite by importing it here. */
-export const SUITES: BenchSuite[] = [coreNormalizeSuite, imageDecodeSuite, coldstartDownloadSuite, engineSuite, httpSuite, coreDecodeNmsSuite, modelsDemoSuite, eventsSuite, pipelineSuite, faultsSuite, soakSuite];
+export const SUITES: BenchSuite[] = [coreNormalizeSuite, imageDecodeSuite, coldstartDownloadSuite, engineSuite, httpSuite, grpcSuite, coreDecodeNmsSuite, modelsDemoSuite, eventsSuite, pipelineSuite, faultsSuite, soakSuite];

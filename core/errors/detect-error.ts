@@ -36,6 +36,38 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/**
+ * The gRPC status each code answers with over the KServe v2 gRPC listener (numbers from
+ * grpc's status codes: core stays free of @grpc imports). Same meaning as ERROR_STATUS, one
+ * row per code, so a new code must be placed in both tables.
+ */
+export const GRPC_STATUS = {
+  INVALID_ARGUMENT: 3, // INVALID_ARGUMENT
+  EMPTY_BODY: 3,
+  UNAUTHORIZED: 16, // UNAUTHENTICATED
+  BUCKET_NOT_ALLOWED: 7, // PERMISSION_DENIED
+  MODEL_NOT_FOUND: 5, // NOT_FOUND
+  NOT_FOUND: 5,
+  PAYLOAD_TOO_LARGE: 8, // RESOURCE_EXHAUSTED
+  IMAGE_TOO_LARGE: 8,
+  UNSUPPORTED_MEDIA_TYPE: 3,
+  UNDECODABLE_IMAGE: 3,
+  QUEUE_FULL: 14, // UNAVAILABLE: retryable, as gRPC clients treat it
+  NOT_READY: 14,
+  ENGINE_UNAVAILABLE: 14,
+  CANCELLED: 1, // CANCELLED
+  REQUEST_TIMEOUT: 4, // DEADLINE_EXCEEDED
+  DEADLINE_EXCEEDED: 4,
+  MODEL_INVALID: 13, // INTERNAL
+  MODEL_MISMATCH: 13,
+  INTEGRITY_ERROR: 13,
+  STORE_ERROR: 14,
+  ENGINE_ERROR: 13,
+  WORKER_CRASHED: 13,
+  CONFIG_INVALID: 13,
+  INTERNAL: 13,
+} as const satisfies Record<ErrorCode, number>;
+
 export interface DetectErrorOptions {
   cause?: unknown;
   /** Seconds a client should wait before retrying (QUEUE_FULL, NOT_READY, ENGINE_UNAVAILABLE). */

@@ -41,19 +41,34 @@ export function loadApiKeys(config: Pick<ServiceConfig, 'DETECTFN_API_KEYS' | 'D
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
-export function bearerAuth(keys: readonly string[]): MiddlewareHandler<AppEnv> {
+/** The token of an `Authorization: Bearer <key>` value (HTTP header or gRPC `authorization` metadata). */
+export function bearerToken(header: string | undefined): string | undefined {
+  return /^Bearer[ ]+(\S+)\s*$/i.exec(header ?? '')?.[1];
+}
+
+/**
+ * The key check HTTP and gRPC share: throws UNAUTHORIZED unless `token` is one of `keys`
+ * (constant time, see above). With no keys, auth is off and every token passes.
+ */
+export function createTokenCheck(keys: readonly string[]): (token: string | undefined) => void {
   const digests = keys.map(sha256);
-  return async function bearerAuth(c, next) {
-    if (digests.length === 0 || OPEN_PATHS.some((re) => re.test(c.req.path))) return next();
-    const header = c.req.header('Authorization') ?? '';
-    const fromHeader = /^Bearer[ ]+(\S+)\s*$/i.exec(header)?.[1];
-    const fromQuery = QUERY_TOKEN_PATHS.some((re) => re.test(c.req.path)) ? c.req.query('access_token') : undefined;
-    const token = fromHeader ?? fromQuery;
+  return (token) => {
+    if (digests.length === 0) return;
     if (!token) throw new DetectError('UNAUTHORIZED', 'missing bearer token (Authorization: Bearer <key>)');
     const given = sha256(token);
     let ok = false;
     for (const d of digests) ok = timingSafeEqual(given, d) || ok;
     if (!ok) throw new DetectError('UNAUTHORIZED', 'invalid bearer token');
+  };
+}
+
+export function bearerAuth(keys: readonly string[]): MiddlewareHandler<AppEnv> {
+  const check = createTokenCheck(keys);
+  return async function bearerAuth(c, next) {
+    if (keys.length === 0 || OPEN_PATHS.some((re) => re.test(c.req.path))) return next();
+    const fromHeader = bearerToken(c.req.header('Authorization'));
+    const fromQuery = QUERY_TOKEN_PATHS.some((re) => re.test(c.req.path)) ? c.req.query('access_token') : undefined;
+    check(fromHeader ?? fromQuery);
     return next();
   };
 }

@@ -25,7 +25,7 @@ export type ErrorBody = (err: DetectError) => unknown;
 export const detectfnErrorBody: ErrorBody = (err) => ({ error: err.toJSON() });
 export const kserveErrorBody: ErrorBody = (err) => ({ error: err.message });
 /** 5xx codes that are expected behaviour (shedding load, still warming), not faults. */
-const EXPECTED_5XX: ReadonlySet<string> = new Set(['QUEUE_FULL', 'NOT_READY']);
+export const EXPECTED_5XX: ReadonlySet<string> = new Set(['QUEUE_FULL', 'NOT_READY']);
 const bodyForPath = (path: string): ErrorBody => (path === '/v2' || path.startsWith('/v2/') ? kserveErrorBody : detectfnErrorBody);
 
 /** Hono's own HTTPExceptions (malformed bodies and the like) keep their 4xx meaning. */

@@ -50,11 +50,13 @@ export function trackResponses(server: Server): Drain {
   };
 }
 
-export async function closeGracefully(server: ServerType, drain: Drain, registry: ModelRegistry, logger: Logger, drainMs: number): Promise<void> {
+/** `others`: other listeners' drains (the gRPC one) that must also finish before the models close. */
+export async function closeGracefully(server: ServerType, drain: Drain, registry: ModelRegistry, logger: Logger, drainMs: number, others: readonly ((drainMs: number) => Promise<void>)[] = []): Promise<void> {
   const http = server as Server;
   const t0 = performance.now();
   registry.drain();
   drain.start();
+  const othersDone = Promise.all(others.map((close) => close(drainMs)));
   await new Promise<void>((resolve) => {
     const cut = setTimeout(() => {
       logger.warn({ drainMs, cut: drain.cut() }, 'drain limit reached: closed the connections of requests still running');
@@ -66,6 +68,7 @@ export async function closeGracefully(server: ServerType, drain: Drain, registry
     });
     http.closeIdleConnections();
   });
+  await othersDone;
   await registry.close();
   logger.info({ ms: Math.round(performance.now() - t0) }, 'server closed');
 }

@@ -7,6 +7,8 @@
  * (port 0 on 127.0.0.1). The registry adds the libvips queue gauge to `metrics`. With
  * DETECTFN_SQS_QUEUE_URL set it also consumes that queue once the models are warm (the HTTP
  * probes and metrics stay), and `close()` stops the consumer, draining its batches, first.
+ * The KServe v2 gRPC listener (handlers/grpc) starts right after the HTTP one, on
+ * DETECTFN_GRPC_PORT, and drains with it on close().
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +26,7 @@ import type { ModelRegistry, ModelRegistryOptions } from '../../infra/runtime/mo
 import { resolveModelPaths } from './model-paths.js';
 import { registryOptions } from './registry-options.js';
 import { closeGracefully, trackResponses, type Drain } from './shutdown.js';
+import { grpcPortFor, startGrpcListener, type GrpcListener } from '../grpc/server.js';
 
 export interface StartServerOptions {
   /** Environment to read the config from. @default process.env */
@@ -51,6 +54,8 @@ export interface RunningServer {
   readonly logger: Logger;
   readonly registry: ModelRegistry;
   readonly server: ServerType;
+  /** The KServe v2 gRPC listener's port; undefined when it is off (DETECTFN_GRPC_PORT=0). */
+  readonly grpcPort: number | undefined;
   /** Settles when every model is warm (rejects with the first load failure). */
   readonly ready: Promise<void>;
   /** The SQS consumer when DETECTFN_SQS_QUEUE_URL is set; started once `ready` settles. */
@@ -97,6 +102,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     await registry.close();
     throw err;
   });
+  const grpcPort = grpcPortFor(config);
+  const grpc: GrpcListener | undefined = grpcPort === undefined ? undefined : await startGrpcListener({ registry, config, logger }, grpcPort).catch(async (err: unknown) => {
+    await closeGracefully(server, drain, registry, logger, 0);
+    throw err;
+  });
   const port = (server.address() as AddressInfo).port;
   const listenMs = performance.now() - t0;
   logger.info({ host: config.HOST, port, models, listenMs: Math.round(listenMs) }, 'listening');
@@ -114,8 +124,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   ready.then(() => closing === undefined && queue?.start(), () => undefined);
   const close = () => (closing ??= (async () => {
     await queue?.stop();
-    await closeGracefully(server, drain, registry, logger, options.drainMs ?? config.DETECTFN_SHUTDOWN_DRAIN_MS);
+    await closeGracefully(server, drain, registry, logger, options.drainMs ?? config.DETECTFN_SHUTDOWN_DRAIN_MS, grpc ? [grpc.close] : []);
   })());
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
-  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, port, app, config, logger, registry, server, ready, queue, close };
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, port, grpcPort: grpc?.port, app, config, logger, registry, server, ready, queue, close };
 }

@@ -17,6 +17,8 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 const EnvSchema = z.object({
   PORT: int(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
+  /** KServe v2 gRPC listener port; 0 turns it off. Unset: 8081, or a free port when PORT is 0 (tests, bench). */
+  DETECTFN_GRPC_PORT: int(0).max(65535).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** Comma-separated manifests or .onnx files; empty = models/*.json or the demo model. */
   DETECTFN_MODELS: list.default([]),

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../handlers/serve/index.js';
 import { capturingLogger, type CapturedLog } from '../helpers/capture-logger.js';
-import { engineImages as engineImagesRun } from '../helpers/engine-images.js';
+import { engineImages as engineImagesRun, waitForQueueDepth as waitForQueueDepthOf } from '../helpers/engine-images.js';
 import { rectanglesImage, RGB } from '../helpers/images.js';
 import { MODELS } from '../helpers/shared-data.js';
 
@@ -43,15 +43,7 @@ afterAll(async () => {
 
 const engineImages = () => engineImagesRun(srv.url, MODEL);
 
-/** Waits until the model's live queue depth (detectfn_queue_depth, read at scrape) reaches `n`. */
-async function waitForQueueDepth(n: number): Promise<void> {
-  const re = new RegExp(`^detectfn_queue_depth\\{model="${MODEL}",version="[^"]*"\\} (\\d+)`, 'm');
-  for (const until = Date.now() + 60_000; Date.now() < until; await new Promise((r) => setTimeout(r, 10))) {
-    const m = re.exec(await (await fetch(`${srv.url}/metrics`)).text());
-    if (m && Number(m[1]) >= n) return;
-  }
-  throw new Error(`queue depth never reached ${n}`);
-}
+const waitForQueueDepth = (n: number) => waitForQueueDepthOf(srv.url, MODEL, n);
 
 const detectImages = (n: number) =>
   fetch(`${srv.url}/v1/models/${MODEL}/detect`, {

@@ -5,9 +5,11 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, symlinkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COCO128, IMAGES, MODELS, REFERENCE, repoRoot } from '../helpers/shared-data.js';
+import { grpcClients, unary } from '../helpers/grpc-client.js';
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
@@ -113,5 +115,25 @@ describe('serve', () => {
     });
     expect(await checked).toEqual([200, 200, 200]);
     expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('--grpc-port G serves KServe v2 gRPC on G; --grpc-port 0 turns it off', async () => {
+    const free = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as net.AddressInfo;
+        s.close(() => resolve(port));
+      });
+    });
+    let live: Promise<unknown> | undefined;
+    const on = await cli(['serve', '--port', '0', '--grpc-port', String(free), '--host', '127.0.0.1'], (text, kill) => {
+      if (live || !/listening on/.test(text)) return;
+      const c = grpcClients(free);
+      live = unary(c.inference, 'ServerLive', {}).then((r) => r.res).finally(() => (c.close(), kill()));
+    });
+    expect(on.stderr).toContain(`(gRPC port ${free})`);
+    expect(await live).toEqual({ live: true });
+    const off = await cli(['serve', '--port', '0', '--grpc-port', '0', '--host', '127.0.0.1'], (text, kill) => /listening on/.test(text) && kill());
+    expect(off.stderr).toMatch(/listening on http:\S+\n/);
+    expect(off.stderr).not.toContain('gRPC');
   });
 });

@@ -33,7 +33,8 @@ export function splitInferBody(body: Uint8Array, headerLength: string | undefine
   return { request: checkRequest(parsed), binary: body.subarray(jsonEnd) };
 }
 
-function checkRequest(v: unknown): KsInferRequest {
+/** Validates a request object (the JSON header here; the gRPC request mapped to the same shape). */
+export function checkRequest(v: unknown): KsInferRequest {
   if (!isObject(v)) throw invalidParameterError('inference request', 'JSON object', v);
   if (v.id !== undefined && typeof v.id !== 'string') throw invalidParameterError('id', 'string', v.id);
   if (v.parameters !== undefined && !isObject(v.parameters)) throw invalidParameterError('parameters', 'object', v.parameters);
@@ -57,7 +58,8 @@ function checkRequest(v: unknown): KsInferRequest {
   return v as unknown as KsInferRequest;
 }
 
-function decodeOne(input: KsRequestInput, raw: Uint8Array | undefined): DecodedInput {
+/** One input from its raw bytes (binary data, or gRPC raw_input_contents), or from JSON `data` when `raw` is undefined. */
+export function decodeOne(input: KsRequestInput, raw: Uint8Array | undefined): DecodedInput {
   const count = elementsOf(input.shape);
   const { name, datatype, shape } = input;
   if (raw === undefined) return { name, datatype, shape, values: decodeJsonData(input, count) };

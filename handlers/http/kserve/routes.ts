@@ -16,6 +16,7 @@ import { notReadyError } from '../health-routes.js';
 import { requestContext, withClientTimeout, withDeadline } from '../request-context.js';
 import type { App, AppDeps, AppEnv } from '../types.js';
 import { kserveOnError } from './errors.js';
+import { findModel, modelNotReady } from './model-lookup.js';
 import { modelMetadata, serverMetadata } from './metadata.js';
 import { buildOutputs } from './outputs.js';
 import { parseInferParams, refuseClassification } from './params.js';
@@ -30,12 +31,7 @@ const MODEL = '/models/:model{[^/]+}';
 const VERSIONED = `${MODEL}/versions/:version{[^/]+}`;
 
 function lookup(c: Context<AppEnv>, deps: AppDeps): ModelService {
-  const model = deps.registry.get(c.req.param('model') as string);
-  const version = c.req.param('version');
-  if (version !== undefined && version !== model.describe().version) {
-    throw new DetectError('MODEL_NOT_FOUND', `model '${model.describe().name}' has no version '${version}'; it has ${model.describe().version}`);
-  }
-  return model;
+  return findModel(deps.registry, c.req.param('model') as string, c.req.param('version'));
 }
 
 /** The repository index request's optional `{"ready": true}` (only the ready models). */
@@ -51,10 +47,6 @@ async function readyOnly(c: Context<AppEnv>): Promise<boolean> {
   const ready = (parsed as { ready?: unknown } | null)?.ready;
   if (ready !== undefined && typeof ready !== 'boolean') throw invalidParameterError('ready', 'boolean', ready);
   return ready === true;
-}
-
-function notReady(what: string): DetectError {
-  return new DetectError('NOT_READY', `${what} not ready`, { retryAfterS: 1 });
 }
 
 export function kserveRoutes(app: App, deps: AppDeps): void {
@@ -89,8 +81,8 @@ export function kserveRoutes(app: App, deps: AppDeps): void {
     });
     v2.get(`${base}/ready`, (c) => {
       const model = lookup(c, deps);
-      const health = model.health();
-      if (health.state !== 'ready') throw notReady(`model '${model.describe().name}' (${health.state}${health.reason ? `: ${health.reason}` : ''})`);
+      const notReady = modelNotReady(model);
+      if (notReady) throw notReady;
       return c.json({ name: model.describe().name, ready: true });
     });
     v2.post(`${base}/infer`, limit, async (c) => {
