@@ -274,8 +274,8 @@ describe('gRPC and HTTP share the micro-batcher', () => {
   it('32 concurrent gRPC requests with HTTP requests all succeed, ride shared batches > 1, and match HTTP detections', async () => {
     const bucket = async () => {
       const text = await metrics();
-      const one = Number(new RegExp(`^detectfn_batch_size_bucket\\{le="1",model="burst"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
-      const all = Number(new RegExp(`^detectfn_batch_size_count\\{model="burst"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+      const one = Number(new RegExp(`^detectfn_batch_size_bucket\\{le="1",model="burst",version="[^"]*"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+      const all = Number(new RegExp(`^detectfn_batch_size_count\\{model="burst",version="[^"]*"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
       return { multi: all - one, all };
     };
     const before = await bucket();
@@ -283,6 +283,7 @@ describe('gRPC and HTTP share the micro-batcher', () => {
     const httpCalls = Array.from({ length: 8 }, () => restInfer('burst', bus));
     const [g, h] = await Promise.all([Promise.all(grpcCalls), Promise.all(httpCalls)]);
     const after = await bucket();
+    expect(after.all - before.all).toBeGreaterThan(0); // the series is read (a renamed label would read 0)
     expect(after.all - before.all).toBeLessThan(40); // 40 images in fewer engine batches
     expect(after.multi - before.multi).toBeGreaterThan(0);
     const ref = h[0]!.outputs.map((o) => o.data);
