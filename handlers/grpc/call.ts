@@ -84,8 +84,3 @@ export function unary<Req, Res>(method: string, deps: CallDeps, work: UnaryWork<
     );
   };
 }
-
-/** Answers UNIMPLEMENTED (a gRPC status no DetectError code stands for: nothing went wrong). */
-export function unimplemented(method: string, why: string): grpc.handleUnaryCall<unknown, unknown> {
-  return (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED, details: `${method}: ${why}` });
-}

@@ -153,12 +153,29 @@ describe('gRPC: every method', () => {
     expect(py.boxes).toEqual([...js.get('det_boxes')!.values.slice(0, n * 4)]);
   });
 
-  it('the Triton extension RPCs are defined and answer UNIMPLEMENTED for now', async () => {
-    for (const m of ['ModelConfig', 'ModelStatistics', 'RepositoryIndex']) {
-      const err = await grpcError(unary(c.inference, m, { name: 'slow' }, auth));
-      expect(err.code).toBe(grpc.status.UNIMPLEMENTED);
-      expect(err.details).toMatch(new RegExp(`^${m}: not served over gRPC yet`));
-    }
+  it('the Triton extension RPCs answer what the REST routes answer (ModelConfig, ModelStatistics, RepositoryIndex)', async () => {
+    const rest = async (p: string, init: RequestInit = {}) => (await fetch(`${srv.url}${p}`, { ...init, headers: httpHeaders })).json();
+    const { version_policy: _v, ...config } = (await rest('/v2/models/slow/config')) as Record<string, unknown>;
+    const viaGrpc = (await unary<{ config: Record<string, unknown> }>(c.inference, 'ModelConfig', { name: 'slow' }, auth)).res.config;
+    expect(viaGrpc).toMatchObject(config);
+    expect(viaGrpc).toMatchObject({ max_batch_size: 4, instance_group: [{ kind: 'KIND_CPU', count: 1 }], dynamic_batching: { preferred_batch_size: [1, 4] } });
+
+    const stats = (await rest('/v2/models/slow/stats')) as { model_stats: Record<string, unknown>[] };
+    const statsViaGrpc = (await unary<{ model_stats: Record<string, unknown>[] }>(c.inference, 'ModelStatistics', { name: 'slow' }, auth)).res;
+    expect(stats.model_stats[0]!.inference_count).toBeGreaterThan(0); // the tests above ran inferences
+    expect(statsViaGrpc.model_stats).toMatchObject(stats.model_stats);
+    const all = (await unary<{ model_stats: { name: string }[] }>(c.inference, 'ModelStatistics', {}, auth)).res.model_stats.map((m) => m.name);
+    expect(all).toEqual(srv.registry.list().map((m) => m.describe().name));
+
+    const index = (await rest('/v2/repository/index', { method: 'POST', body: '{}' })) as Record<string, unknown>[];
+    const indexViaGrpc = (await unary<{ models: Record<string, unknown>[] }>(c.inference, 'RepositoryIndex', {}, auth)).res.models;
+    expect(index.length).toBeGreaterThan(0);
+    expect(indexViaGrpc).toMatchObject(index);
+
+    const unknown = await grpcError(unary(c.inference, 'ModelConfig', { name: 'nope' }, auth));
+    expect(unknown.code).toBe(grpc.status.NOT_FOUND);
+    const noKey = await grpcError(unary(c.inference, 'ModelStatistics', { name: 'slow' }, {}));
+    expect(noKey.code).toBe(grpc.status.UNAUTHENTICATED);
   });
 });
 
