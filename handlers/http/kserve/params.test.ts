@@ -34,3 +34,16 @@ describe('refuseClassification', () => {
     expect(() => refuseClassification({ inputs, parameters: { conf: 0.4 }, outputs: [{ name: 'det_classes' }] })).not.toThrow();
   });
 });
+
+describe('parseInferParams: sequences', () => {
+  it('refuses a sequence request (there is no sequence batcher), naming the parameter', () => {
+    expect(() => parseInferParams({ sequence_id: 7 }, DEFAULT_DETECT_OPTIONS)).toThrow(/^parameters.sequence_id: sequence batching is not supported/);
+    expect(() => parseInferParams({ sequence_id: 'abc' }, DEFAULT_DETECT_OPTIONS)).toThrow(/parameters.sequence_id/);
+    expect(() => parseInferParams({ sequence_start: true }, DEFAULT_DETECT_OPTIONS)).toThrow(/parameters.sequence_start/);
+  });
+
+  it('accepts the values clients send outside a sequence (0, "", false)', () => {
+    const p = parseInferParams({ sequence_id: 0, sequence_start: false, sequence_end: false }, DEFAULT_DETECT_OPTIONS);
+    expect(p.ignored).toEqual([]);
+  });
+});

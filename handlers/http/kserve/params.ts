@@ -5,7 +5,9 @@
  * names are ignored and reported (the route logs them at debug), as Triton does: KServe codecs
  * add their own (`content_type`), and refusing them would break those clients. Triton's
  * classification extension (`class_count` / `classification`) is refused: it would silently
- * answer detections where the client expects top-k classes.
+ * answer detections where the client expects top-k classes. So is a request of a sequence
+ * (`sequence_id` other than 0/"", `sequence_start`/`sequence_end` true): detectfn's models are
+ * stateless and it has no sequence batcher, so honouring it is impossible and ignoring it a lie.
  */
 import { parseDetectOptions, type DetectOptions } from '../../../core/options/index.js';
 import { invalidParameterError, isInteger } from '../../../core/validate/index.js';
@@ -38,6 +40,7 @@ export interface InferParams {
 }
 
 const CLASSIFICATION = ['class_count', 'classification'];
+const SEQUENCE = ['sequence_id', 'sequence_start', 'sequence_end'] as const;
 
 /** Triton's classification extension, in the request's or an output's parameters: a 400 naming what detectfn answers instead. */
 export function refuseClassification(request: KsInferRequest): void {
@@ -65,6 +68,12 @@ export function parseInferParams(parameters: KsParameters | undefined, base: Det
   }
   const flag = parameters?.[BINARY_DATA_OUTPUT];
   if (flag !== undefined && typeof flag !== 'boolean') throw invalidParameterError(BINARY_DATA_OUTPUT, 'boolean', flag);
+  for (const name of SEQUENCE) {
+    const v = parameters?.[name];
+    if (v !== undefined && v !== 0 && v !== '' && v !== false) {
+      throw new DetectError('INVALID_ARGUMENT', `parameters.${name}: sequence batching is not supported (detectfn models are stateless); send the request without sequence_id, sequence_start and sequence_end`);
+    }
+  }
   const timeout = parameters?.timeout ?? 0;
   if (!isInteger(timeout) || timeout < 0) throw invalidParameterError('parameters.timeout', 'integer >= 0 (microseconds)', timeout);
   return { options: parseDetectOptions(raw, base), binaryDataOutput: flag === true, timeoutUs: timeout, ignored };
