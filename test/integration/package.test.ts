@@ -87,7 +87,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the npm tarball', () => {
   it('holds the entries, their declarations and the demo model, and no tests, bench or scripts', () => {
-    for (const f of ['dist/index.js', 'dist/core.js', 'dist/types/index.d.ts', 'dist/types/core/index.d.ts', 'dist/cli.js', 'dist/engine-worker.js', 'models/demo.json', 'models/demo/demo.onnx', 'README.md']) {
+    for (const f of ['dist/index.js', 'dist/core.js', 'dist/types/index.d.ts', 'dist/types/core/index.d.ts', 'dist/cli.js', 'dist/engine-worker.js', 'dist/proto/grpc_service.proto', 'dist/proto/health.proto', 'models/demo.json', 'models/demo/demo.onnx', 'README.md']) {
       expect(packed, f).toContain(f);
     }
     const unwanted = packed.filter((f) => /^(test|bench|scripts|\.ci|infra|handlers|core)\/|\.test\.|(?<!\.d)\.ts$|tsbuildinfo|node_modules/.test(f));
