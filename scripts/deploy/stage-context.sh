@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares the docker build context for infra/deploy/Dockerfile* in .cache/deploy/context:
-#   dist/ (every runtime bundle + maps; run `npm run build` first), models/ (manifests + demo model),
+#   dist/ (every runtime bundle + maps, and the gRPC .proto files; run `npm run build` first), models/ (manifests + demo model),
 #   package.json + package-lock.json, prune-node-modules.sh, and, unless NO_NODE_MODULES=1
 #   (the GPU image installs its own in a stage), a production node_modules.
 # The production node_modules comes from `npm ci --omit=dev` on the host (ONNXRUNTIME_NODE_INSTALL
@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ctx=${CONTEXT_DIR:-.cache/deploy/context}
 log() { echo "stage-context: $*" >&2; }
-for f in dist/server.js dist/cli.js dist/lambda.js dist/engine-worker.js dist/decode-worker.js models/demo/demo.onnx; do
+for f in dist/server.js dist/cli.js dist/lambda.js dist/engine-worker.js dist/decode-worker.js dist/proto/grpc_service.proto dist/proto/health.proto models/demo/demo.onnx; do
   [ -f "$f" ] || { log "$f missing: run npm run build first"; exit 1; }
 done
 mkdir -p "$ctx"
@@ -23,6 +23,8 @@ mkdir -p "$ctx/dist" "$ctx/models/demo"
 for js in dist/*.js; do
   [ "$js" = dist/build-demo-model.js ] || cp "$js" "$js.map" "$ctx/dist/"
 done
+# The gRPC listener loads its .proto files from beside the bundles.
+cp -r dist/proto "$ctx/dist/"
 cp models/demo/demo.onnx "$ctx/models/demo/"
 find models -maxdepth 1 -name '*.json' -exec cp {} "$ctx/models/" \;
 cp package.json package-lock.json infra/deploy/prune-node-modules.sh "$ctx/"
