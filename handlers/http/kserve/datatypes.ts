@@ -46,7 +46,8 @@ export function numericFromBytes(raw: Uint8Array, datatype: NumericDatatype, cou
       `input '${name}': ${datatype} shape needs ${count * bytes} bytes of binary data but binary_data_size is ${raw.byteLength}`,
     );
   }
-  return make(raw.slice().buffer);
+  // Uint8Array's own slice copies; a Node Buffer's `slice` is a view of its (pooled) memory.
+  return make(Uint8Array.prototype.slice.call(raw).buffer);
 }
 
 export function elementsOf(shape: readonly number[]): number {
