@@ -10,7 +10,7 @@ import { docker } from './docker.js';
 
 export interface BuiltImage {
   readonly tag: string;
-  /** The FROM image actually used (registry node:20-bookworm-slim or the local stand-in). */
+  /** The FROM image actually used (registry node:24-bookworm-slim, or the local stand-in with the host's node). */
   readonly base: string;
   readonly sizeBytes: number;
   readonly bundleMs: number;
