@@ -7,7 +7,7 @@
  */
 import { buildOutputs } from '../http/kserve/outputs.js';
 import { findModel } from '../http/kserve/model-lookup.js';
-import { parseInferParams } from '../http/kserve/params.js';
+import { inferRequestParams } from '../http/kserve/params.js';
 import { runInputs } from '../http/kserve/run-inputs.js';
 import { withClientTimeout, withDeadline } from '../http/request-context.js';
 import type { ModelRegistry, RequestContext } from '../../infra/runtime/model-service.js';
@@ -18,7 +18,7 @@ export async function modelInfer(req: GrpcInferRequest, registry: ModelRegistry,
   const model = findModel(registry, req.model_name, req.model_version);
   const d = model.describe();
   const request = toKsRequest(req);
-  const params = parseInferParams(request.parameters, d.defaults);
+  const params = inferRequestParams(request, d.defaults);
   const ctx = params.timeoutUs > 0 ? withClientTimeout(serverCtx, params.timeoutUs / 1000, arrival) : serverCtx;
   const inputs = decodeGrpcInputs(request, req);
   const results = await withDeadline(runInputs(inputs, model, params.options, ctx), ctx);

@@ -210,6 +210,9 @@ describe('gRPC: error statuses', () => {
     const badConf = await grpcError(unary(c.inference, 'ModelInfer', bytesInferRequest('slow', [small], { conf: { double_param: 2 } }), auth));
     expect(badConf.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(badConf.details).toMatch(/conf but received 2 of type number/);
+    const classify = await grpcError(unary(c.inference, 'ModelInfer', bytesInferRequest('slow', [small], { class_count: { int64_param: 3 } }), auth));
+    expect(classify.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(classify.details).toMatch(/^parameters\.class_count: Triton's classification extension is not supported/);
     const junk = await grpcError(unary(c.inference, 'ModelInfer', bytesInferRequest('slow', [new Uint8Array([1, 2, 3])]), auth));
     expect(junk.code).toBe(grpc.status.INVALID_ARGUMENT);
   });

@@ -4,7 +4,6 @@
  * file's own whose gateway is stopped and started again (fault injection) while the server
  * retries. Needs `npm run build` (dist/ and models/demo/demo.onnx).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rectanglesImage, RGB } from '../helpers/images.js';
 import { s3ClientFor, startRadosgw, type Radosgw } from '../helpers/radosgw.js';
 import { repoRoot } from '../helpers/shared-data.js';
+import { spawnDist } from '../helpers/server-process.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'detectfn-load-failure-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,29 +28,12 @@ interface Child {
   kill(): void;
 }
 
-/** Runs a bundle in dist/ with the given env; stdout's JSON log lines are parsed as they come. */
+/** Runs a bundle in dist/ with the given env and a fresh model cache. */
 function runDist(script: string, args: string[], env: Record<string, string>): Child {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist', script), ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', DETECTFN_CACHE_DIR: mkdtempSync(path.join(dir, 'cache-')), ...env },
-  });
-  const logs: LogLine[] = [];
-  let stderr = '';
-  let pending = '';
-  let onListening: (url: string) => void = () => undefined;
-  const url = new Promise<string>((resolve) => (onListening = resolve));
-  child.stdout.on('data', (d: Buffer) => {
-    const parts = (pending + d.toString()).split('\n');
-    pending = parts.pop()!;
-    for (const p of parts.filter((l) => l.startsWith('{'))) {
-      const line = JSON.parse(p) as LogLine;
-      logs.push(line);
-      if (line.msg === 'listening') onListening(`http://127.0.0.1:${line.port as number}`);
-    }
-  });
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stderr })));
-  return { logs, url, exited, kill: () => child.kill('SIGKILL') };
+  const p = spawnDist(script, args, { DETECTFN_CACHE_DIR: mkdtempSync(path.join(dir, 'cache-')), ...env });
+  const url = p.waitForLine((l) => l.msg === 'listening').then((l) => `http://127.0.0.1:${l.port as number}`);
+  url.catch(() => undefined); // a process that exits before listening is what some tests expect
+  return { logs: p.lines as LogLine[], url, exited: p.exited, kill: p.stop };
 }
 
 /** The process's exit, or a test failure if it is still running after `ms` (a hang, not a speed bound). */

@@ -56,7 +56,7 @@ async function sigtermUnderLoad(srv: ServerProcess, beforeSigterm: () => Promise
   await srv.waitForLine((l) => l.msg === 'shutting down');
   state.draining = true;
   const records = await Promise.all(clients);
-  return { records, code: await srv.exited };
+  return { records, code: (await srv.exited).code };
 }
 
 /** The checks every run shares: accepted => answered completely; after the drain began => Connection: close; reconnects refused. */

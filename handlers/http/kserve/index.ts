@@ -7,7 +7,7 @@ export { decodeBytesElements, encodeBytesElements } from './bytes-elements.js';
 export { kserveErrorResponse, kserveOnError } from './errors.js';
 export { EXTENSIONS, IMAGE_INPUT, modelMetadata, PLATFORM, serverMetadata } from './metadata.js';
 export { buildOutputs, OUTPUT_NAMES } from './outputs.js';
-export { parseInferParams, refuseClassification } from './params.js';
+export { inferRequestParams, parseInferParams, refuseClassification } from './params.js';
 export type { InferParams } from './params.js';
 export { decodeContentEncoding, SUPPORTED_ENCODINGS } from './request-body.js';
 export { decodeInputs, splitInferBody } from './request-codec.js';

@@ -78,3 +78,9 @@ export function parseInferParams(parameters: KsParameters | undefined, base: Det
   if (!isInteger(timeout) || timeout < 0) throw invalidParameterError('parameters.timeout', 'integer >= 0 (microseconds)', timeout);
   return { options: parseDetectOptions(raw, base), binaryDataOutput: flag === true, timeoutUs: timeout, ignored };
 }
+
+/** What both transports (REST and gRPC) take from an inference request: classification refused, then the parameters. */
+export function inferRequestParams(request: KsInferRequest, base: DetectOptions): InferParams {
+  refuseClassification(request);
+  return parseInferParams(request.parameters, base);
+}

@@ -19,7 +19,7 @@ import { kserveOnError } from './errors.js';
 import { findModel, modelNotReady } from './model-lookup.js';
 import { modelMetadata, serverMetadata } from './metadata.js';
 import { buildOutputs } from './outputs.js';
-import { parseInferParams, refuseClassification } from './params.js';
+import { inferRequestParams } from './params.js';
 import { decodeContentEncoding } from './request-body.js';
 import { decodeInputs, splitInferBody } from './request-codec.js';
 import { encodeInferResponse } from './response-codec.js';
@@ -94,8 +94,7 @@ export function kserveRoutes(app: App, deps: AppDeps): void {
       const body = await decodeContentEncoding(wire, c.req.header('Content-Encoding'), maxBody);
       if (body.byteLength === 0) throw new DetectError('EMPTY_BODY', 'inference request body is empty');
       const { request, binary } = splitInferBody(body, c.req.header(HEADER_LENGTH_HEADER));
-      refuseClassification(request);
-      const params = parseInferParams(request.parameters, d.defaults);
+      const params = inferRequestParams(request, d.defaults);
       if (params.ignored.length > 0) deps.logger.debug({ reqId: c.get('requestId'), model: d.name, ignored: params.ignored }, 'kserve: unknown request parameters ignored');
       const ctx = params.timeoutUs > 0 ? withClientTimeout(serverCtx, params.timeoutUs / 1000, arrival) : serverCtx;
       const inputs = decodeInputs(request, binary);
