@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
-export async function buildPackageEntries({ external }) {
+export async function buildPackageEntries({ external, declarations = true }) {
   const t0 = performance.now();
   // Chunk names change with their content: drop the last build's, or the tarball carries them.
   for (const f of readdirSync('dist', { withFileTypes: true })) if (f.isFile() && f.name.startsWith('chunk-')) rmSync(`dist/${f.name}`);
@@ -35,6 +35,7 @@ export async function buildPackageEntries({ external }) {
     logLevel: 'warning',
   });
   const t1 = performance.now();
+  if (!declarations) return void console.log(`build: package entries index, core in ${(t1 - t0).toFixed(0)} ms (declarations skipped)`);
   // Incremental: the build info (dist/types.tsbuildinfo, removed with dist/) makes a rebuild cheap.
   await promisify(execFile)(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.types.json']).catch((err) => {
     throw new Error(`declarations (tsc -p tsconfig.types.json) failed:\n${err.stdout}${err.stderr}`);

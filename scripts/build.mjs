@@ -40,7 +40,8 @@ await build({
 // The gRPC listener loads its .proto files from beside the bundle (handlers/grpc/load-proto.ts).
 cpSync('handlers/grpc/proto', 'dist/proto', { recursive: true });
 console.log(`build: bundled ${Object.keys(entryPoints).join(', ')} in ${(performance.now() - t0).toFixed(0)} ms`);
-await buildPackageEntries({ external: EXTERNAL });
+// `npm start` passes --no-declarations: serving needs the bundles, not the package's .d.ts files.
+await buildPackageEntries({ external: EXTERNAL, declarations: !process.argv.includes('--no-declarations') });
 
 if (existsSync('dist/build-demo-model.js')) {
   const { buildDemoModelFile } = await import('../dist/build-demo-model.js');
