@@ -66,13 +66,21 @@ export function spawnWorker(script: WorkerScript, init: WorkerInit, events: Work
     },
     async close(closeTimeoutMs) {
       closing = true;
-      if (!dead) worker.postMessage({ type: 'close' } satisfies ToWorker);
-      await settledWithin(worker.terminate(), closeTimeoutMs);
+      if (!dead) {
+        // The thread releases its session and exits on its own: terminating it while ORT is
+        // releasing races the addon's teardown (a native crash of the whole process, seen on
+        // a loaded 2-core machine). terminate() is the fallback for a thread that does not exit.
+        worker.postMessage({ type: 'close' } satisfies ToWorker);
+        const t0 = performance.now();
+        const exitedOnItsOwn = await settledWithin(exited, closeTimeoutMs);
+        if (!exitedOnItsOwn) await settledWithin(worker.terminate(), Math.max(0, closeTimeoutMs - (performance.now() - t0)));
+      }
       fail('engine closed'); // no-op when the exit was seen; else the job must not wait for it
     },
   };
 
   let dead = false;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const fail = (reason: string) => {
     if (dead) return; // 'error' is followed by 'exit'
     dead = true;

@@ -16,7 +16,7 @@ export interface DistProcess {
   /** Resolves with the first log line (already seen or still to come) that matches; rejects if the process ends first. */
   waitForLine(match: (l: LogLine) => boolean): Promise<LogLine>;
   /** Settles once the process has exited and its output is read. */
-  readonly exited: Promise<{ code: number | null; stderr: string }>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
   stop(): void;
 }
 
@@ -40,9 +40,9 @@ export function spawnDist(script: string, args: readonly string[], env: Record<s
     waiters.splice(0).forEach((w) => w());
   });
   child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('close', (code) => {
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => child.on('close', (code, signal) => {
     done = true;
-    resolve({ code, stderr });
+    resolve({ code, signal, stderr });
     waiters.splice(0).forEach((w) => w());
   }));
   const waitForLine = (match: (l: LogLine) => boolean) =>

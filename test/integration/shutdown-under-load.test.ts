@@ -56,7 +56,8 @@ async function sigtermUnderLoad(srv: ServerProcess, beforeSigterm: () => Promise
   await srv.waitForLine((l) => l.msg === 'shutting down');
   state.draining = true;
   const records = await Promise.all(clients);
-  return { records, code: (await srv.exited).code };
+  const { code, signal, stderr } = await srv.exited;
+  return { records, exit: { code, signal, stderr } };
 }
 
 /** The checks every run shares: accepted => answered completely; after the drain began => Connection: close; reconnects refused. */
@@ -78,8 +79,8 @@ describe('SIGTERM under keep-alive load (real child process, demo model)', () =>
   it('answers every accepted request, says Connection: close while draining, refuses reconnects, exits 0 without waiting for the drain limit', async () => {
     server = await startServerProcess({ DETECTFN_MODELS: 'models/demo.json', DETECTFN_SHUTDOWN_DRAIN_MS: '60000' });
     await server.waitForLine((l) => l.msg === 'ready');
-    const { records, code } = await sigtermUnderLoad(server);
-    expect(code).toBe(0);
+    const { records, exit } = await sigtermUnderLoad(server);
+    expect(exit).toMatchObject({ code: 0, signal: null });
     expectNothingLost(server, records);
     expect(server.lines.some((l) => String(l.msg).startsWith('drain limit reached'))).toBe(false);
     const closed = server.lines.find((l) => l.msg === 'server closed');
@@ -90,12 +91,12 @@ describe('SIGTERM under keep-alive load (real child process, demo model)', () =>
     server = await startServerProcess({ DETECTFN_MODELS: 'models/demo.json', DETECTFN_SHUTDOWN_DRAIN_MS: '3000' });
     await server.waitForLine((l) => l.msg === 'ready');
     let stalled: RawConnection | undefined;
-    const { records, code } = await sigtermUnderLoad(server, async () => {
+    const { records, exit } = await sigtermUnderLoad(server, async () => {
       stalled = await openConnection(server!.port);
       stalled.socket.write(requestHead('POST', '/v1/models/demo/detect', { 'Content-Type': 'image/png', 'Content-Length': 200_000, 'X-Request-Id': 'stalled' }));
       stalled.socket.write(Buffer.alloc(1_000));
     });
-    expect(code).toBe(0);
+    expect(exit).toMatchObject({ code: 0, signal: null });
     expectNothingLost(server, records);
     expect(server.lines.find((l) => String(l.msg).startsWith('drain limit reached'))).toMatchObject({ cut: 1, level: 40 });
     expect(server.lines.find((l) => l.reqId === 'stalled' && l.code)).toMatchObject({ code: 'CANCELLED', status: 499, msg: expect.stringContaining('drain limit') });
