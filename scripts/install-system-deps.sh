@@ -10,6 +10,7 @@ command -v radosgw >/dev/null || need+=(radosgw ceph-mon ceph-osd ceph-common)
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v promtool >/dev/null || need+=(prometheus) # promtool check metrics on the live /metrics (test/integration/triton-extensions)
+command -v chromium >/dev/null || need+=(chromium) # the web page test, a real browser driven by playwright-core
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-system-deps: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
