@@ -9,7 +9,8 @@
 import { Worker } from 'node:worker_threads';
 import { DetectError, type ErrorCode } from '../../core/errors/index.js';
 import type { LetterboxPlan } from '../../core/letterbox/types.js';
-import type { DecodeReply, DecodeRequest } from './decode-protocol.js';
+import { settledWithin } from '../engine/settled-within.js';
+import type { DecodeClose, DecodeReply, DecodeRequest } from './decode-protocol.js';
 import { resolveDecodeWorker } from './decode-worker-script.js';
 import type { ResizeMode } from './options.js';
 
@@ -37,6 +38,9 @@ function fromSite(site: Error, code: ErrorCode, message: string, details?: Recor
   if (frames) err.stack = `DetectError: ${message}\n${frames}`;
   return err;
 }
+
+/** How long close() lets a worker finish its jobs before terminating it. */
+const CLOSE_WAIT_MS = 5_000;
 
 export function createDecodePool(size: number, script: URL = resolveDecodeWorker()): DecodePool {
   const slots: (Slot | undefined)[] = new Array(size).fill(undefined);
@@ -97,7 +101,13 @@ export function createDecodePool(size: number, script: URL = resolveDecodeWorker
     letterbox,
     async close() {
       closed = true;
-      await Promise.all(slots.map((s) => s?.worker.terminate()));
+      // Each worker answers what it was sent, then exits on its own; terminate() is the fallback.
+      await Promise.all(slots.map(async (s) => {
+        if (!s) return;
+        const exited = new Promise<void>((resolve) => s.worker.once('exit', () => resolve()));
+        s.worker.postMessage({ close: true } satisfies DecodeClose);
+        if (!(await settledWithin(exited, CLOSE_WAIT_MS))) await s.worker.terminate();
+      }));
     },
   };
 }

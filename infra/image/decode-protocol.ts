@@ -17,6 +17,11 @@ export interface DecodeRequest {
   readonly limitInputPixels: number;
 }
 
+/** Asks the worker to exit once the requests before it are answered (a terminate() mid-decode races libvips). */
+export interface DecodeClose {
+  readonly close: true;
+}
+
 export type DecodeReply =
   | { readonly id: number; readonly ok: true; readonly pixels: Uint8Array }
   | {

@@ -6,7 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { createLinearResizer } from '../../core/resize/index.js';
-import type { DecodeReply, DecodeRequest } from './decode-protocol.js';
+import type { DecodeClose, DecodeReply, DecodeRequest } from './decode-protocol.js';
 import { mapSharpError } from './errors.js';
 import { runLetterbox } from './pipeline.js';
 
@@ -25,4 +25,7 @@ async function handle(msg: DecodeRequest): Promise<void> {
   }
 }
 
-port.on('message', (msg: DecodeRequest) => void handle(msg));
+port.on('message', (msg: DecodeRequest | DecodeClose) => {
+  if ('close' in msg) port.close();
+  else void handle(msg);
+});
