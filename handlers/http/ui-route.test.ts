@@ -50,5 +50,8 @@ describe('GET / (the web page)', () => {
     writeFileSync(dir + 'page.html', '<html></html>');
     writeFileSync(dir + 'page.js', '');
     expect(() => loadUiPage(dir)).toThrow(/needs one <style> and <script src="page.js"><\/script>/);
+    writeFileSync(dir + 'page.html', '<style></style><script src="page.js"></script>');
+    writeFileSync(dir + 'page.js', 'const s = "</script>";');
+    expect(() => loadUiPage(dir)).toThrow(/page\.js must not contain <\/script>/);
   });
 });

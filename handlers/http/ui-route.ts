@@ -36,6 +36,8 @@ export function loadUiPage(dir: string = UI_DIR): UiPage {
   const [template, script] = files.map((f) => readFileSync(f, 'utf8')) as [string, string];
   const style = /<style>([\s\S]*?)<\/style>/.exec(template)?.[1];
   if (!template.includes(SCRIPT_TAG) || style === undefined) throw new Error(`web page: ${files[0]} needs one <style> and ${SCRIPT_TAG}`);
+  // Inlined, a `</script` inside page.js would end the script early.
+  if (/<\/script/i.test(script)) throw new Error(`web page: ${files[1]} must not contain </script>`);
   const csp = [
     "default-src 'none'",
     `script-src ${cspHash(script)}`,
