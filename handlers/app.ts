@@ -2,7 +2,7 @@
  * @module handlers/app
  * `createApp`: the detectfn HTTP function as a Hono app. Wiring only (as thin as Hono's
  * hono.ts): middleware in order, then route groups; each piece lives in handlers/http/.
- * Every group (detect, KServe v2, S3 events, extras) is mounted after the shared middleware, so it gets
+ * Every group (detect, KServe v2, the web page, S3 events, extras) is mounted after the shared middleware, so it gets
  * request ids, auth, access logs and the one error mapper for free.
  */
 import { Hono } from 'hono';
@@ -16,6 +16,7 @@ import { kserveRoutes } from './http/kserve/index.js';
 import { modelRoutes } from './http/model-routes.js';
 import { requestId } from './http/request-id.js';
 import { settleUnreadBody } from './http/unread-body.js';
+import { uiRoutes } from './http/ui-route.js';
 import type { App, AppDeps, AppEnv, AppOptions } from './http/types.js';
 
 export function createApp(deps: AppDeps, options: AppOptions = {}): App {
@@ -28,6 +29,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): App {
   modelRoutes(app, deps);
   detectRoutes(app, deps);
   kserveRoutes(app, deps);
+  uiRoutes(app, deps);
   for (const mount of options.extraRoutes ?? []) mount(app, deps);
   // After the extras: an injected eventRoutes({ s3Client }) group (tests, bench) answers first.
   eventRoutes()(app, deps);

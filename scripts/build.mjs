@@ -39,6 +39,8 @@ await build({
 });
 // The gRPC listener loads its .proto files from beside the bundle (handlers/grpc/load-proto.ts).
 cpSync('handlers/grpc/proto', 'dist/proto', { recursive: true });
+// The web page's source (handlers/http/ui-route.ts reads it from beside the bundle at start).
+cpSync('handlers/http/ui', 'dist/ui', { recursive: true });
 console.log(`build: bundled ${Object.keys(entryPoints).join(', ')} in ${(performance.now() - t0).toFixed(0)} ms`);
 // `npm start` passes --no-declarations: serving needs the bundles, not the package's .d.ts files.
 await buildPackageEntries({ external: EXTERNAL, declarations: !process.argv.includes('--no-declarations') });

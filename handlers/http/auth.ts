@@ -13,8 +13,12 @@ import { DetectError } from '../../core/errors/index.js';
 import type { ServiceConfig } from '../../infra/config/index.js';
 import type { AppEnv } from './types.js';
 
-/** Paths that never need a token (liveness, readiness, KServe health). */
-export const OPEN_PATHS: readonly RegExp[] = [/^\/healthz$/, /^\/readyz$/, /^\/v2\/health\//];
+/**
+ * Paths that never need a token (liveness, readiness, KServe health, and the web page at `/`:
+ * it holds no data, a browser cannot send a bearer token when it opens a URL, and the page's
+ * own API calls carry the key; see ui-route.ts).
+ */
+export const OPEN_PATHS: readonly RegExp[] = [/^\/healthz$/, /^\/readyz$/, /^\/v2\/health\//, /^\/$/];
 
 /**
  * Paths that may carry the token as `?access_token=` (RFC 6750 section 2.3): S3-compatible

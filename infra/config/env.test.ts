@@ -57,4 +57,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DETECTFN_EVENTS_BUCKETS: 's3://in-a/' })).toThrow(/DETECTFN_EVENTS_BUCKETS.*expected bucket names/);
     expect(() => loadConfig({ DETECTFN_EVENTS_MAX_RECORDS: '0' })).toThrow(/DETECTFN_EVENTS_MAX_RECORDS/);
   });
+
+  it('turns the web page on by default and off with DETECTFN_UI=off, naming the variable otherwise', () => {
+    expect(loadConfig({}).DETECTFN_UI).toBe('on');
+    expect(loadConfig({ DETECTFN_UI: 'off' }).DETECTFN_UI).toBe('off');
+    expect(() => loadConfig({ DETECTFN_UI: 'no' })).toThrow(/DETECTFN_UI/);
+  });
 });

@@ -3,7 +3,7 @@
  * install the tarball into a fresh project outside the repo (from the npm cache / registry,
  * onnxruntime-node's GPU download skipped), then under plain `node` (no tsx, no vitest):
  * import `detectfn` and `detectfn/core`, run core's letterbox + NMS, serve the packaged demo
- * model with `startServer` and detect a red rectangle over real HTTP, see a model that cannot
+ * model with `startServer` and detect a red rectangle over real HTTP (and get the web page), see a model that cannot
  * load fail with core's `DetectError`, and run the installed `detectfn` CLI. `detectfn/core` is also
  * bundled for the neutral platform with no externals and run in a bare V8 context (no
  * process, Buffer, require: what a browser, Deno or an edge runtime lacks), and both entries'
@@ -62,6 +62,9 @@ try {
   writeFileSync('red.png', png);
   const res = await fetch(running.url + '/v1/models/demo/detect', { method: 'POST', body: png, headers: { 'content-type': 'image/png' } });
   out.detect = { status: res.status, body: await res.json() };
+  // The web page is read from dist/ui/ beside the package's chunks.
+  const page = await fetch(running.url + '/');
+  out.page = { status: page.status, inlined: (await page.text()).includes('<script>') };
 } finally {
   await running.close();
 }
@@ -87,7 +90,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the npm tarball', () => {
   it('holds the entries, their declarations and the demo model, and no tests, bench or scripts', () => {
-    for (const f of ['dist/index.js', 'dist/core.js', 'dist/types/index.d.ts', 'dist/types/core/index.d.ts', 'dist/cli.js', 'dist/engine-worker.js', 'dist/proto/grpc_service.proto', 'dist/proto/health.proto', 'models/demo.json', 'models/demo/demo.onnx', 'README.md']) {
+    for (const f of ['dist/index.js', 'dist/core.js', 'dist/types/index.d.ts', 'dist/types/core/index.d.ts', 'dist/cli.js', 'dist/engine-worker.js', 'dist/proto/grpc_service.proto', 'dist/proto/health.proto', 'dist/ui/page.html', 'dist/ui/page.js', 'models/demo.json', 'models/demo/demo.onnx', 'README.md']) {
       expect(packed, f).toContain(f);
     }
     const unwanted = packed.filter((f) => /^(test|bench|scripts|\.ci|infra|handlers|core)\/|\.test\.|(?<!\.d)\.ts$|tsbuildinfo|node_modules/.test(f));
@@ -105,6 +108,7 @@ describe('the npm tarball', () => {
     expect(out.loadFailure).toMatchObject({ isCoreDetectError: true, code: 'CONFIG_INVALID' });
     expect(out.loadFailure.message).toContain('missing.json');
     expect(out.detect.status).toBe(200);
+    expect(out.page).toEqual({ status: 200, inlined: true });
     const red = out.detect.body.detections.filter((d: { label: string }) => d.label === 'red');
     expect(red).toHaveLength(1);
     // The rectangle is at x 100..300, y 80..200 of the 640x480 image.
