@@ -5,12 +5,13 @@
  * CPU's, one JSON report. Exit code 1 when CPU (the reference) fails; the candidate failing is
  * a finding, an error only with `requireGpu`.
  */
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Detection, ExecutionProvider, LetterboxPlan, TensorMap } from '../../core/index.js';
 import { compareBoxes, detectionsPerItem, tensorDiffs } from './compare.js';
-import { MODEL_FILE } from './layout.js';
+import { MODEL_FILE, REPORT_NAME } from './layout.js';
 import { measureProvider, type ProviderResult } from './measure.js';
 import { fileSizes } from './pack-files.js';
 import { loadInputs, readManifest } from './stage.js';
@@ -28,7 +29,8 @@ export interface CheckOptions {
 
 export async function runCheck(o: CheckOptions): Promise<number> {
   const manifest = readManifest(o.pack);
-  const packBytes = Object.values(fileSizes(o.pack)).reduce((a, b) => a + b, 0);
+  // The pack as it travelled: a report an earlier run left in it does not count.
+  const packBytes = Object.entries(fileSizes(o.pack)).reduce((a, [f, n]) => (f === REPORT_NAME ? a : a + n), 0);
   const inputs = loadInputs(o.pack);
   const measure = { modelPath: join(o.pack, MODEL_FILE), workerScript: o.workerScript, images: inputs.map((i) => i.pixels), size: inputs[0]!.plan.target, batches: o.batches, iterations: o.iterations };
   const results: ProviderResult[] = [];
@@ -52,7 +54,7 @@ export async function runCheck(o: CheckOptions): Promise<number> {
   const agrees = comparison?.every((c) => c.sameBoxes) ?? false;
   const report = {
     createdAt: new Date().toISOString(),
-    host: { hostname: hostname(), cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, platform: `${process.platform}-${process.arch}` },
+    host: { hostname: hostname(), cpus: cpus().length, cpuModel: cpus()[0]?.model, gpu: nvidiaGpu(), node: process.version, platform: `${process.platform}-${process.arch}` },
     env: { LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH ?? null, VK_DRIVER_FILES: process.env.VK_DRIVER_FILES ?? null },
     pack: { bytes: packBytes, limitBytes: manifest.limitBytes, withinLimit: packBytes <= manifest.limitBytes, createdAt: manifest.createdAt, ortVersion: manifest.ortVersion },
     model: MODEL_FILE,
@@ -83,4 +85,14 @@ export async function runCheck(o: CheckOptions): Promise<number> {
 function cpuFindings(outputs: ReadonlyMap<number, TensorMap>, batches: readonly number[], plans: readonly LetterboxPlan[]): Detection[][] {
   const batch = Math.max(...batches);
   return detectionsPerItem(outputs.get(batch)!, Math.min(batch, plans.length), plans);
+}
+
+/** Which GPU and driver, for the README's "measured where"; null where nvidia-smi is absent or fails. */
+function nvidiaGpu(): string | null {
+  try {
+    const args = ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader'];
+    return execFileSync('nvidia-smi', args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
 }

@@ -23,11 +23,11 @@ let packOutput = '';
 
 interface Run { code: number; stdout: string; stderr: string }
 
-/** scripts/gpu-check.sh in the copied tree; PATH is a folder holding only a `node` link. */
-function gpuCheck(args: string[], out: string): Promise<Run> {
+/** scripts/gpu-check.sh in the copied tree; PATH is a folder holding only a `node` link (or `pathDir`). */
+function gpuCheck(args: string[], out: string, pathDir = bin): Promise<Run> {
   mkdirSync(out, { recursive: true });
   return new Promise((resolve) => {
-    execFile('/bin/bash', ['scripts/gpu-check.sh', ...args], { cwd: tree, env: { PATH: bin, OUT: out }, maxBuffer: 1 << 24 }, (err, stdout, stderr) =>
+    execFile('/bin/bash', ['scripts/gpu-check.sh', ...args], { cwd: tree, env: { PATH: pathDir, OUT: out }, maxBuffer: 1 << 24 }, (err, stdout, stderr) =>
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -64,6 +64,7 @@ describe('npm run gpu-pack + scripts/gpu-check.sh on a tree without node_modules
     expect(run.stdout).toContain(`report ${path.join(out, REPORT_NAME)}`);
     const report = readReport(out);
     expect(report.pack.withinLimit).toBe(true);
+    expect(report.host).toHaveProperty('gpu');
     expect(report.pack.bytes).toBeLessThanOrEqual(PACK_LIMIT_BYTES);
     const [cpu] = report.providers;
     expect(cpu).toMatchObject({ requested: 'cpu', ok: true, providerUsed: 'cpu' });
@@ -97,6 +98,20 @@ describe('npm run gpu-pack + scripts/gpu-check.sh on a tree without node_modules
     const report = readReport(out);
     expect(run.code).toBe(report.candidate.started && report.verdict === 'webgpu agrees with cpu' ? 0 : 1);
     if (!report.candidate.started) expect(run.code).toBe(1);
+  });
+
+  it("runs the pack's own node where the machine has none (unpacked with xz, or python3's lzma)", async () => {
+    const tools = path.join(dir, 'tools-no-node');
+    mkdirSync(tools);
+    for (const t of ['xz', 'python3', 'chmod', 'rm']) {
+      const found = ['/usr/bin', '/bin'].map((d) => path.join(d, t)).find((p) => existsSync(p));
+      if (found) symlinkSync(found, path.join(tools, t));
+    }
+    const out = path.join(dir, 'out-no-node');
+    const run = await gpuCheck(['--batches', '1', '--iterations', '1'], out, tools);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`no node on PATH, using the pack's ${process.version}`);
+    expect(readReport(out).host.node).toBe(process.version);
   });
 
   it('compares a candidate with CPU end to end (CPU against itself: identical tensors, same boxes)', async () => {
