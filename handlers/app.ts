@@ -14,6 +14,7 @@ import { notFound, onError } from './http/error-handler.js';
 import { healthRoutes } from './http/health-routes.js';
 import { kserveRoutes } from './http/kserve/index.js';
 import { modelRoutes } from './http/model-routes.js';
+import { preprocessRoutes } from './http/preprocess-route.js';
 import { requestId } from './http/request-id.js';
 import { settleUnreadBody } from './http/unread-body.js';
 import type { App, AppDeps, AppEnv, AppOptions } from './http/types.js';
@@ -27,6 +28,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): App {
   healthRoutes(app, deps);
   modelRoutes(app, deps);
   detectRoutes(app, deps);
+  preprocessRoutes(app, deps);
   kserveRoutes(app, deps);
   for (const mount of options.extraRoutes ?? []) mount(app, deps);
   // After the extras: an injected eventRoutes({ s3Client }) group (tests, bench) answers first.
