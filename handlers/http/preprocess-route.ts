@@ -39,7 +39,7 @@ export function preprocessRoutes(app: App, deps: AppDeps): void {
       version: r.version,
       plan: r.plan,
       steps: r.steps,
-      tensor: { name, dtype, shape, channels: channels.map((s) => ({ min: s.min, max: s.max, mean: s.mean, std: s.std })) },
+      tensor: { name, dtype, shape, channels },
       timings: { decode: round3(r.timings.decode), preprocess: round3(r.timings.preprocess) },
     });
   });
