@@ -33,8 +33,11 @@ beforeAll(async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'detectfn-preprocess-'));
   const yolo = path.join(dir, 'yolov8n.json');
   writeFileSync(yolo, JSON.stringify({ name: 'yolov8n', source: { uri: MODELS.yolov8n() }, batching: { batchSizes: [1] } }));
+  // /255 applied twice: 0-0.004 passes the 0-1 range check, but the model sees a black image.
+  const twice = path.join(dir, 'demo-twice.json');
+  writeFileSync(twice, JSON.stringify({ name: 'demo-twice', source: { uri: DEMO_ONNX }, input: { shape: ['batch', 3, 320, 320] }, preprocess: { scale: 1 / 65025 }, batching: { batchSizes: [1] } }));
   log = capturingLogger();
-  server = await startServer({ env: {}, logger: log.logger, config: { HOST: '127.0.0.1', PORT: 0, DETECTFN_MODELS: [path.join(repoRoot, 'models/demo.json'), yolo] } });
+  server = await startServer({ env: {}, logger: log.logger, config: { HOST: '127.0.0.1', PORT: 0, DETECTFN_MODELS: [path.join(repoRoot, 'models/demo.json'), yolo, twice] } });
   await server.ready;
 });
 
@@ -92,6 +95,14 @@ describe('POST /v1/models/{m}/preprocess', () => {
     expect(data.length).toBe(cv2Letterbox.length);
     expect(data.filter((v, i) => v !== cv2Letterbox[i]).length, 'pixels that differ from OpenCV').toBe(0);
     expect([...data.subarray(0, 3)]).toEqual([114, 114, 114]);
+  });
+
+  it('a tensor on the wrong scale shows as it reaches the model: /255 twice is a black view and max 1/255', async () => {
+    const stats = (await (await post('demo-twice', bus)).json()) as Inspect;
+    expect(Math.max(...stats.tensor.channels.map((c) => c.max))).toBeCloseTo(1 / 255, 8);
+    const res = await post('demo-twice', bus, { query: '?view=png' });
+    const data = await sharp(Buffer.from(await res.arrayBuffer())).raw().toBuffer();
+    expect(data.reduce((m, v) => Math.max(m, v), 0)).toBeLessThanOrEqual(1);
   });
 
   it('does not run the model: no inference is counted', async () => {
