@@ -47,12 +47,19 @@ export function letterboxView(plan: LetterboxPlan): LetterboxPlanView {
   return { kind: 'letterbox', source: plan.source, scale: plan.scale, resized: plan.resized, padding: plan.pad, padValue: plan.padValue, target: plan.target };
 }
 
+/** What the geometry does, per kind (a new kind adds its case here). */
+function geometrySteps(plan: PlanView, kernel: string): PreprocessStep[] {
+  switch (plan.kind) {
+    case 'letterbox':
+      return [{ step: 'resize', kernel, from: plan.source, to: plan.resized }, { step: 'pad', value: plan.padValue, padding: plan.padding }];
+  }
+}
+
 /** The steps in the order they run; mean/std only when the manifest sets them. */
 export function describeSteps(plan: PlanView, spec: PixelSpec): PreprocessStep[] {
   const steps: PreprocessStep[] = [
     { step: 'decode', orientation: 'exif', colour: 'sRGB 8-bit, ICC ignored', alpha: 'flattened onto the pad value' },
-    { step: 'resize', kernel: spec.kernel, from: plan.source, to: plan.resized },
-    { step: 'pad', value: plan.padValue, padding: plan.padding },
+    ...geometrySteps(plan, spec.kernel),
     { step: 'channels', order: spec.channelOrder },
     { step: 'scale', factor: spec.scale },
   ];

@@ -10,8 +10,12 @@ const n = (x: number) => String(Number(x.toPrecision(4)));
 const size = (s: { width: number; height: number }) => `${s.width}x${s.height}`;
 
 function planLine(p: PlanView): string {
-  const pad = p.padding;
-  return `plan: ${p.kind} ${size(p.source)} -> ${size(p.resized)} (scale ${n(p.scale)}), padding left ${pad.left} right ${pad.right} top ${pad.top} bottom ${pad.bottom} (value ${p.padValue}) -> ${size(p.target)}`;
+  switch (p.kind) {
+    case 'letterbox': {
+      const pad = p.padding;
+      return `plan: letterbox ${size(p.source)} -> ${size(p.resized)} (scale ${n(p.scale)}), padding left ${pad.left} right ${pad.right} top ${pad.top} bottom ${pad.bottom} (value ${p.padValue}) -> ${size(p.target)}`;
+    }
+  }
 }
 
 function stepText(s: PreprocessStep): string {
