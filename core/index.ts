@@ -17,3 +17,4 @@ export * from './decode/index.js';
 export * from './nms/index.js';
 export * from './output/index.js';
 export * from './postprocess/index.js';
+export * from './preprocess/index.js';

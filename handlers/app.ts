@@ -14,6 +14,7 @@ import { notFound, onError } from './http/error-handler.js';
 import { healthRoutes } from './http/health-routes.js';
 import { kserveRoutes } from './http/kserve/index.js';
 import { modelRoutes } from './http/model-routes.js';
+import { preprocessRoutes } from './http/preprocess-route.js';
 import { requestId } from './http/request-id.js';
 import { settleUnreadBody } from './http/unread-body.js';
 import { uiRoutes } from './http/ui-route.js';
@@ -28,6 +29,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): App {
   healthRoutes(app, deps);
   modelRoutes(app, deps);
   detectRoutes(app, deps);
+  preprocessRoutes(app, deps);
   kserveRoutes(app, deps);
   uiRoutes(app, deps);
   for (const mount of options.extraRoutes ?? []) mount(app, deps);

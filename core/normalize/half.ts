@@ -26,3 +26,13 @@ export function toHalfBits(value: number): number {
   }
   return sign | ((e + 15) << 10) | m;
 }
+
+/** IEEE 754 binary16 bits -> number (exact: every half is a float32). */
+export function fromHalfBits(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const e = (bits >> 10) & 0x1f;
+  const m = bits & 0x3ff;
+  if (e === 0) return sign * m * 2 ** -24;
+  if (e === 0x1f) return m ? NaN : sign * Infinity;
+  return sign * (1 + m / 1024) * 2 ** (e - 15);
+}

@@ -5,3 +5,4 @@ export type { Normalizer, NormalizerOptions } from './normalizer.js';
 export { normalizeInto } from './normalize-into.js';
 export { planNormalize } from './plan.js';
 export { toHalfBits } from './half.js';
+export { fromHalfBits } from './half.js';

@@ -1,6 +1,6 @@
 /**
  * @module handlers/cli/run-cli
- * `runCli(argv)`: dispatch to serve, detect, eval, batch or sqs and map failures to exit codes: 0 success,
+ * `runCli(argv)`: dispatch to serve, detect, inspect, eval, batch or sqs and map failures to exit codes: 0 success,
  * 1 a runtime failure (model load, unreadable image), 2 a usage error (bad or missing flag).
  */
 import { DetectError } from '../../core/errors/index.js';
@@ -9,6 +9,7 @@ import { UsageError } from './args.js';
 export const USAGE = `Usage:
   detectfn serve [--model M]... [--port P] [--host H]
   detectfn detect --model M [--conf C] [--iou I] [--max-det N] IMAGES_OR_DIRS... [--out F.json]
+  detectfn inspect --model M IMAGE [--view OUT.png] [--compare TENSOR.npy]...
   detectfn eval --model M --images DIR --labels DIR [--conf 0.001] [--iou 0.7] [--max-det 300] [--json]
   detectfn batch s3://bucket/prefix|DIR --out s3://bucket/results/|DIR [--errors LOC] [--model M] [--concurrency N] [--max-object-bytes B]
   detectfn sqs --queue URL [--out s3://bucket/results/] [--errors LOC] [--model M]... [--port P] [--host H]
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<(argv: readonly string[]) => Promis
   serve: async () => (await import('./serve-command.js')).serveCommand,
   detect: async () => (await import('./detect-command.js')).detectCommand,
   eval: async () => (await import('./eval-command.js')).evalCommand,
+  inspect: async () => (await import('./inspect-command.js')).inspectCommand,
   batch: async () => (await import('./batch-command.js')).batchCommand,
   sqs: async () => (await import('./sqs-command.js')).sqsCommand,
 };
@@ -32,7 +34,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   try {
-    if (command === undefined) throw new UsageError(`unknown command '${name}' (expected serve, detect, eval, batch or sqs)`);
+    if (command === undefined) throw new UsageError(`unknown command '${name}' (expected serve, detect, inspect, eval, batch or sqs)`);
     await (await command())(rest);
     return 0;
   } catch (err) {

@@ -5,9 +5,9 @@
  * micro-batches) under one deadline -> JSON, padded tensors, or a rendered JPEG. Parse, call,
  * shape: nothing else.
  */
-import { bodyLimit } from 'hono/body-limit';
 import { DetectError } from '../../core/errors/index.js';
 import { renderDetections } from '../../infra/image/index.js';
+import { imageBodyCap } from './body-cap.js';
 import { detectJson, maxTimings, serverTiming } from './detect-response.js';
 import { parseDetectParams } from './detect-params.js';
 import { readImageBody } from './image-body.js';
@@ -17,14 +17,7 @@ import type { App, AppDeps } from './types.js';
 
 export function detectRoutes(app: App, deps: AppDeps): void {
   const { config, registry } = deps;
-  const limit = bodyLimit({
-    maxSize: config.DETECTFN_MAX_BODY_BYTES,
-    onError: () => {
-      throw new DetectError('PAYLOAD_TOO_LARGE', `request body exceeds ${config.DETECTFN_MAX_BODY_BYTES} bytes`, {
-        details: { limit: config.DETECTFN_MAX_BODY_BYTES },
-      });
-    },
-  });
+  const limit = imageBodyCap(config);
 
   app.post('/v1/models/:model/detect', limit, async (c) => {
     const ctx = requestContext(c.get('requestId'), config.DETECTFN_REQUEST_TIMEOUT_MS, c.req.raw.signal);

@@ -16,3 +16,4 @@ export { modelRoutes } from './model-routes.js';
 export { requestContext, withDeadline } from './request-context.js';
 export { REQUEST_ID_HEADER, requestId } from './request-id.js';
 export type { App, AppDeps, AppEnv, AppOptions, AppVariables, RouteGroup } from './types.js';
+export { preprocessRoutes } from './preprocess-route.js';

@@ -8,3 +8,4 @@ export { classColour, escapeXml, overlaySvg } from './overlay-svg.js';
 export type { OverlayStyle } from './overlay-svg.js';
 export { renderDetections } from './render.js';
 export type { RenderOptions } from './render.js';
+export { encodeRgbPng } from './rgb-png.js';

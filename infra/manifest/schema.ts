@@ -24,6 +24,8 @@ const input = z.strictObject({
     .refine((s) => s.length === 4, { error: 'expected 4 dimensions [batch, 3, height, width] (NCHW)' })
     .refine((s) => s.length !== 4 || s[1] === 3, { error: 'expected 3 channels in dimension 1 (NCHW)' })
     .refine((s) => s.length !== 4 || (typeof s[2] === 'number' && typeof s[3] === 'number'), { error: 'expected fixed height and width' }),
+  /** Values the model expects in its input tensor; checked at load against the real preprocessing. */
+  range: z.tuple([z.number(), z.number()], { error: 'expected [lo, hi]' }).refine(([lo, hi]) => lo < hi, { error: 'expected lo < hi' }).optional(),
 });
 
 const letterbox = z.strictObject({

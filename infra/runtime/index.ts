@@ -16,3 +16,5 @@ export type {
   ModelService,
   RequestContext,
 } from './model-service.js';
+export { createPreprocessor, normalizeOptions } from './preprocess-image.js';
+export type { PreprocessedImage, Preprocessor } from './preprocess-image.js';

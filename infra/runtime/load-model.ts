@@ -18,7 +18,9 @@ import type { ModelStore } from '../store/index.js';
 import type { SharpDecoder } from '../image/index.js';
 import { createSystemClock } from '../clock/index.js';
 import { createBatchedInference } from './batched-inference.js';
+import { checkInputRange, expectedInputRange } from './input-range.js';
 import { createModelPipeline } from './model-pipeline.js';
+import { createPreprocessor, normalizeOptions } from './preprocess-image.js';
 import type { ColdStart, ModelService } from './model-service.js';
 
 export interface LoadModelDeps {
@@ -66,6 +68,10 @@ async function startModel(
   if (options.adaptToModel) manifest = adaptManifestToModel(manifest, info);
   const { labels: classLabels, warnings } = crossCheckManifest(manifest, info);
   for (const w of warnings) log.warn({ warning: w }, 'manifest cross-check');
+  // Before any session starts: a manifest that scales pixels wrongly fails in milliseconds.
+  const expectedRange = expectedInputRange(manifest, info);
+  const preprocess = createPreprocessor(manifest, deps.decoder, expectedRange?.range);
+  await checkInputRange(manifest, preprocess, expectedRange, log);
 
   const t1 = performance.now();
   const engine = await createEngine({
@@ -86,13 +92,7 @@ async function startModel(
     const itemDims = [Number(channels), Number(height), Number(width)] as [number, number, number];
     const dtype = manifest.input.dtype as 'float32' | 'float16';
     const preprocessIn = options.preprocessIn ?? 'engine';
-    const normalize = {
-      scale: manifest.preprocess.scale,
-      ...(manifest.preprocess.mean ? { mean: manifest.preprocess.mean } : {}),
-      ...(manifest.preprocess.std ? { std: manifest.preprocess.std } : {}),
-      sourceOrder: 'rgb',
-      modelOrder: manifest.preprocess.channelOrder,
-    } as const;
+    const normalize = normalizeOptions(manifest);
     const t2 = performance.now();
     if (manifest.warmup.enabled) {
       await warmupEngine(engine, {
@@ -134,7 +134,7 @@ async function startModel(
       onExecute: stats.executed,
     });
     deps.metrics?.watchModelStats(labels, stats.snapshot);
-    return createModelPipeline({ manifest, labels: classLabels, engine, inference, decoder: deps.decoder, coldStart, metrics: deps.metrics, stats });
+    return createModelPipeline({ manifest, labels: classLabels, engine, inference, decoder: deps.decoder, coldStart, preprocess, metrics: deps.metrics, stats });
   } catch (err) {
     await engine.close();
     throw err;

@@ -18,6 +18,7 @@ import type { ModelManifest } from '../manifest/index.js';
 import { createModelStats, type Metrics, type ModelStatsRecorder, type RequestTimings } from '../metrics/index.js';
 import type { BatchedInference, InferItem, InferResult, TensorItem } from './batched-inference.js';
 import type { ColdStart, DetectResult, ModelDescription, ModelService, RequestContext } from './model-service.js';
+import { createPreprocessor, type Preprocessor } from './preprocess-image.js';
 
 export interface ModelPipelineParts {
   readonly manifest: ModelManifest;
@@ -26,6 +27,8 @@ export interface ModelPipelineParts {
   readonly inference: BatchedInference;
   readonly decoder: SharpDecoder;
   readonly coldStart: ColdStart;
+  /** The inspector's path: decode + letterbox + the engine's normalisation, for one image. @default createPreprocessor(manifest, decoder) */
+  readonly preprocess?: Preprocessor;
   readonly metrics?: Metrics | undefined;
   /** Where request outcomes are recorded (the same recorder as the batched inference's onExecute). @default a fresh one */
   readonly stats?: ModelStatsRecorder;
@@ -41,6 +44,7 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
   let closed = false;
   const series = { model: manifest.name, version: manifest.version };
   const stats = p.stats ?? createModelStats();
+  const preprocess = p.preprocess ?? createPreprocessor(manifest, p.decoder);
   p.metrics?.watchQueueDepth(series, () => inference.depth);
 
   const description: ModelDescription = Object.freeze({
@@ -131,6 +135,12 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
       return (await detectMany([image], options, ctx))[0]!;
     },
     detectMany,
+
+    // Not admitted to the batcher: the model does not run, so it neither queues nor counts in stats.
+    async preprocess(image, ctx) {
+      checkOpen(ctx);
+      return preprocess(image);
+    },
 
     detectTensor: (input, options, ctx) => recorded(async (t0) => {
       const opts = parseDetectOptions({ ...options }, defaults);

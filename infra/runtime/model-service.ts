@@ -8,6 +8,7 @@ import type { DetectOptions } from '../../core/options/index.js';
 import type { Tensor } from '../../core/ports/tensor.js';
 import type { Detection, Size, StageTimings } from '../../core/types.js';
 import type { ModelStatsSnapshot } from '../metrics/model-stats.js';
+import type { PreprocessedImage } from './preprocess-image.js';
 
 export interface ColdStart {
   readonly downloadMs: number;
@@ -97,6 +98,8 @@ export interface ModelService {
    * through the same batcher, queue bound, deadline and cancellation as images, all or none.
    */
   detectTensor(input: Tensor, options: Partial<DetectOptions>, ctx?: RequestContext): Promise<DetectResult[]>;
+  /** The inspector: the exact input tensor the engine would receive for this image, its plan, steps and per-channel stats; the model does not run. */
+  preprocess(image: Uint8Array, ctx?: RequestContext): Promise<PreprocessedImage>;
   close(): Promise<void>;
 }
 

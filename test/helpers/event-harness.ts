@@ -87,6 +87,7 @@ function countingRegistry(inner: ModelRegistry, stats: EventHarness['stats']): M
         health: () => m.health(),
         stats: () => m.stats(),
         detectTensor: (t, o, c) => m.detectTensor(t, o, c),
+        preprocess: (b, c) => m.preprocess(b, c),
         detectMany: (images, o, c) => m.detectMany(images, o, c),
         close: () => m.close(),
         async detect(bytes, options, ctx) {

@@ -45,6 +45,7 @@ export function standInRegistry(name = 'stand-in'): StandInRegistry {
       };
     },
     detectTensor: () => Promise.reject(new Error('not used')),
+    preprocess: () => Promise.reject(new Error('not used')),
     detectMany: (images, options, ctx) => Promise.all(images.map((bytes) => service.detect(bytes, options, ctx))),
     close: async () => undefined,
   };

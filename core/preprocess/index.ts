@@ -1,0 +1,10 @@
+export { describeSteps, letterboxView } from './describe.js';
+export type { LetterboxPlanView, PixelSpec, PlanView, PreprocessStep } from './describe.js';
+export { channelStats, tensorRange, toFloat32 } from './channel-stats.js';
+export type { ChannelStats } from './channel-stats.js';
+export { compareTensors } from './compare.js';
+export type { ChannelDiff, Chw, Comparison } from './compare.js';
+export { parseNpy } from './npy.js';
+export type { NpyTensor } from './npy.js';
+export { tensorToRgb } from './view.js';
+export type { InverseSpec } from './view.js';
