@@ -68,6 +68,8 @@ const engine = z.strictObject({
   interOpThreads: nonNegInt(256).default(0),
   graphOptimizationLevel: oneOf(['disabled', 'basic', 'extended', 'all']).default('all'),
   enableMemArena: bool().default(true),
+  /** Rewrite the graph at load to take uint8 HWC pixels and normalise them itself (infra/onnx/preprocess-graph.ts). */
+  preprocessInGraph: bool().default(false),
 });
 
 const batching = z.strictObject({

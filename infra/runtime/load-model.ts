@@ -8,12 +8,13 @@
  * engine worker reads it again, so eviction must not delete it while the model is served.
  */
 import { readFile } from 'node:fs/promises';
+import { DetectError } from '../../core/errors/index.js';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log/index.js';
 import { createModelStats, type Metrics } from '../metrics/index.js';
 import { createEngine, warmupEngine } from '../engine/index.js';
 import { adaptManifestToModel, crossCheckManifest, type ModelManifest } from '../manifest/index.js';
-import { readModelInfo } from '../onnx/index.js';
+import { expectInGraphInput, readModelInfo } from '../onnx/index.js';
 import type { ModelStore } from '../store/index.js';
 import type { SharpDecoder } from '../image/index.js';
 import { createSystemClock } from '../clock/index.js';
@@ -66,6 +67,20 @@ async function startModel(
   if (options.adaptToModel) manifest = adaptManifestToModel(manifest, info);
   const { labels: classLabels, warnings } = crossCheckManifest(manifest, info);
   for (const w of warnings) log.warn({ warning: w }, 'manifest cross-check');
+  const inGraph = manifest.engine.preprocessInGraph;
+  const preprocessIn = options.preprocessIn ?? 'engine';
+  if (inGraph) expectInGraphInput(info.inputs, manifest.input.name, manifest.source.uri);
+  if (inGraph && preprocessIn === 'caller') {
+    throw new DetectError('CONFIG_INVALID', `model ${manifest.name}: engine.preprocessInGraph needs pixels normalised in the engine, not preprocessIn 'caller'`);
+  }
+  const dtype = manifest.input.dtype as 'float32' | 'float16';
+  const normalize = {
+    scale: manifest.preprocess.scale,
+    ...(manifest.preprocess.mean ? { mean: manifest.preprocess.mean } : {}),
+    ...(manifest.preprocess.std ? { std: manifest.preprocess.std } : {}),
+    sourceOrder: 'rgb',
+    modelOrder: manifest.preprocess.channelOrder,
+  } as const;
 
   const t1 = performance.now();
   const engine = await createEngine({
@@ -76,6 +91,7 @@ async function startModel(
     interOpThreads: manifest.engine.interOpThreads,
     graphOptimizationLevel: manifest.engine.graphOptimizationLevel,
     enableMemArena: manifest.engine.enableMemArena,
+    ...(inGraph ? { preprocessInGraph: { [manifest.input.name]: { ...normalize, dtype } } } : {}),
     logger: log,
   });
   const sessionMs = performance.now() - t1;
@@ -84,15 +100,6 @@ async function startModel(
   try {
     const [, channels, height, width] = manifest.input.shape as readonly (number | string)[];
     const itemDims = [Number(channels), Number(height), Number(width)] as [number, number, number];
-    const dtype = manifest.input.dtype as 'float32' | 'float16';
-    const preprocessIn = options.preprocessIn ?? 'engine';
-    const normalize = {
-      scale: manifest.preprocess.scale,
-      ...(manifest.preprocess.mean ? { mean: manifest.preprocess.mean } : {}),
-      ...(manifest.preprocess.std ? { std: manifest.preprocess.std } : {}),
-      sourceOrder: 'rgb',
-      modelOrder: manifest.preprocess.channelOrder,
-    } as const;
     const t2 = performance.now();
     if (manifest.warmup.enabled) {
       await warmupEngine(engine, {
