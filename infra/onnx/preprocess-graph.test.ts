@@ -70,3 +70,15 @@ describe('preprocessInGraph (graph rewrite at the wire level)', () => {
     expect(() => expectInGraphInput([{ name: 'x', dtype: 'float32', shape: [1, 4, 4, 3] }], 'x', 'm')).toThrow(/MODEL_MISMATCH|float32 \[1,4,4,3\]/);
   });
 });
+
+describe('preprocessInGraph refusals', () => {
+  it('refuses a model whose weights are in external data files (a session from bytes cannot find them)', () => {
+    const bytes = model({
+      name: 'e', opset: 17, producer: 't', nodes: [node('Add', ['x', 'w'], ['y'])],
+      // graph-builder's TensorSpec has no external-data fields; the encoder (schema.ts) does.
+      initializers: [{ name: 'w', dims: [1], dataType: 1, rawData: new Uint8Array(0), dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }] } as never],
+      inputs: [valueInfo('x', 'float32', [1, 3, 4, 4])], outputs: [valueInfo('y', 'float32', [1, 3, 4, 4])],
+    });
+    expect(() => preprocessInGraph(bytes, 'x', {}, 'e.onnx')).toThrow('model e.onnx: engine.preprocessInGraph: weights in external data files are not supported (initializer w)');
+  });
+});

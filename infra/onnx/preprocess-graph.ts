@@ -16,10 +16,10 @@ import type { TensorInfo } from '../../core/ports/index.js';
 import { initializer, node, valueInfo, type NodeSpec, type TensorSpec } from './graph-builder.js';
 import { readModelInfo } from './read-model-info.js';
 import { ONNX_DATA_TYPE, onnxTypes } from './schema.js';
-import { editFields, editNested, lengthDelimited, stringField, type WireField } from './wire.js';
+import { editFields, editNested, lengthDelimited, stringField, varintField, type WireField } from './wire.js';
 
 /** onnx.proto field numbers this edit touches. */
-const F = { modelGraph: 7, graphNode: 1, graphInitializer: 5, graphInput: 11, graphOutput: 12, graphValueInfo: 13, nodeInput: 1, nodeAttribute: 5, attrGraph: 6, attrGraphs: 11, valueName: 1 } as const;
+const F = { modelGraph: 7, graphNode: 1, graphInitializer: 5, graphInput: 11, graphOutput: 12, graphValueInfo: 13, tensorDataLocation: 14, nodeInput: 1, nodeAttribute: 5, attrGraph: 6, attrGraphs: 11, valueName: 1 } as const;
 const FIELD = 'engine.preprocessInGraph';
 /** Prefix of every name the rewrite adds. */
 const P = 'detectfn_preprocess';
@@ -54,6 +54,10 @@ export function preprocessInGraph(model: Uint8Array, inputName: string, options:
   const editGraph = (graph: Uint8Array) => {
     const edited = editFields(graph, (f) => {
       if (f.field === F.graphNode) return editNested(f, renameNode);
+      // A session made from bytes has no directory to find external weight files in.
+      if (f.field === F.graphInitializer && varintField(f.body, F.tensorDataLocation) === 1) {
+        throw new DetectError('MODEL_MISMATCH', `model ${origin}: ${FIELD}: weights in external data files are not supported (initializer ${stringField(f.body, 8)})`);
+      }
       if (f.field === F.graphInput && nameOf(f) === inputName) return part({ input: [newInput] });
       if ((f.field === F.graphOutput || f.field === F.graphValueInfo) && nameOf(f) === inputName) return renameValue(f, floatName);
       return undefined;

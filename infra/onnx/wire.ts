@@ -45,6 +45,15 @@ export function lengthDelimited(field: number, body: Uint8Array): Uint8Array {
   return protobuf.Writer.create().uint32(((field << 3) | LENGTH_DELIMITED) >>> 0).bytes(body).finish();
 }
 
+/** The first varint value of `field` in a message, or undefined. */
+export function varintField(message: Uint8Array, field: number): number | undefined {
+  const f = wireFields(message).find((x) => x.field === field && x.wireType === 0);
+  if (!f) return undefined;
+  const r = protobuf.Reader.create(f.raw);
+  r.uint32(); // the tag
+  return r.uint32();
+}
+
 /** The first string value of `field` in a message, or undefined. */
 export function stringField(message: Uint8Array, field: number): string | undefined {
   const f = wireFields(message).find((x) => x.field === field && x.wireType === LENGTH_DELIMITED);
