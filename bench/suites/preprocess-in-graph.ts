@@ -10,13 +10,12 @@ import { createSystemClock } from '../../infra/clock/index.js';
 import { createEngine, warmupEngine, type WorkerEngine } from '../../infra/engine/index.js';
 import { createBatchedInference } from '../../infra/runtime/batched-inference.js';
 import { MODELS } from '../../test/helpers/shared-data.js';
-import { percentile, summarize, type BenchResult, type BenchSuite } from '../report.js';
+import { median, summarize, type BenchResult, type BenchSuite } from '../report.js';
 import { batchedLoad } from './engine-load.js';
 
 const SIZES = [1, 8];
 const PATHS = ['worker', 'graph'] as const;
 const SETTINGS = { intraOpThreads: 2, interOpThreads: 1, graphOptimizationLevel: 'all', enableMemArena: true, allowSpinning: true } as const;
-const median = (xs: readonly number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 
 export const preprocessInGraphSuite: BenchSuite = {
   name: 'preprocess_in_graph',

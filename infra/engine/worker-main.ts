@@ -20,19 +20,20 @@ const init = workerData as WorkerInit;
 const post = (msg: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 const inputs = createWorkerInputs(new Set(Object.keys(init.preprocessInGraph)));
 
-/** The model as the session loads it: the file, or its graph rewritten in memory (the file is never changed). */
-function sessionModel(file: Uint8Array): string | Uint8Array {
+/** The model as the session loads it: the file's path, or its graph rewritten in memory (the file is never changed). */
+async function sessionModel(): Promise<string | Uint8Array> {
   const rewrites = Object.entries(init.preprocessInGraph);
-  return rewrites.length === 0 ? init.modelPath : rewrites.reduce((m, [name, o]) => preprocessInGraph(m, name, o, init.modelPath), file);
+  if (rewrites.length === 0) return init.modelPath;
+  const file: Uint8Array = await readFile(init.modelPath);
+  return rewrites.reduce((m, [name, o]) => preprocessInGraph(m, name, o, init.modelPath), file);
 }
 
 async function start(): Promise<InferenceSession | undefined> {
   const t0 = performance.now();
   try {
-    const file = await readFile(init.modelPath);
-    const { session, provider, skipped } = await createSessionWithFallback(sessionModel(file), init.providers, init);
+    const { session, provider, skipped } = await createSessionWithFallback(await sessionModel(), init.providers, init);
     const sessionMs = performance.now() - t0;
-    const { metadata } = readModelInfo(file, init.modelPath);
+    const { metadata } = readModelInfo(await readFile(init.modelPath), init.modelPath);
     const inputs = toTensorInfo(session.inputMetadata);
     const outputs = toTensorInfo(session.outputMetadata);
     post({ type: 'ready', provider, skipped, inputs, outputs, metadata, sessionMs });

@@ -16,7 +16,10 @@ import { createEngine, warmupEngine, type EngineOptions, type WorkerEngine } fro
 import { createSharpDecoder } from '../../infra/image/index.js';
 import { silentLogger } from '../../infra/log/index.js';
 import { model, node, valueInfo } from '../../infra/onnx/index.js';
+import { parseManifest } from '../../infra/manifest/index.js';
 import { createModelRegistry, type ModelRegistry } from '../../infra/runtime/index.js';
+import { loadModel } from '../../infra/runtime/load-model.js';
+import { createModelStore } from '../../infra/store/index.js';
 import { coco128Files, coco128Map } from '../helpers/coco128-map.js';
 import { IMAGES, MODELS } from '../helpers/shared-data.js';
 import { maxAbsDiff, randomPixels } from '../helpers/tensor-fixtures.js';
@@ -141,6 +144,16 @@ describe('engine.preprocessInGraph through the service (manifest option)', () =>
     expect(got.map50_95.toFixed(4)).toBe(ref.map50_95.toFixed(4));
     expect(got.map50.toFixed(4)).toBe(ref.map50.toFixed(4));
   }, 300_000);
+
+  it('stops a load that would normalise on the caller thread (preprocessIn caller) with CONFIG_INVALID naming the option', async () => {
+    const manifest = parseManifest({ name: 'y', source: { uri: MODELS.yolov8n() }, engine: { preprocessInGraph: true } }, 'inline');
+    const store = createModelStore({ cacheDir: path.join(dir, 'cache2'), logger: silentLogger() });
+    const decoder = createSharpDecoder({ workers: 0 });
+    const err = await loadModel(manifest, { store, decoder, logger: silentLogger() }, { preprocessIn: 'caller' }).catch((x) => x);
+    await decoder.close();
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toMatch(/engine\.preprocessInGraph needs pixels normalised in the engine/);
+  });
 
   it('refuses a preprocessed tensor for the in-graph model, naming the option', async () => {
     const tensor: Tensor = { dtype: 'float32', dims: [1, 3, 640, 640], data: new Float32Array(3 * 640 * 640) };
