@@ -8,8 +8,8 @@
  * engine worker reads it again, so eviction must not delete it while the model is served.
  */
 import { readFile } from 'node:fs/promises';
-import { DetectError } from '../../core/errors/index.js';
 import { performance } from 'node:perf_hooks';
+import { DetectError } from '../../core/errors/index.js';
 import type { Logger } from '../log/index.js';
 import { createModelStats, type Metrics } from '../metrics/index.js';
 import { createEngine, warmupEngine } from '../engine/index.js';
