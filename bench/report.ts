@@ -34,6 +34,9 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[i]!;
 }
 
+/** The median (the lower one for an even count), as summarize reports it. */
+export const median = (samples: readonly number[]): number => percentile([...samples].sort((a, b) => a - b), 50);
+
 /** Summarise samples into a result; `target` is checked against the median. */
 export function summarize(
   name: string,

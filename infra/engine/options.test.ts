@@ -28,9 +28,16 @@ describe('resolveEngineOptions', () => {
     expect(o).toMatchObject({ restartBackoff: { baseDelayMs: 1000, maxDelayMs: 30_000 }, closeTimeoutMs: 5000 });
     const init = workerInit(o);
     expect(Object.keys(init).sort()).toEqual(
-      ['allowCrashControl', 'allowSpinning', 'enableMemArena', 'graphOptimizationLevel', 'interOpThreads', 'intraOpThreads', 'modelPath', 'providers'],
+      ['allowCrashControl', 'allowSpinning', 'enableMemArena', 'graphOptimizationLevel', 'interOpThreads', 'intraOpThreads', 'modelPath', 'preprocessInGraph', 'providers'],
     );
     expect(() => structuredClone(init)).not.toThrow();
+    expect(init.preprocessInGraph).toEqual({});
+  });
+
+  it('checks preprocessInGraph options once, at creation', () => {
+    expect(resolveEngineOptions({ modelPath: 'm', preprocessInGraph: { images: { scale: 1, mean: [1, 2, 3] } } }).preprocessInGraph)
+      .toEqual({ images: { scale: 1, mean: [1, 2, 3] } });
+    expect(() => resolveEngineOptions({ modelPath: 'm', preprocessInGraph: { images: { std: [1, 0, 1] } } })).toThrow('for std[1]');
   });
 });
 

@@ -5,7 +5,8 @@
 import type { Clock, ExecutionProvider } from '../../core/ports/index.js';
 import { createSystemClock } from '../clock/index.js';
 import { expectInteger, expectNumber, expectOneOf, invalidParameterError } from '../../core/validate/index.js';
-import type { WorkerInit } from './protocol.js';
+import { planNormalize } from '../../core/normalize/index.js';
+import type { NormalizeFeeds, WorkerInit } from './protocol.js';
 import { ENGINE_DEFAULTS, SILENT_LOGGER, type EngineLogger, type EngineOptions, type GraphOptimizationLevel, type RestartBackoff } from './types.js';
 
 const PROVIDERS: readonly ExecutionProvider[] = ['tensorrt', 'cuda', 'webgpu', 'cpu'];
@@ -21,6 +22,8 @@ export interface ResolvedEngineOptions {
   readonly enableMemArena: boolean;
   readonly allowSpinning: boolean;
   readonly allowCrashControl: boolean;
+  /** Input name -> normalise options baked into the graph; empty when none. */
+  readonly preprocessInGraph: NormalizeFeeds;
   readonly logger: EngineLogger;
   readonly restartBackoff: RestartBackoff;
   readonly closeTimeoutMs: number;
@@ -50,6 +53,7 @@ export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
     enableMemArena: o.enableMemArena ?? ENGINE_DEFAULTS.enableMemArena,
     allowSpinning: o.allowSpinning ?? ENGINE_DEFAULTS.allowSpinning,
     allowCrashControl: o.allowCrashControl ?? ENGINE_DEFAULTS.allowCrashControl,
+    preprocessInGraph: resolveInGraph(o.preprocessInGraph),
     logger: o.logger ?? SILENT_LOGGER,
     restartBackoff: {
       baseDelayMs: expectNumber('restartBackoff.baseDelayMs', o.restartBackoff?.baseDelayMs ?? ENGINE_DEFAULTS.restartBackoff.baseDelayMs, 1),
@@ -60,11 +64,18 @@ export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
   };
 }
 
+/** Bad options fail here, once, not in every worker; plain copies, as they go to workers. */
+function resolveInGraph(given: EngineOptions['preprocessInGraph']): NormalizeFeeds {
+  if (given === undefined) return {};
+  if (typeof given !== 'object' || given === null) throw invalidParameterError('preprocessInGraph', 'object of normalize options by input name', given);
+  return Object.fromEntries(Object.entries(given).map(([name, o]) => (planNormalize(o), [name, { ...o }])));
+}
+
 /**
  * What a worker gets as workerData: named one by one, so that a main-thread-only option (a
  * logger, the clock: functions) can never reach structured clone by accident.
  */
 export function workerInit(o: ResolvedEngineOptions): WorkerInit {
-  const { modelPath, providers, intraOpThreads, interOpThreads, graphOptimizationLevel, enableMemArena, allowSpinning, allowCrashControl } = o;
-  return { modelPath, providers, intraOpThreads, interOpThreads, graphOptimizationLevel, enableMemArena, allowSpinning, allowCrashControl };
+  const { modelPath, providers, intraOpThreads, interOpThreads, graphOptimizationLevel, enableMemArena, allowSpinning, allowCrashControl, preprocessInGraph } = o;
+  return { modelPath, providers, intraOpThreads, interOpThreads, graphOptimizationLevel, enableMemArena, allowSpinning, allowCrashControl, preprocessInGraph };
 }

@@ -11,6 +11,7 @@ import { DetectError } from '../../core/errors/index.js';
 import type { ExecutionProvider, TensorMap } from '../../core/ports/index.js';
 import { callerError, captureCallSite, type CallSite } from './caller-error.js';
 import type { WorkerInit } from './protocol.js';
+import { expectInGraphFeeds } from './in-graph-feeds.js';
 import { createRestarts, type RestartsState } from './restarts.js';
 import { ownedTensor } from './tensor-convert.js';
 import type { EngineHealth, EngineLogger, WorkerEngineRunOptions } from './types.js';
@@ -113,6 +114,7 @@ export function createPool(cfg: PoolConfig): { pool: Pool; events: WorkerEvents 
       // Checked here, before anything is posted: the worker trusts its input.
       try {
         for (const [name, o] of Object.entries(normalize ?? {})) expectPixelBatch(name, feeds[name], o);
+        expectInGraphFeeds(cfg.init.preprocessInGraph, normalize);
       } catch (err) {
         return Promise.reject(err);
       }

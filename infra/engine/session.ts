@@ -17,7 +17,7 @@ const ORT_PROVIDER: Record<ExecutionProvider, string> = {
   cpu: 'cpu',
 };
 
-export type SessionSettings = Omit<WorkerInit, 'modelPath' | 'providers' | 'allowCrashControl'>;
+export type SessionSettings = Omit<WorkerInit, 'modelPath' | 'providers' | 'allowCrashControl' | 'preprocessInGraph'>;
 
 export function sessionOptions(provider: ExecutionProvider, s: SessionSettings): ort.InferenceSession.SessionOptions {
   const spin = s.allowSpinning ? '1' : '0';
@@ -46,14 +46,15 @@ export class ProviderFallbackError extends Error {
 }
 
 export async function createSessionWithFallback(
-  modelPath: string,
+  /** A path, or the model's bytes (a graph rewritten in memory). */
+  model: string | Uint8Array,
   providers: readonly ExecutionProvider[],
   settings: SessionSettings,
 ): Promise<CreatedSession> {
   const skipped: SkippedProvider[] = [];
   for (const provider of providers) {
     try {
-      const session = await ort.InferenceSession.create(modelPath, sessionOptions(provider, settings));
+      const session = await createSession(model, sessionOptions(provider, settings));
       return { session, provider, skipped };
     } catch (err) {
       skipped.push({ provider, reason: err instanceof Error ? err.message : String(err) });
@@ -61,3 +62,7 @@ export async function createSessionWithFallback(
   }
   throw new ProviderFallbackError(skipped);
 }
+
+// Two calls, not one with a union: ORT's overloads take a path or a buffer, not either.
+const createSession = (model: string | Uint8Array, options: ort.InferenceSession.SessionOptions) =>
+  typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options);

@@ -34,6 +34,13 @@ export interface EngineOptions {
    * compete with the main thread on a machine with few cores. @default true
    */
   readonly allowSpinning?: boolean;
+  /**
+   * Inputs the model normalises itself (manifest `engine.preprocessInGraph`), with the options
+   * baked in: each worker rewrites the ONNX graph at load (infra/onnx/preprocess-graph.ts) so the
+   * input takes uint8 [B, H, W, 3] pixels. Runs must then send those inputs as pixel feeds with
+   * the same `normalize` options; the worker passes them through untouched. @default none
+   */
+  readonly preprocessInGraph?: EngineRunOptions['normalize'];
   /** @default silent */
   readonly logger?: EngineLogger;
   /**

@@ -4,6 +4,8 @@
  * [B, 3, H, W] tensors the session runs on. The float memory belongs to the worker and is reused
  * by every batch (one buffer per input, grown to the largest batch seen, smaller batches use a
  * prefix view): it is never transferred, so it is page-faulted once per worker, not per batch.
+ * Inputs whose graph normalises itself (engine option `preprocessInGraph`) take the pixels as
+ * they are: same feeds, same buffers handed back, no float tensor.
  */
 import { normalizePixelBatch, pixelBatchShape } from '../../core/batch/index.js';
 import { createNormalizer, type NormalizeOptions } from '../../core/normalize/index.js';
@@ -21,7 +23,8 @@ export interface WorkerInputs {
   prepare(feeds: TensorMap, normalize: NormalizeFeeds | undefined): PreparedFeeds;
 }
 
-export function createWorkerInputs(): WorkerInputs {
+/** `inGraph`: input names the model normalises itself (its graph was rewritten at load). */
+export function createWorkerInputs(inGraph: ReadonlySet<string> = new Set()): WorkerInputs {
   const normalizer = createNormalizer();
   const floats = new Map<string, Float32Array | Uint16Array>();
   // Options arrive as a new structured clone every run, but the normalizer keeps its plan and
@@ -49,15 +52,16 @@ export function createWorkerInputs(): WorkerInputs {
       const out: TensorMap = { ...feeds };
       const returned: TensorMap = {};
       for (const [name, given] of Object.entries(normalize)) {
-        const options = stable(given);
         const pixels = feeds[name]!;
+        returned[name] = pixels;
+        if (inGraph.has(name)) continue; // out[name] stays the uint8 [B, H, W, 3] feed
+        const options = stable(given);
         // Checked once, in the pool before posting (engine boundary): the worker trusts it.
         const shape = pixelBatchShape(pixels, options);
         const [b, c, h, w] = shape.dims;
         const data = floatBuffer(name, shape.dtype, b * c * h * w);
         normalizePixelBatch(pixels.data as Uint8Array, shape, data, options, normalizer);
         out[name] = { dtype: shape.dtype, dims: shape.dims, data };
-        returned[name] = pixels;
       }
       return { feeds: out, returned };
     },

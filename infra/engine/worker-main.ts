@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { TensorMap } from '../../core/ports/index.js';
-import { readModelInfo } from '../onnx/index.js';
+import { preprocessInGraph, readModelInfo } from '../onnx/index.js';
 import { transferList, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
 import { createSessionWithFallback, ProviderFallbackError } from './session.js';
 import { fromOrtOutputs, toOrtFeeds, toTensorInfo } from './tensor-convert.js';
@@ -18,12 +18,20 @@ import { createWorkerInputs } from './worker-inputs.js';
 const port = parentPort!;
 const init = workerData as WorkerInit;
 const post = (msg: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
-const inputs = createWorkerInputs();
+const inputs = createWorkerInputs(new Set(Object.keys(init.preprocessInGraph)));
+
+/** The model as the session loads it: the file's path, or its graph rewritten in memory (the file is never changed). */
+async function sessionModel(): Promise<string | Uint8Array> {
+  const rewrites = Object.entries(init.preprocessInGraph);
+  if (rewrites.length === 0) return init.modelPath;
+  const file: Uint8Array = await readFile(init.modelPath);
+  return rewrites.reduce((m, [name, o]) => preprocessInGraph(m, name, o, init.modelPath), file);
+}
 
 async function start(): Promise<InferenceSession | undefined> {
   const t0 = performance.now();
   try {
-    const { session, provider, skipped } = await createSessionWithFallback(init.modelPath, init.providers, init);
+    const { session, provider, skipped } = await createSessionWithFallback(await sessionModel(), init.providers, init);
     const sessionMs = performance.now() - t0;
     const { metadata } = readModelInfo(await readFile(init.modelPath), init.modelPath);
     const inputs = toTensorInfo(session.inputMetadata);

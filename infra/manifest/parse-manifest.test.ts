@@ -22,7 +22,7 @@ describe('parseManifest', () => {
       output: { names: ['output0'], decoder: 'yolov8' },
       labels: 'metadata',
       thresholds: { conf: 0.25, iou: 0.7, maxDet: 300, agnostic: false },
-      engine: { providers: ['cpu'], workers: 1, intraOpThreads: 0, interOpThreads: 0, graphOptimizationLevel: 'all', enableMemArena: true },
+      engine: { providers: ['cpu'], workers: 1, intraOpThreads: 0, interOpThreads: 0, graphOptimizationLevel: 'all', enableMemArena: true, preprocessInGraph: false },
       batching: { batchSizes: [1, 2, 4, 8], maxQueueDelayUs: 2000, maxQueue: 64, maxInFlight: 2, timeoutMs: 30000 },
       warmup: { enabled: true, iterations: 1 },
     });
@@ -61,7 +61,16 @@ describe('parseManifest', () => {
   it('refuses input.dtype uint8 at validation, naming the field and why (the loader cannot serve it yet)', () => {
     const err = errorOf({ ...minimal, input: { dtype: 'uint8' } });
     expect(err.code).toBe('CONFIG_INVALID');
-    expect(err.message).toBe('manifest models/x.json: input.dtype: uint8 is not supported yet: the service feeds the model normalised float pixels (scale, mean, std), so use float32 or float16');
+    expect(err.message).toBe('manifest models/x.json: input.dtype: uint8 is not supported yet: the service feeds the model normalised float pixels (scale, mean, std), so use float32 or float16 (engine.preprocessInGraph: true rewrites such a model at load to take uint8 pixels)');
     expect(parseManifest({ ...minimal, input: { dtype: 'float16' } }, 'inline').input.dtype).toBe('float16');
+  });
+
+  it('engine.preprocessInGraph: false by default, a boolean, refused with uint8 input naming both fields', () => {
+    expect(parseManifest(minimal, 'inline').engine.preprocessInGraph).toBe(false);
+    expect(parseManifest({ ...minimal, engine: { preprocessInGraph: true } }, 'inline').engine.preprocessInGraph).toBe(true);
+    expect(errorOf({ ...minimal, engine: { preprocessInGraph: 'yes' } }).message).toContain('engine.preprocessInGraph: expected true or false');
+    const both = errorOf({ ...minimal, input: { dtype: 'uint8' }, engine: { preprocessInGraph: true } }).message;
+    expect(both).toContain('input.dtype: uint8 is not supported yet');
+    expect(both).toContain('engine.preprocessInGraph: true rewrites');
   });
 });

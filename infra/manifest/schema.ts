@@ -17,7 +17,7 @@ const input = z.strictObject({
   // uint8 stays in the enum (the data-path work gives it a meaning: raw pixels, no normalising)
   // but is refused here until then, so a manifest the loader cannot serve fails validation.
   dtype: oneOf(['float32', 'float16', 'uint8']).default('float32').refine((d) => d !== 'uint8', {
-    error: 'uint8 is not supported yet: the service feeds the model normalised float pixels (scale, mean, std), so use float32 or float16',
+    error: 'uint8 is not supported yet: the service feeds the model normalised float pixels (scale, mean, std), so use float32 or float16 (engine.preprocessInGraph: true rewrites such a model at load to take uint8 pixels)',
   }),
   layout: oneOf(['NCHW']).default('NCHW'),
   shape: z.array(dim, { error: 'expected array of dimensions' }).default(['batch', 3, 640, 640])
@@ -70,6 +70,8 @@ const engine = z.strictObject({
   interOpThreads: nonNegInt(256).default(0),
   graphOptimizationLevel: oneOf(['disabled', 'basic', 'extended', 'all']).default('all'),
   enableMemArena: bool().default(true),
+  /** Rewrite the graph at load to take uint8 HWC pixels and normalise them itself (infra/onnx/preprocess-graph.ts). */
+  preprocessInGraph: bool().default(false),
 });
 
 const batching = z.strictObject({

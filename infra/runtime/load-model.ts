@@ -9,11 +9,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import { DetectError } from '../../core/errors/index.js';
 import type { Logger } from '../log/index.js';
 import { createModelStats, type Metrics } from '../metrics/index.js';
 import { createEngine, warmupEngine } from '../engine/index.js';
 import { adaptManifestToModel, crossCheckManifest, type ModelManifest } from '../manifest/index.js';
-import { readModelInfo } from '../onnx/index.js';
+import { expectInGraphInput, readModelInfo } from '../onnx/index.js';
 import type { ModelStore } from '../store/index.js';
 import type { SharpDecoder } from '../image/index.js';
 import { createSystemClock } from '../clock/index.js';
@@ -72,6 +73,14 @@ async function startModel(
   const expectedRange = expectedInputRange(manifest, info);
   const preprocess = createPreprocessor(manifest, deps.decoder, expectedRange?.range);
   await checkInputRange(manifest, preprocess, expectedRange, log);
+  const inGraph = manifest.engine.preprocessInGraph;
+  const preprocessIn = options.preprocessIn ?? 'engine';
+  if (inGraph) expectInGraphInput(info.inputs, manifest.input.name, manifest.source.uri);
+  if (inGraph && preprocessIn === 'caller') {
+    throw new DetectError('CONFIG_INVALID', `model ${manifest.name}: engine.preprocessInGraph needs pixels normalised in the engine, not preprocessIn 'caller'`);
+  }
+  const dtype = manifest.input.dtype as 'float32' | 'float16';
+  const normalize = normalizeOptions(manifest);
 
   const t1 = performance.now();
   const engine = await createEngine({
@@ -82,6 +91,7 @@ async function startModel(
     interOpThreads: manifest.engine.interOpThreads,
     graphOptimizationLevel: manifest.engine.graphOptimizationLevel,
     enableMemArena: manifest.engine.enableMemArena,
+    ...(inGraph ? { preprocessInGraph: { [manifest.input.name]: { ...normalize, dtype } } } : {}),
     logger: log,
   });
   const sessionMs = performance.now() - t1;
@@ -90,9 +100,6 @@ async function startModel(
   try {
     const [, channels, height, width] = manifest.input.shape as readonly (number | string)[];
     const itemDims = [Number(channels), Number(height), Number(width)] as [number, number, number];
-    const dtype = manifest.input.dtype as 'float32' | 'float16';
-    const preprocessIn = options.preprocessIn ?? 'engine';
-    const normalize = normalizeOptions(manifest);
     const t2 = performance.now();
     if (manifest.warmup.enabled) {
       await warmupEngine(engine, {

@@ -183,6 +183,10 @@ function tensorItems(input: Tensor, manifest: ModelManifest, size: { width: numb
   const item = [3, size.height, size.width];
   const dims = input.dims.length === 3 ? [1, ...input.dims] : [...input.dims];
   const want = `${manifest.input.dtype} [N,${item.join(',')}]`;
+  // The rewritten graph's input is uint8 pixels: a float tensor has no way in (no exact inverse of the normalisation).
+  if (manifest.engine.preprocessInGraph) {
+    throw new DetectError('INVALID_ARGUMENT', `model ${manifest.name} normalises in its graph (engine.preprocessInGraph): send encoded images, not a preprocessed tensor`);
+  }
   if (input.dtype !== manifest.input.dtype || dims.length !== 4 || !(dims[0]! >= 1) || dims.slice(1).some((d, i) => d !== item[i])) {
     throw new DetectError('INVALID_ARGUMENT', `input tensor must be ${want} for model ${manifest.name}, got ${input.dtype} [${input.dims.join(',')}]`);
   }

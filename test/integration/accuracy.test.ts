@@ -7,16 +7,16 @@
  *   and >= 95% of ours have one in the reference (one-to-one, best IoU first).
  * Numbers are printed so a failure says how far off it is.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { boxIou, evaluateMap, parseYoloLabels, type EvalPrediction } from '../../core/metrics/index.js';
-import { collectImages } from '../../handlers/cli/images.js';
+import { boxIou, type EvalPrediction } from '../../core/metrics/index.js';
 import { detectFiles } from '../../handlers/cli/run-images.js';
 import { silentLogger } from '../../infra/log/index.js';
 import { createModelRegistry } from '../../infra/runtime/index.js';
 import type { ModelRegistry, ModelService } from '../../infra/runtime/model-service.js';
-import { COCO128, MODELS, REFERENCE } from '../helpers/shared-data.js';
+import { coco128Files, coco128Map } from '../helpers/coco128-map.js';
+import { MODELS, REFERENCE } from '../helpers/shared-data.js';
 
 type Det = EvalPrediction;
 let registry: ModelRegistry, model: ModelService, files: string[];
@@ -25,7 +25,7 @@ beforeAll(async () => {
   registry = createModelRegistry({ models: [MODELS.yolov8n()], logger: silentLogger() });
   await registry.whenReady();
   model = registry.get(registry.names()[0]!);
-  files = collectImages([COCO128.images()]);
+  files = coco128Files();
 });
 afterAll(async () => registry?.close());
 
@@ -55,12 +55,7 @@ function matchedFraction(from: readonly Det[][], to: readonly Det[][], minIou: n
 
 describe('yolov8n on coco128 against the reference pipeline', () => {
   it('scores mAP50-95 within 0.005 of 0.4544 (val setting)', async () => {
-    const results = await detectFiles(model, files, { conf: 0.001, iou: 0.7, maxDet: 300 });
-    const images = results.map((r, i) => {
-      const file = path.join(COCO128.labels(), path.basename(files[i]!).replace(/\.[^.]+$/, '.txt'));
-      return { predictions: r.detections, labels: existsSync(file) ? parseYoloLabels(readFileSync(file, 'utf8'), r.image, file) : [] };
-    });
-    const map = evaluateMap(images);
+    const map = await coco128Map(model, files);
     console.log(`accuracy: mAP50 ${map.map50.toFixed(4)} (ref 0.6038), mAP50-95 ${map.map50_95.toFixed(4)} (ref 0.4544), ${map.predictions} predictions`);
     expect(map.images).toBe(128);
     expect(map.labels).toBe(929);

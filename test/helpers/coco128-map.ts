@@ -1,0 +1,23 @@
+/**
+ * mAP of a served model on coco128, through the same path as `detectfn eval`
+ * (ModelService.detect -> core/metrics), at the val setting (conf 0.001, iou 0.7, max_det 300)
+ * unless told otherwise.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { evaluateMap, parseYoloLabels, type MapResult } from '../../core/metrics/index.js';
+import { collectImages } from '../../handlers/cli/images.js';
+import { detectFiles } from '../../handlers/cli/run-images.js';
+import type { ModelService } from '../../infra/runtime/model-service.js';
+import { COCO128 } from './shared-data.js';
+
+export const coco128Files = (): string[] => collectImages([COCO128.images()]);
+
+export async function coco128Map(model: ModelService, files = coco128Files(), options = { conf: 0.001, iou: 0.7, maxDet: 300 }): Promise<MapResult> {
+  const results = await detectFiles(model, files, options);
+  const images = results.map((r, i) => {
+    const file = path.join(COCO128.labels(), path.basename(files[i]!).replace(/\.[^.]+$/, '.txt'));
+    return { predictions: r.detections, labels: existsSync(file) ? parseYoloLabels(readFileSync(file, 'utf8'), r.image, file) : [] };
+  });
+  return evaluateMap(images);
+}
