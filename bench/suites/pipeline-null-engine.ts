@@ -3,7 +3,7 @@
  * The GPU ceiling, measured without a GPU: the whole serving path (HTTP body -> decode ->
  * letterbox -> batch -> engine -> decode/NMS -> JSON) with an engine that costs nothing
  * (bench/null-engine: yolov8n's tensors, a fixed prediction expanded to the batch). The real
- * server runs in this process, one per decode-worker count (1 and 2), and autocannon loads it
+ * server runs in this process, one per decode-worker count (0, 1 and 2), and autocannon loads it
  * from a child with 8 connections, on bus.jpg and on the 128 coco128 images in turn.
  * Beside it, in the same rounds, the Python way (bench/peer/cv2_pipeline.py: cv2.imdecode +
  * LetterBox + normalise, single-threaded) on the same images.
@@ -12,7 +12,7 @@
  * load generator's CPU is not counted (it is the client). Rounds interleave all runs.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServer, type RunningServer } from '../../handlers/serve/index.js';
 import { decodeWorkersFor } from '../../infra/image/index.js';
@@ -23,12 +23,14 @@ import { NULL_OBJECTS, writeNullModel } from '../null-engine/null-model.js';
 import { cv2Peer, type Cv2Peer } from '../peer/run-cv2-peer.js';
 import { percentile, summarize, type BenchResult, type BenchSuite } from '../report.js';
 
-const WORKERS = [1, 2] as const;
+/** 0 (decode in the event loop's thread, the default before it scaled with cores) for reference. */
+const WORKERS = [0, 1, 2] as const;
 // Enough requests in flight to fill batches of 8 while decodes run; more only queue.
 const CONNECTIONS = 8;
 const median = (xs: readonly number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 
-interface Rate { readonly perS: number; readonly perCpuS: number; readonly cores: number }
+/** `load`: the 1-minute load average after the run (other processes share these cores). */
+interface Rate { readonly perS: number; readonly perCpuS: number; readonly cores: number; readonly load: number }
 
 async function loadServer(server: RunningServer, files: readonly string[], seconds: number): Promise<Rate> {
   const cpu0 = process.cpuUsage();
@@ -38,12 +40,12 @@ async function loadServer(server: RunningServer, files: readonly string[], secon
   const cpu = process.cpuUsage(cpu0);
   expectAllOk(r, 'null-engine load');
   const cpuS = (cpu.user + cpu.system) / 1e6;
-  return { perS: r.ok / r.seconds, perCpuS: r.ok / cpuS, cores: cpuS / r.seconds };
+  return { perS: r.ok / r.seconds, perCpuS: r.ok / cpuS, cores: cpuS / r.seconds, load: loadavg()[0]! };
 }
 
 async function loadPeer(peer: Cv2Peer, files: readonly string[], seconds: number): Promise<Rate> {
   const r = await peer(files, seconds);
-  return { perS: r.images / r.wallS, perCpuS: r.images / r.cpuS, cores: r.cpuS / r.wallS };
+  return { perS: r.images / r.wallS, perCpuS: r.images / r.cpuS, cores: r.cpuS / r.wallS, load: loadavg()[0]! };
 }
 
 /** Starts the server on the null model and checks it answers with the model's boxes. */
@@ -100,8 +102,8 @@ function report(ours: Record<string, Rate[]>, theirs: Record<string, Rate[]>, se
     for (const w of WORKERS) {
       const r = ours[`${set}.w${w}`]!;
       const tag = `${set}.w${w}`;
-      const where = `${set === 'bus' ? 'bus.jpg' : 'coco128 (128 images)'}, ${w} decode worker${w > 1 ? 's' : ''}${w === decodeWorkersFor(cores) ? ' (the default here)' : ''}, ${CONNECTIONS} connections`;
-      results.push(summarize(`pipeline.null_engine.images_per_s.${tag}`, 'img/s', r.map((x) => x.perS), { note: `${where}; server used ${median(r.map((x) => x.cores)).toFixed(2)} of ${cores} cores` }));
+      const where = `${set === 'bus' ? 'bus.jpg' : 'coco128 (128 images)'}, ${w === 0 ? 'decoded in the event loop thread' : `${w} decode worker${w > 1 ? 's' : ''}`}${w === decodeWorkersFor(cores) ? ' (the default here)' : ''}, ${CONNECTIONS} connections`;
+      results.push(summarize(`pipeline.null_engine.images_per_s.${tag}`, 'img/s', r.map((x) => x.perS), { note: `${where}; server used ${median(r.map((x) => x.cores)).toFixed(2)} of ${cores} cores at load average ${median(r.map((x) => x.load)).toFixed(1)}` }));
       results.push(summarize(`pipeline.null_engine.images_per_cpu_s.${tag}`, 'img/CPU-s', r.map((x) => x.perCpuS), { note: 'per core: images / CPU-seconds of the server process (all threads)' }));
       const peer = theirs[set];
       if (!peer) continue;
