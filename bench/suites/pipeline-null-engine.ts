@@ -14,6 +14,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { startServer, type RunningServer } from '../../handlers/serve/index.js';
 import { decodeWorkersFor } from '../../infra/image/index.js';
 import { silentLogger } from '../../infra/log/index.js';
@@ -31,16 +32,24 @@ const median = (xs: readonly number[]) => percentile([...xs].sort((a, b) => a - 
 
 /** `load`: the 1-minute load average after the run (other processes share these cores). */
 interface Rate { readonly perS: number; readonly perCpuS: number; readonly cores: number; readonly load: number }
+/** `mainMs`, `gcMs`: the server's event-loop thread busy, and in garbage collection, per image. */
+interface ServerRate extends Rate { readonly mainMs: number; readonly gcMs: number }
 
-async function loadServer(server: RunningServer, files: readonly string[], seconds: number): Promise<Rate> {
+async function loadServer(server: RunningServer, files: readonly string[], seconds: number): Promise<ServerRate> {
+  let gcMs = 0;
+  const gc = new PerformanceObserver((list) => list.getEntries().forEach((e) => (gcMs += e.duration)));
+  gc.observe({ entryTypes: ['gc'] });
+  const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
   const r = await runLoad({
     url: `${server.url}/v1/models/null-engine/detect`, method: 'POST', headers: { 'content-type': 'image/jpeg' }, bodyFiles: files, connections: CONNECTIONS, duration: seconds,
   });
   const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0);
+  gc.disconnect();
   expectAllOk(r, 'null-engine load');
   const cpuS = (cpu.user + cpu.system) / 1e6;
-  return { perS: r.ok / r.seconds, perCpuS: r.ok / cpuS, cores: cpuS / r.seconds, load: loadavg()[0]! };
+  return { perS: r.ok / r.seconds, perCpuS: r.ok / cpuS, cores: cpuS / r.seconds, load: loadavg()[0]!, mainMs: elu.active / r.ok, gcMs: gcMs / r.ok };
 }
 
 async function loadPeer(peer: Cv2Peer, files: readonly string[], seconds: number): Promise<Rate> {
@@ -69,7 +78,7 @@ export const pipelineNullEngineSuite: BenchSuite = {
     const peer = cv2Peer();
     if (!peer) ctx.progress('no python3 with cv2 (apt-get install python3-opencv python3-numpy): peer.cv2_pipeline figures skipped');
     const servers = new Map<number, RunningServer>();
-    const ours: Record<string, Rate[]> = {};
+    const ours: Record<string, ServerRate[]> = {};
     const theirs: Record<string, Rate[]> = {};
     try {
       for (const w of WORKERS) servers.set(w, await nullServer(manifest, w));
@@ -80,7 +89,7 @@ export const pipelineNullEngineSuite: BenchSuite = {
           for (const w of round % 2 === 0 ? WORKERS : [...WORKERS].reverse()) {
             const rate = await loadServer(servers.get(w)!, files, seconds);
             (ours[`${set}.w${w}`] ??= []).push(rate);
-            ctx.progress(`round ${round + 1}/${rounds} ${set} w${w}: ${rate.perS.toFixed(1)} img/s, ${rate.perCpuS.toFixed(1)} img/CPU-s (${rate.cores.toFixed(2)} cores)`);
+            ctx.progress(`round ${round + 1}/${rounds} ${set} w${w}: ${rate.perS.toFixed(1)} img/s, ${rate.perCpuS.toFixed(1)} img/CPU-s (${rate.cores.toFixed(2)} cores), event loop ${rate.mainMs.toFixed(1)} ms/img (GC ${rate.gcMs.toFixed(1)})`);
           }
           if (!peer) continue;
           const rate = await loadPeer(peer, files, seconds);
@@ -95,7 +104,7 @@ export const pipelineNullEngineSuite: BenchSuite = {
   },
 };
 
-function report(ours: Record<string, Rate[]>, theirs: Record<string, Rate[]>, sets: string[]): BenchResult[] {
+function report(ours: Record<string, ServerRate[]>, theirs: Record<string, Rate[]>, sets: string[]): BenchResult[] {
   const cores = availableParallelism();
   const results: BenchResult[] = [];
   for (const set of sets) {
@@ -104,7 +113,9 @@ function report(ours: Record<string, Rate[]>, theirs: Record<string, Rate[]>, se
       const tag = `${set}.w${w}`;
       const where = `${set === 'bus' ? 'bus.jpg' : 'coco128 (128 images)'}, ${w === 0 ? 'decoded in the event loop thread' : `${w} decode worker${w > 1 ? 's' : ''}`}${w === decodeWorkersFor(cores) ? ' (the default here)' : ''}, ${CONNECTIONS} connections`;
       results.push(summarize(`pipeline.null_engine.images_per_s.${tag}`, 'img/s', r.map((x) => x.perS), { note: `${where}; server used ${median(r.map((x) => x.cores)).toFixed(2)} of ${cores} cores at load average ${median(r.map((x) => x.load)).toFixed(1)}` }));
-      results.push(summarize(`pipeline.null_engine.images_per_cpu_s.${tag}`, 'img/CPU-s', r.map((x) => x.perCpuS), { note: 'per core: images / CPU-seconds of the server process (all threads)' }));
+      results.push(summarize(`pipeline.null_engine.images_per_cpu_s.${tag}`, 'img/CPU-s', r.map((x) => x.perCpuS), {
+        note: `per core: images / CPU-seconds of the server process (all threads); its event loop busy ${median(r.map((x) => x.mainMs)).toFixed(1)} ms per image, ${median(r.map((x) => x.gcMs)).toFixed(1)} ms of it in GC`,
+      }));
       const peer = theirs[set];
       if (!peer) continue;
       // Paired by round: both ran minutes apart at most, under the same machine load.
