@@ -1,8 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.js';
-import { silentLogger } from '../log/index.js';
-import { registryOptions } from '../../handlers/serve/registry-options.js';
 import { createSharpDecoder, decodeWorkersFor, DEFAULT_DECODER_OPTIONS } from './index.js';
 
 describe('decode worker default', () => {
@@ -14,7 +12,6 @@ describe('decode worker default', () => {
   it('follows the cores this process may use when DETECTFN_DECODE_WORKERS is unset', async () => {
     const config = loadConfig({});
     expect(config.DETECTFN_DECODE_WORKERS).toBeUndefined();
-    expect(registryOptions(config, [], silentLogger()).decodeWorkers).toBeUndefined();
     const decoder = createSharpDecoder();
     expect(decoder.options.workers).toBe(decodeWorkersFor(availableParallelism()));
     expect(DEFAULT_DECODER_OPTIONS.workers).toBe(decoder.options.workers);

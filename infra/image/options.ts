@@ -37,7 +37,9 @@ export const MAX_DEFAULT_DECODE_WORKERS = 8;
  * The default decode workers for a process that may use `cores` cores: one per core beyond the
  * one the event loop needs, capped. On a GPU host the engine costs the CPU little and decode is
  * what bounds throughput, so more cores buy more decoders; on 1 core a worker adds only a hop
- * (0: decode in the calling thread); on 2 cores, 1.
+ * (0: decode in the calling thread); on 2 cores, 1. The hop costs latency at batch 1 on 2 cores
+ * (bench `pipeline`: detect 1.55x a bare run with a worker, 1.32x without, 2026-11); the default
+ * serves throughput, measured with the engine out of the way by bench `pipeline-null-engine`.
  */
 export function decodeWorkersFor(cores: number): number {
   return Math.min(MAX_DEFAULT_DECODE_WORKERS, Math.max(0, Math.floor(cores) - 1));
