@@ -1,7 +1,8 @@
 // Load generator for bench/suites/http.ts, run as a SEPARATE process (node, no tsx) so the
 // client's CPU work does not share the server's event loop. Reads one JSON argument, runs
 // autocannon against a loopback URL, prints one JSON line: per-request latencies (ms), 2xx
-// count, non-2xx, errors, elapsed seconds. Bounded by `amount` or `duration`.
+// count, non-2xx, errors, elapsed seconds.
+// `bodyFiles` (instead of `bodyFile`) cycles through several request bodies. Bounded by `amount` or `duration`.
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
 
@@ -21,6 +22,8 @@ const instance = autocannon({
   method: cfg.method ?? 'GET',
   headers: cfg.headers ?? {},
   ...(cfg.bodyFile ? { body: readFileSync(cfg.bodyFile) } : {}),
+  // Several bodies: each connection sends them in turn, round and round.
+  ...(cfg.bodyFiles ? { requests: cfg.bodyFiles.map((f) => ({ body: readFileSync(f) })) } : {}),
   timeout: 30,
 });
 instance.on('response', (_client, status, _bytes, ms) => {

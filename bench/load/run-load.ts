@@ -18,6 +18,8 @@ export interface LoadConfig {
   readonly method?: 'GET' | 'POST';
   readonly headers?: Record<string, string>;
   readonly bodyFile?: string;
+  /** Several bodies, sent in turn by each connection (e.g. a folder of images). */
+  readonly bodyFiles?: readonly string[];
   readonly delayMs?: number;
 }
 
@@ -43,4 +45,9 @@ export function runLoad(cfg: LoadConfig): Promise<LoadResult> {
       else resolve(JSON.parse(out) as LoadResult);
     });
   });
+}
+
+/** Throws when any request of the run failed (non-2xx, socket error or timeout). */
+export function expectAllOk(r: LoadResult, what: string): void {
+  if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0) throw new Error(`${what}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
 }

@@ -10,16 +10,12 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { silentLogger } from '../../infra/log/index.js';
 import { startServer } from '../../handlers/serve/index.js';
 import { IMAGES, MODELS } from '../../test/helpers/shared-data.js';
-import { runLoad, type LoadResult } from '../load/run-load.js';
+import { expectAllOk as check, runLoad, type LoadResult } from '../load/run-load.js';
 import { percentile, summarize, type BenchResult, type BenchSuite } from '../report.js';
 import { bareBaseline } from '../load/bare-baseline.js';
 
 const median = (xs: readonly number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 const p99 = (r: LoadResult) => percentile([...r.latencies].sort((a, b) => a - b), 99);
-
-function check(r: LoadResult, what: string): void {
-  if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0) throw new Error(`${what}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
-}
 
 export const httpSuite: BenchSuite = {
   name: 'http',

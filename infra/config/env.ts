@@ -37,8 +37,8 @@ const EnvSchema = z.object({
   DETECTFN_HTTP_KEEPALIVE_TIMEOUT_MS: int(1).default(5_000),
   /** On SIGTERM, longest wait for in-flight requests before their connections are cut. */
   DETECTFN_SHUTDOWN_DRAIN_MS: int(0).default(10_000),
-  /** Decode worker threads; 0 decodes on the main thread (faster on small machines). */
-  DETECTFN_DECODE_WORKERS: int(0).max(64).default(0),
+  /** Decode worker threads; 0 decodes on the main thread. Unset: scaled with the cores (infra/image decodeWorkersFor). */
+  DETECTFN_DECODE_WORKERS: int(0).max(64).optional(),
   /** Comma-separated bearer tokens; auth is off when neither this nor the file is set. */
   DETECTFN_API_KEYS: list.default([]),
   DETECTFN_API_KEYS_FILE: z.string().min(1).optional(),

@@ -1,7 +1,7 @@
 export { createSharpDecoder, readOrientedHeader, sharpCounters } from './decoder.js';
 export type { SharpDecoder } from './decoder.js';
 export { ACCEPTED_FORMATS, mapSharpError } from './errors.js';
-export { DEFAULT_DECODER_OPTIONS, RESIZE_MODES, resolveDecoderOptions, SHARP_KERNELS } from './options.js';
+export { DEFAULT_DECODER_OPTIONS, decodeWorkersFor, RESIZE_MODES, resolveDecoderOptions, SHARP_KERNELS } from './options.js';
 export type { ResizeMode, SharpDecoderOptions, SharpKernel } from './options.js';
 export { decodeFullRgb } from './pipeline.js';
 export { classColour, escapeXml, overlaySvg } from './overlay-svg.js';

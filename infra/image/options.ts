@@ -5,6 +5,7 @@
  * decode; the sharp kernels resample inside libvips (faster, but not what the model was trained
  * on; see FIDELITY.md for the measured differences).
  */
+import { availableParallelism } from 'node:os';
 import { expectInteger, expectOneOf } from '../../core/validate/index.js';
 
 export const SHARP_KERNELS = ['nearest', 'linear', 'cubic', 'mitchell', 'lanczos3'] as const;
@@ -24,19 +25,31 @@ export interface SharpDecoderOptions {
   /**
    * Decode worker threads that run the pixel pass (sharp decode + letterbox), keeping it off the
    * caller's event loop; 0 runs it in the calling thread. The header is always read in the
-   * caller's thread (it decides the plan). With the WASM resize the pixel pass left on the
-   * caller is ~1.5 ms for a 1080p JPEG (sharp decodes off-thread anyway), and on a 2-core
-   * machine the worker hop measured slower end to end (1.55x vs 1.32x a bare session.run at
-   * batch 1), so the default keeps it in the caller's thread. @default 0
+   * caller's thread (it decides the plan). @default decodeWorkersFor(os.availableParallelism())
    */
   readonly workers: number;
+}
+
+/** More decode workers than this only contend with libvips, the engine and the event loop. */
+export const MAX_DEFAULT_DECODE_WORKERS = 8;
+
+/**
+ * The default decode workers for a process that may use `cores` cores: one per core beyond the
+ * one the event loop needs, capped. On a GPU host the engine costs the CPU little and decode is
+ * what bounds throughput, so more cores buy more decoders; on 1 core a worker adds only a hop
+ * (0: decode in the calling thread); on 2 cores, 1. The hop costs latency at batch 1 on 2 cores
+ * (bench `pipeline`: detect 1.55x a bare run with a worker, 1.32x without, 2026-11); the default
+ * serves throughput, measured with the engine out of the way by bench `pipeline-null-engine`.
+ */
+export function decodeWorkersFor(cores: number): number {
+  return Math.min(MAX_DEFAULT_DECODE_WORKERS, Math.max(0, Math.floor(cores) - 1));
 }
 
 export const DEFAULT_DECODER_OPTIONS: Readonly<SharpDecoderOptions> = Object.freeze({
   maxInputPixels: 40_000_000,
   resize: 'cv2-linear',
   concurrency: 1,
-  workers: 0,
+  workers: decodeWorkersFor(availableParallelism()),
 });
 
 export function resolveDecoderOptions(options: Partial<SharpDecoderOptions> = {}): SharpDecoderOptions {

@@ -135,7 +135,7 @@ export interface ModelRegistryOptions {
   /** LRU bound of the model disk cache (DETECTFN_CACHE_MAX_BYTES). @default 4 GiB */
   readonly cacheMaxBytes?: number;
   readonly maxInputPixels?: number;
-  /** Decode worker threads (infra/image); 0 decodes in the calling thread. @default 0 */
+  /** Decode worker threads (infra/image); 0 decodes in the calling thread. @default decodeWorkersFor(os.availableParallelism()) */
   readonly decodeWorkers?: number;
   /**
    * Tries per model load and the backoff between them; only transient failures (store

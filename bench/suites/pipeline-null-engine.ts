@@ -1,0 +1,134 @@
+/**
+ * @module bench/suites/pipeline-null-engine
+ * The GPU ceiling, measured without a GPU: the whole serving path (HTTP body -> decode ->
+ * letterbox -> batch -> engine -> decode/NMS -> JSON) with an engine that costs nothing
+ * (bench/null-engine: yolov8n's tensors, a fixed prediction expanded to the batch). The real
+ * server runs in this process, one per decode-worker count (0, 1 and 2), and autocannon loads it
+ * from a child with 8 connections, on bus.jpg and on the 128 coco128 images in turn.
+ * Beside it, in the same rounds, the Python way (bench/peer/cv2_pipeline.py: cv2.imdecode +
+ * LetterBox + normalise, single-threaded) on the same images.
+ * Per core = images per CPU-second: this process's CPU time (every thread: event loop, decode
+ * workers, engine worker, libvips) over the load, against the Python child's CPU time. The
+ * load generator's CPU is not counted (it is the client). Rounds interleave all runs.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { startServer, type RunningServer } from '../../handlers/serve/index.js';
+import { decodeWorkersFor } from '../../infra/image/index.js';
+import { silentLogger } from '../../infra/log/index.js';
+import { COCO128, IMAGES } from '../../test/helpers/shared-data.js';
+import { expectAllOk, runLoad } from '../load/run-load.js';
+import { NULL_OBJECTS, writeNullModel } from '../null-engine/null-model.js';
+import { cv2Peer, type Cv2Peer } from '../peer/run-cv2-peer.js';
+import { percentile, summarize, type BenchResult, type BenchSuite } from '../report.js';
+
+/** 0 (decode in the event loop's thread, the default before it scaled with cores) for reference. */
+const WORKERS = [0, 1, 2] as const;
+// Enough requests in flight to fill batches of 8 while decodes run; more only queue.
+const CONNECTIONS = 8;
+const median = (xs: readonly number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+
+/** `load`: the 1-minute load average after the run (other processes share these cores). */
+interface Rate { readonly perS: number; readonly perCpuS: number; readonly cores: number; readonly load: number }
+/** `mainMs`, `gcMs`: the server's event-loop thread busy, and in garbage collection, per image. */
+interface ServerRate extends Rate { readonly mainMs: number; readonly gcMs: number }
+
+async function loadServer(server: RunningServer, files: readonly string[], seconds: number): Promise<ServerRate> {
+  let gcMs = 0;
+  const gc = new PerformanceObserver((list) => list.getEntries().forEach((e) => (gcMs += e.duration)));
+  gc.observe({ entryTypes: ['gc'] });
+  const elu0 = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
+  const r = await runLoad({
+    url: `${server.url}/v1/models/null-engine/detect`, method: 'POST', headers: { 'content-type': 'image/jpeg' }, bodyFiles: files, connections: CONNECTIONS, duration: seconds,
+  });
+  const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0);
+  gc.disconnect();
+  expectAllOk(r, 'null-engine load');
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  return { perS: r.ok / r.seconds, perCpuS: r.ok / cpuS, cores: cpuS / r.seconds, load: loadavg()[0]!, mainMs: elu.active / r.ok, gcMs: gcMs / r.ok };
+}
+
+async function loadPeer(peer: Cv2Peer, files: readonly string[], seconds: number): Promise<Rate> {
+  const r = await peer(files, seconds);
+  return { perS: r.images / r.wallS, perCpuS: r.images / r.cpuS, cores: r.cpuS / r.wallS, load: loadavg()[0]! };
+}
+
+/** Starts the server on the null model and checks it answers with the model's boxes. */
+async function nullServer(manifest: string, decodeWorkers: number): Promise<RunningServer> {
+  const server = await startServer({ env: {}, logger: silentLogger(), config: { HOST: '127.0.0.1', PORT: 0, DETECTFN_GRPC_PORT: 0, DETECTFN_MODELS: [manifest], DETECTFN_DECODE_WORKERS: decodeWorkers } });
+  await server.ready;
+  const res = await fetch(`${server.url}/v1/models/null-engine/detect`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: readFileSync(IMAGES.bus()) });
+  const body = (await res.json()) as { detections?: unknown[] };
+  if (res.status !== 200 || (body.detections?.length ?? 0) < NULL_OBJECTS.length) throw new Error(`null-engine server answered ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
+  return server;
+}
+
+export const pipelineNullEngineSuite: BenchSuite = {
+  name: 'pipeline-null-engine',
+  async run(ctx) {
+    const seconds = ctx.quick ? 4 : 10;
+    const rounds = ctx.quick ? 1 : 3;
+    const cocoDir = COCO128.images();
+    const sets = { bus: [IMAGES.bus()], coco128: readdirSync(cocoDir).filter((f) => f.endsWith('.jpg')).sort().map((f) => path.join(cocoDir, f)) };
+    const manifest = await writeNullModel(path.join(tmpdir(), 'detectfn-bench-null-engine'));
+    const peer = cv2Peer();
+    if (!peer) ctx.progress('no python3 with cv2 (apt-get install python3-opencv python3-numpy): peer.cv2_pipeline figures skipped');
+    const servers = new Map<number, RunningServer>();
+    const ours: Record<string, ServerRate[]> = {};
+    const theirs: Record<string, Rate[]> = {};
+    try {
+      for (const w of WORKERS) servers.set(w, await nullServer(manifest, w));
+      for (const server of servers.values()) await loadServer(server, sets.coco128, 1); // warm-up: every batch shape, decode workers started
+      for (let round = 0; round < rounds; round++) {
+        for (const [set, files] of Object.entries(sets)) {
+          // Alternate which worker count goes first, so neither always meets a cooler machine.
+          for (const w of round % 2 === 0 ? WORKERS : [...WORKERS].reverse()) {
+            const rate = await loadServer(servers.get(w)!, files, seconds);
+            (ours[`${set}.w${w}`] ??= []).push(rate);
+            ctx.progress(`round ${round + 1}/${rounds} ${set} w${w}: ${rate.perS.toFixed(1)} img/s, ${rate.perCpuS.toFixed(1)} img/CPU-s (${rate.cores.toFixed(2)} cores), event loop ${rate.mainMs.toFixed(1)} ms/img (GC ${rate.gcMs.toFixed(1)})`);
+          }
+          if (!peer) continue;
+          const rate = await loadPeer(peer, files, seconds);
+          (theirs[set] ??= []).push(rate);
+          ctx.progress(`round ${round + 1}/${rounds} ${set} cv2: ${rate.perS.toFixed(1)} img/s, ${rate.perCpuS.toFixed(1)} img/CPU-s`);
+        }
+      }
+    } finally {
+      await Promise.all([...servers.values()].map((s) => s.close()));
+    }
+    return report(ours, theirs, Object.keys(sets));
+  },
+};
+
+function report(ours: Record<string, ServerRate[]>, theirs: Record<string, Rate[]>, sets: string[]): BenchResult[] {
+  const cores = availableParallelism();
+  const results: BenchResult[] = [];
+  for (const set of sets) {
+    for (const w of WORKERS) {
+      const r = ours[`${set}.w${w}`]!;
+      const tag = `${set}.w${w}`;
+      const where = `${set === 'bus' ? 'bus.jpg' : 'coco128 (128 images)'}, ${w === 0 ? 'decoded in the event loop thread' : `${w} decode worker${w > 1 ? 's' : ''}`}${w === decodeWorkersFor(cores) ? ' (the default here)' : ''}, ${CONNECTIONS} connections`;
+      results.push(summarize(`pipeline.null_engine.images_per_s.${tag}`, 'img/s', r.map((x) => x.perS), { note: `${where}; server used ${median(r.map((x) => x.cores)).toFixed(2)} of ${cores} cores at load average ${median(r.map((x) => x.load)).toFixed(1)}` }));
+      results.push(summarize(`pipeline.null_engine.images_per_cpu_s.${tag}`, 'img/CPU-s', r.map((x) => x.perCpuS), {
+        note: `per core: images / CPU-seconds of the server process (all threads); its event loop busy ${median(r.map((x) => x.mainMs)).toFixed(1)} ms per image, ${median(r.map((x) => x.gcMs)).toFixed(1)} ms of it in GC`,
+      }));
+      const peer = theirs[set];
+      if (!peer) continue;
+      // Paired by round: both ran minutes apart at most, under the same machine load.
+      const ratios = r.map((x, i) => x.perCpuS / peer[i]!.perCpuS);
+      results.push(summarize(`pipeline.null_engine.vs_cv2.${tag}`, 'x', ratios, {
+        target: { op: '>=', value: 1.5 },
+        note: 'per core: detectfn img per CPU-s / cv2 pipeline img per CPU-s (single-threaded script), paired per round',
+      }));
+    }
+    const peer = theirs[set];
+    if (!peer) continue;
+    results.push(summarize(`peer.cv2_pipeline.images_per_s.${set}`, 'img/s', peer.map((x) => x.perS), { note: 'cv2.imdecode + LetterBox + HWC->CHW /255 float32, 1 thread, wall clock' }));
+    results.push(summarize(`peer.cv2_pipeline.images_per_cpu_s.${set}`, 'img/CPU-s', peer.map((x) => x.perCpuS), { note: 'per core: images / CPU-seconds of the Python process' }));
+  }
+  return results;
+}
