@@ -15,6 +15,8 @@ export interface DecodeRequest {
   readonly plan: LetterboxPlan;
   readonly mode: ResizeMode;
   readonly limitInputPixels: number;
+  /** JPEG shrink-on-load (already checked to apply by the caller). */
+  readonly shrinkOnLoad: boolean;
 }
 
 export type DecodeReply =

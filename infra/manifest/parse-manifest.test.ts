@@ -64,4 +64,10 @@ describe('parseManifest', () => {
     expect(err.message).toBe('manifest models/x.json: input.dtype: uint8 is not supported yet: the service feeds the model normalised float pixels (scale, mean, std), so use float32 or float16');
     expect(parseManifest({ ...minimal, input: { dtype: 'float16' } }, 'inline').input.dtype).toBe('float16');
   });
+
+  it('keeps decode.shrinkOnLoad off unless asked, and refuses a non-boolean by its path', () => {
+    expect(parseManifest(minimal, 'inline').decode).toEqual({ shrinkOnLoad: false });
+    expect(parseManifest({ ...minimal, decode: { shrinkOnLoad: true } }, 'inline').decode.shrinkOnLoad).toBe(true);
+    expect(errorOf({ ...minimal, decode: { shrinkOnLoad: 'yes' } }).message).toContain('decode.shrinkOnLoad: expected');
+  });
 });
