@@ -12,7 +12,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planLetterbox } from '../../core/letterbox/index.js';
 import { boxIou } from '../../core/metrics/box-iou.js';
@@ -20,6 +19,7 @@ import type { Detection } from '../../core/index.js';
 import { createSharpDecoder } from '../../infra/image/index.js';
 import { createModelRegistry, type ModelRegistry } from '../../infra/runtime/index.js';
 import { findCv2Python, pixelDiff, runCv2Reference } from '../helpers/cv2-reference.js';
+import { enlargedJpeg } from '../helpers/images.js';
 import { IMAGES, MODELS } from '../helpers/shared-data.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'detectfn-shrink-'));
@@ -35,7 +35,7 @@ function manifest(name: string, shrinkOnLoad: boolean): string {
 }
 
 beforeAll(async () => {
-  big = new Uint8Array(await sharp(IMAGES.bus()).resize(3000, 4000).jpeg({ quality: 95 }).toBuffer());
+  big = await enlargedJpeg(IMAGES.bus(), 3000, 4000);
   writeFileSync(bigFile, big);
   registry = createModelRegistry({ models: [manifest('exact', false), manifest('shrink', true)], cacheDir: path.join(dir, 'cache') });
   await registry.whenReady();
