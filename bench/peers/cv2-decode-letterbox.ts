@@ -13,6 +13,8 @@ import { repoRoot } from '../../test/helpers/shared-data.js';
 export interface Cv2PeerSamples {
   readonly decodeMs: number[];
   readonly decodeLetterboxMs: number[];
+  /** CPU time of the Python process per decode + LetterBox, all threads. */
+  readonly decodeLetterboxCpuMs: number;
   /** cv2.getNumThreads(): OpenCV's resize may use them, its decode does not. */
   readonly threads: number;
 }
@@ -28,6 +30,6 @@ export async function runCv2Peer(image: string, n: number): Promise<Cv2PeerSampl
   const python = findCv2Python();
   if (!python) throw new Error(cv2PeerMissing());
   const { stdout } = await promisify(execFile)(python, [SCRIPT, image, String(n)], { maxBuffer: 1 << 20 });
-  const out = JSON.parse(stdout) as { decode_ms: number[]; decode_letterbox_ms: number[]; threads: number };
-  return { decodeMs: out.decode_ms, decodeLetterboxMs: out.decode_letterbox_ms, threads: out.threads };
+  const out = JSON.parse(stdout) as { decode_ms: number[]; decode_letterbox_ms: number[]; decode_letterbox_cpu_ms: number; threads: number };
+  return { decodeMs: out.decode_ms, decodeLetterboxMs: out.decode_letterbox_ms, decodeLetterboxCpuMs: out.decode_letterbox_cpu_ms, threads: out.threads };
 }

@@ -4,7 +4,9 @@
  * bit-exact cv2 INTER_LINEAR, WebAssembly SIMD route), beside its peer measured in the same
  * run: cv2.imdecode + Ultralytics LetterBox (bench/peers, python3-opencv), in alternating
  * rounds so that load on the machine hits both alike; `.vs_cv2` is cv2 ms / detectfn ms per
- * round (>= 1: detectfn no slower). Then the parts (sharp decode alone, each resize alone, the
+ * round (>= 1: detectfn no slower). CPU time per image (this process's threads, the peer's
+ * process's threads) is beside it: on a shared machine wall time also measures the others'
+ * load, and the GPU question is CPU cost per image. Then the parts (sharp decode alone, each resize alone, the
  * JS reference resize, sharp's linear kernel) and a 12 MP JPEG (bus.jpg enlarged here) with and
  * without the manifest's `decode.shrinkOnLoad`.
  */
@@ -31,10 +33,14 @@ export const imageDecodeSuite: BenchSuite = {
     const missing = cv2PeerMissing();
     if (missing) ctx.progress(missing);
     const full: number[] = [], decodeOnly: number[] = [], peerFull: number[] = [], peerDecode: number[] = [], ratios: number[] = [];
+    const cpu: number[] = [], peerCpu: number[] = [], cpuRatios: number[] = [];
     let threads = 0;
     for (let r = 0; r < rounds; r++) {
       ctx.progress(`round ${r + 1}/${rounds}: decode_letterbox x${n / rounds}, then the cv2 peer`);
+      const c0 = process.cpuUsage();
       const ours = await timeIt(() => decoder.decode(bytes, plan), n / rounds);
+      const c = process.cpuUsage(c0);
+      cpu.push((c.user + c.system) / 1000 / (n / rounds + Math.min(10, n / rounds))); // timeIt's warm-up runs count too
       full.push(...ours);
       decodeOnly.push(...(await timeIt(() => decodeFullRgb(bytes, 40_000_000), n / rounds)));
       if (missing) continue;
@@ -43,16 +49,20 @@ export const imageDecodeSuite: BenchSuite = {
       peerDecode.push(...peer.decodeMs);
       threads = peer.threads;
       ratios.push(median(peer.decodeLetterboxMs) / median(ours));
+      peerCpu.push(peer.decodeLetterboxCpuMs);
+      cpuRatios.push(peer.decodeLetterboxCpuMs / cpu[cpu.length - 1]!);
     }
     const results: BenchResult[] = [
       summarize('image.decode_letterbox.bus', 'ms', full, { note: 'default path (sharp decode + cv2-linear WASM, bit-exact)' }),
       summarize('image.decode.bus', 'ms', decodeOnly, { note: 'sharp full-size decode alone (orient, flatten, sRGB raw)' }),
+      summarize('image.decode_letterbox.bus.cpu', 'cpu ms', cpu, { note: 'process CPU time per image, all threads, per round' }),
     ];
     if (!missing) {
       results.push(
         summarize('image.decode_letterbox.bus.vs_cv2', 'ratio', ratios, { target: { op: '>=', value: 1 }, note: `cv2 ms / detectfn ms per round, ${rounds} alternating rounds` }),
         summarize('peer.cv2.decode_letterbox.bus', 'ms', peerFull, { note: `cv2.imdecode + LetterBox, same run (cv2 threads ${threads})` }),
         summarize('peer.cv2.decode.bus', 'ms', peerDecode, { note: 'cv2.imdecode alone, same run' }),
+        summarize('image.decode_letterbox.bus.cpu_vs_cv2', 'ratio', cpuRatios, { note: `cv2 CPU ms / detectfn CPU ms per image (per-core cost), cv2 at ${threads} threads: ${median(peerCpu).toFixed(2)} cpu ms` }),
       );
     }
     return [...results, ...(await parts(ctx.quick ? 20 : 100, ctx.progress)), ...(await shrinkOnLoad(ctx.quick ? 4 : 12, ctx.progress))];
@@ -89,16 +99,26 @@ async function parts(n: number, progress: (m: string) => void): Promise<BenchRes
 async function shrinkOnLoad(n: number, progress: (m: string) => void): Promise<BenchResult[]> {
   const big = await enlargedJpeg(IMAGES.bus(), 3000, 4000);
   const decoder = createSharpDecoder();
-  const exact: number[] = [], shrunk: number[] = [];
+  const runs = { exact: { wall: [] as number[], cpu: [] as number[] }, shrunk: { wall: [] as number[], cpu: [] as number[] } };
+  const once = async (into: { wall: number[]; cpu: number[] }, hints: { shrinkOnLoad: boolean }) => {
+    const c0 = process.cpuUsage();
+    into.wall.push(...(await timeIt(() => decoder.decode(big, plan, hints), 1, 0)));
+    const c = process.cpuUsage(c0);
+    into.cpu.push((c.user + c.system) / 1000);
+  };
+  await decoder.decode(big, plan);
+  await decoder.decode(big, plan, { shrinkOnLoad: true });
   // Alternate single runs so the two see the same load.
   progress(`12 MP JPEG x${n}, exact and shrinkOnLoad alternating`);
   for (let i = 0; i < n; i++) {
-    exact.push(...(await timeIt(() => decoder.decode(big, plan), 1, i === 0 ? 1 : 0)));
-    shrunk.push(...(await timeIt(() => decoder.decode(big, plan, { shrinkOnLoad: true }), 1, i === 0 ? 1 : 0)));
+    await once(runs.exact, { shrinkOnLoad: false });
+    await once(runs.shrunk, { shrinkOnLoad: true });
   }
-  const speedUp = median(exact) / median(shrunk);
+  const speedUp = (k: 'wall' | 'cpu') => (median(runs.exact[k]) / median(runs.shrunk[k])).toFixed(2);
   return [
-    summarize('image.decode_letterbox.12mp', 'ms', exact, { note: 'bus.jpg enlarged to 3000x4000, exact path (full decode + cv2-linear)' }),
-    summarize('image.decode_letterbox.12mp.shrink_on_load', 'ms', shrunk, { note: `decode.shrinkOnLoad (JPEG 1/4 in the DCT + libvips linear): ${speedUp.toFixed(2)}x faster` }),
+    summarize('image.decode_letterbox.12mp', 'ms', runs.exact.wall, { note: 'bus.jpg enlarged to 3000x4000, exact path (full decode + cv2-linear)' }),
+    summarize('image.decode_letterbox.12mp.cpu', 'cpu ms', runs.exact.cpu, { note: 'same, process CPU time per image' }),
+    summarize('image.decode_letterbox.12mp.shrink_on_load', 'ms', runs.shrunk.wall, { note: `decode.shrinkOnLoad (JPEG 1/4 in the DCT + libvips linear): ${speedUp('wall')}x faster` }),
+    summarize('image.decode_letterbox.12mp.shrink_on_load.cpu', 'cpu ms', runs.shrunk.cpu, { note: `same, process CPU time per image: ${speedUp('cpu')}x less` }),
   ];
 }

@@ -44,5 +44,5 @@ export function boxError(a: readonly number[], b: readonly number[]): number {
  * test or bench time from a small one (shrink-on-load tests and figures), never committed.
  */
 export async function enlargedJpeg(file: string, width: number, height: number): Promise<Uint8Array> {
-  return new Uint8Array(await sharp(file).resize(width, height, { fit: 'fill' }).jpeg({ quality: 95 }).toBuffer());
+  return new Uint8Array(await sharp(file).autoOrient().resize(width, height, { fit: 'fill' }).jpeg({ quality: 95 }).toBuffer());
 }
