@@ -1,6 +1,6 @@
 /**
  * @module infra/image/pipeline
- * The two ways a LetterboxPlan is executed, each one sharp pipeline from encoded bytes:
+ * The ways a LetterboxPlan is executed, each one sharp pipeline from encoded bytes:
  * - cv2-linear: orient -> flatten -> sRGB 8-bit full-size raw, then core's bit-exact OpenCV
  *   INTER_LINEAR resize writes straight into the padded buffer;
  * - a sharp kernel: orient -> flatten -> resize -> extend with the pad grey -> sRGB 8-bit raw,
