@@ -103,10 +103,12 @@ describe('detections through the manifest option', () => {
     expect(shrunk.map((d) => d.score)).not.toEqual(exact.map((d) => d.score));
     // Confident objects (the bus and the people) are found by both routes, in the same place.
     const confident = exact.filter((d) => d.score > 0.5);
-    expect(partnerIous(confident, shrunk).every((iou) => iou >= 0.9)).toBe(true);
+    expect(confident.length).toBeGreaterThanOrEqual(3);
+    expect(Math.min(...partnerIous(confident, shrunk))).toBeGreaterThanOrEqual(0.9);
     // In original-image pixels: bus.jpg's own boxes, scaled by 3000/810.
     const scaled = small.filter((d) => d.score > 0.5).map((d) => ({ ...d, box: d.box.map((v) => v * SCALE) as typeof d.box }));
-    expect(partnerIous(scaled, shrunk).every((iou) => iou >= 0.9)).toBe(true);
+    expect(scaled.length).toBeGreaterThanOrEqual(3);
+    expect(Math.min(...partnerIous(scaled, shrunk))).toBeGreaterThanOrEqual(0.9);
     expect(Math.max(...shrunk.flatMap((d) => [d.box[2], d.box[3]]))).toBeGreaterThan(2000);
   });
 });
