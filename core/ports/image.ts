@@ -15,7 +15,16 @@ export interface DecodedImage<Plan> {
   readonly decodeMs: number;
 }
 
+/** Per-model choices that change how pixels are produced (the manifest's `decode` section). */
+export interface DecodeHints {
+  /**
+   * Let a large JPEG be downscaled inside its DCT on load (much less to decode); the pixels then
+   * differ from cv2.imread + INTER_LINEAR, so it is off unless a manifest asks. @default false
+   */
+  readonly shrinkOnLoad?: boolean;
+}
+
 export interface ImageDecoder<Plan> {
   /** `planFor` receives the oriented source size and returns how to resize and pad it. */
-  decode(bytes: Uint8Array, planFor: (source: Size) => Plan): Promise<DecodedImage<Plan>>;
+  decode(bytes: Uint8Array, planFor: (source: Size) => Plan, hints?: DecodeHints): Promise<DecodedImage<Plan>>;
 }

@@ -17,7 +17,7 @@ import type { ResizeMode } from './options.js';
 export interface DecodePool {
   readonly size: number;
   /** Letterboxed HWC RGB of `plan.target` size, computed in a worker. `bytes` is not detached. */
-  letterbox(bytes: Uint8Array, plan: LetterboxPlan, mode: ResizeMode, limitInputPixels: number): Promise<Uint8Array>;
+  letterbox(bytes: Uint8Array, plan: LetterboxPlan, mode: ResizeMode, limitInputPixels: number, shrinkOnLoad?: boolean): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -81,7 +81,7 @@ export function createDecodePool(size: number, script: URL = resolveDecodeWorker
     return slots[best]!;
   };
 
-  function letterbox(bytes: Uint8Array, plan: LetterboxPlan, mode: ResizeMode, limitInputPixels: number): Promise<Uint8Array> {
+  function letterbox(bytes: Uint8Array, plan: LetterboxPlan, mode: ResizeMode, limitInputPixels: number, shrinkOnLoad = false): Promise<Uint8Array> {
     const site = new Error('call site');
     Error.captureStackTrace(site, letterbox);
     if (closed) return Promise.reject(fromSite(site, 'NOT_READY', 'image decoder is closed'));
@@ -92,7 +92,7 @@ export function createDecodePool(size: number, script: URL = resolveDecodeWorker
     return new Promise<Uint8Array>((resolve, reject) => {
       if (slot.pending.size === 0) slot.worker.ref();
       slot.pending.set(id, { site, resolve, reject });
-      slot.worker.postMessage({ id, bytes: own, plan, mode, limitInputPixels } satisfies DecodeRequest, [own.buffer]);
+      slot.worker.postMessage({ id, bytes: own, plan, mode, limitInputPixels, shrinkOnLoad } satisfies DecodeRequest, [own.buffer]);
     });
   }
 

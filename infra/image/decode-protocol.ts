@@ -15,6 +15,8 @@ export interface DecodeRequest {
   readonly plan: LetterboxPlan;
   readonly mode: ResizeMode;
   readonly limitInputPixels: number;
+  /** JPEG shrink-on-load (already checked to apply by the caller). */
+  readonly shrinkOnLoad: boolean;
 }
 
 /** Asks the worker to exit once the requests before it are answered (a terminate() mid-decode races libvips). */

@@ -15,7 +15,7 @@ const resizer = createLinearResizer();
 
 async function handle(msg: DecodeRequest): Promise<void> {
   try {
-    const out = await runLetterbox(msg.bytes, msg.plan, msg.mode, msg.limitInputPixels, resizer);
+    const out = await runLetterbox(msg.bytes, msg.plan, msg.mode, msg.limitInputPixels, resizer, msg.shrinkOnLoad);
     // sharp's kernels return a view of a native Buffer, which cannot be transferred: copy those.
     const pixels = Buffer.isBuffer(out) || out.byteLength !== out.buffer.byteLength ? new Uint8Array(out) : out;
     port.postMessage({ id: msg.id, ok: true, pixels } satisfies DecodeReply, [pixels.buffer as ArrayBuffer]);

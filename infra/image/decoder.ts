@@ -13,7 +13,7 @@ import { createLinearResizer } from '../../core/resize/index.js';
 import { createDecodePool } from './decode-pool.js';
 import { checkHeader, checkInput, mapSharpError } from './errors.js';
 import { resolveDecoderOptions, type SharpDecoderOptions } from './options.js';
-import { runLetterbox } from './pipeline.js';
+import { runLetterbox, shrinkOnLoadApplies } from './pipeline.js';
 
 export interface SharpDecoder extends ImageDecoder<LetterboxPlan> {
   readonly options: SharpDecoderOptions;
@@ -43,16 +43,17 @@ export function createSharpDecoder(options: Partial<SharpDecoderOptions> = {}): 
   const resizer = pool ? undefined : createLinearResizer();
   return {
     options: opts,
-    async decode(bytes, planFor): Promise<DecodedImage<LetterboxPlan>> {
+    async decode(bytes, planFor, hints): Promise<DecodedImage<LetterboxPlan>> {
       const t0 = performance.now();
       checkInput(bytes, opts.maxBytes);
       const { format, size } = await readOrientedHeader(bytes).catch(rethrowMapped);
       checkHeader(format, size, opts.maxInputPixels);
       // planFor is the caller's code: its errors pass through unmapped.
       const plan = planFor(size);
+      const shrink = hints?.shrinkOnLoad === true && shrinkOnLoadApplies(format, size, plan.resized);
       const pixels = pool
-        ? await pool.letterbox(bytes, plan, opts.resize, opts.maxInputPixels)
-        : await runLetterbox(bytes, plan, opts.resize, opts.maxInputPixels, resizer!).catch(rethrowMapped);
+        ? await pool.letterbox(bytes, plan, opts.resize, opts.maxInputPixels, shrink)
+        : await runLetterbox(bytes, plan, opts.resize, opts.maxInputPixels, resizer!, shrink).catch(rethrowMapped);
       return { source: size, plan, pixels, decodeMs: performance.now() - t0 };
     },
     close: async () => pool?.close(),

@@ -9,19 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { planLetterbox } from '../../core/letterbox/index.js';
-import { findCv2Python, runCv2Reference } from '../../test/helpers/cv2-reference.js';
+import { findCv2Python, pixelDiff as stats, runCv2Reference } from '../../test/helpers/cv2-reference.js';
 import { IMAGES } from '../../test/helpers/shared-data.js';
 import { createSharpDecoder } from './index.js';
-
-function stats(a: Uint8Array, b: Uint8Array): { mad: number; max: number } {
-  let sum = 0, max = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!);
-    sum += d;
-    max = Math.max(max, d);
-  }
-  return { mad: sum / a.length, max };
-}
 
 describe('letterbox fidelity against OpenCV (cv2.imread + LetterBox, INTER_LINEAR)', () => {
   const python = findCv2Python();

@@ -1,10 +1,14 @@
 /**
  * @module infra/image/pipeline
- * The two ways a LetterboxPlan is executed, each one sharp pipeline from encoded bytes:
+ * The ways a LetterboxPlan is executed, each one sharp pipeline from encoded bytes:
  * - cv2-linear: orient -> flatten -> sRGB 8-bit full-size raw, then core's bit-exact OpenCV
  *   INTER_LINEAR resize writes straight into the padded buffer;
- * - a sharp kernel: orient -> flatten -> resize (shrink-on-load off) -> extend with the pad
- *   grey -> sRGB 8-bit raw, all inside libvips.
+ * - a sharp kernel: orient -> flatten -> resize -> extend with the pad grey -> sRGB 8-bit raw,
+ *   all inside libvips;
+ * - shrink-on-load (a manifest's `decode.shrinkOnLoad`, large JPEGs only): the sharp route with
+ *   libvips' JPEG load scaled in the DCT (1/2, 1/4 or 1/8) and its linear kernel for the rest.
+ * Every route outputs the plan's target, and the plan is made from the ORIGINAL oriented size,
+ * so boxes map back through the same plan whichever route made the pixels.
  * Alpha is flattened onto the pad grey, so transparent areas look like padding (cv2.imread
  * would instead drop alpha and expose whatever colour hides under it). Greyscale, CMYK,
  * palette and 16-bit inputs all leave as 3-channel 8-bit sRGB. Embedded ICC profiles are
@@ -12,6 +16,7 @@
  */
 import sharp, { type Sharp } from 'sharp';
 import type { LetterboxPlan } from '../../core/letterbox/types.js';
+import type { Size } from '../../core/types.js';
 import { letterboxLinear, type LinearResizer } from '../../core/resize/index.js';
 import type { ResizeMode } from './options.js';
 
@@ -29,16 +34,33 @@ async function toRgb(image: Sharp): Promise<{ data: Uint8Array; width: number; h
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
 
-/** Letterboxed HWC RGB of `plan.target` size; `resizer` (one per thread) runs the cv2-linear mode. */
-export async function runLetterbox(bytes: Uint8Array, plan: LetterboxPlan, mode: ResizeMode, limitInputPixels: number, resizer: LinearResizer): Promise<Uint8Array> {
+/**
+ * Whether shrink-on-load changes anything for this image: sharp scales a JPEG in its DCT only
+ * when the whole shrink is at least 3x (factor 2 from 3x, 4 from 5x, 8 from 9x; it backs off a
+ * factor when the shrink is within 1 of it). Below that the cv2-exact route is kept: the option
+ * would cost fidelity and save nothing.
+ */
+export function shrinkOnLoadApplies(format: string | undefined, source: Size, resized: Size): boolean {
+  return format === 'jpeg' && Math.min(source.width / resized.width, source.height / resized.height) >= 3;
+}
+
+/**
+ * Letterboxed HWC RGB of `plan.target` size; `resizer` (one per thread) runs the cv2-linear mode.
+ * `shrinkOnLoad` (decided by the caller with `shrinkOnLoadApplies`) takes the libvips route.
+ */
+export async function runLetterbox(
+  bytes: Uint8Array, plan: LetterboxPlan, mode: ResizeMode, limitInputPixels: number, resizer: LinearResizer, shrinkOnLoad = false,
+): Promise<Uint8Array> {
   const base = oriented(bytes, limitInputPixels, plan.padValue);
-  if (mode === 'cv2-linear') {
+  if (mode === 'cv2-linear' && !shrinkOnLoad) {
     const full = await toRgb(base);
     return letterboxLinear({ ...full, channels: 3 }, plan, resizer);
   }
   const { pad, resized } = plan;
+  // fastShrinkOnLoad false still lets libvips shrink a JPEG in its DCT when that leaves a 2x
+  // resample; true lets it shrink as far as it can (the whole point of the option).
   const image = base
-    .resize(resized.width, resized.height, { kernel: mode, fit: 'fill', fastShrinkOnLoad: false })
+    .resize(resized.width, resized.height, { kernel: mode === 'cv2-linear' ? 'linear' : mode, fit: 'fill', fastShrinkOnLoad: shrinkOnLoad })
     .extend({ top: pad.top, bottom: pad.bottom, left: pad.left, right: pad.right, background: grey(plan.padValue) });
   return (await toRgb(image)).data;
 }

@@ -73,4 +73,10 @@ describe('parseManifest', () => {
     expect(both).toContain('input.dtype: uint8 is not supported yet');
     expect(both).toContain('engine.preprocessInGraph: true rewrites');
   });
+
+  it('keeps decode.shrinkOnLoad off unless asked, and refuses a non-boolean by its path', () => {
+    expect(parseManifest(minimal, 'inline').decode).toEqual({ shrinkOnLoad: false });
+    expect(parseManifest({ ...minimal, decode: { shrinkOnLoad: true } }, 'inline').decode.shrinkOnLoad).toBe(true);
+    expect(errorOf({ ...minimal, decode: { shrinkOnLoad: 'yes' } }).message).toContain('decode.shrinkOnLoad: expected');
+  });
 });

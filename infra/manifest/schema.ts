@@ -50,6 +50,9 @@ const output = z.strictObject({
   decoder: nonEmpty().default('yolov8'),
 });
 
+// Off by default: DCT-domain downscaling is faster on large JPEGs but not cv2-identical.
+const decode = z.strictObject({ shrinkOnLoad: bool().default(false) });
+
 const labels = z.union([z.literal('metadata'), z.array(z.string(), { error: 'expected "metadata" or an array of class names' })], {
   error: 'expected "metadata" or an array of class names',
 });
@@ -92,6 +95,7 @@ export const manifestSchema = z.strictObject({
   }, { error: 'expected an object with uri' }),
   input: input.prefault({}),
   preprocess: preprocess.prefault({}),
+  decode: decode.prefault({}),
   output: output.prefault({}),
   labels: labels.default('metadata'),
   thresholds: thresholds.prefault({}),

@@ -119,7 +119,7 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
     const opts = parseDetectOptions({ ...options }, defaults);
     let decoded: DecodedImage<LetterboxPlan>[] = [];
     const results = await admitted(images.length, t0, ctx, async () => {
-      decoded = await Promise.all(images.map((img) => p.decoder.decode(img, (source) => planLetterbox(source, letterbox))));
+      decoded = await Promise.all(images.map((img) => p.decoder.decode(img, (source) => planLetterbox(source, letterbox), manifest.decode)));
       return decoded.map((d) => ({ pixels: d.pixels, size: d.plan.target }));
     });
     return results.map((r, i) => finish(t0, decoded[i]!.plan, r.outputs, opts, { decode: decoded[i]!.decodeMs, preprocess: r.preprocessMs, queue: r.queueMs, infer: r.inferMs, batchSize: r.batchSize }));

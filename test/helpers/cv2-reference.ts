@@ -54,3 +54,14 @@ function parseRows(out: string): Cv2Row[] {
       return { ...row, pixels: new Uint8Array(readFileSync(row.file)) };
     });
 }
+
+/** Mean and largest absolute difference of two equally long pixel arrays (levels 0..255). */
+export function pixelDiff(a: Uint8Array, b: Uint8Array): { mad: number; max: number } {
+  let sum = 0, max = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    sum += d;
+    max = Math.max(max, d);
+  }
+  return { mad: sum / a.length, max };
+}

@@ -38,3 +38,11 @@ export async function rectanglesImage(
 export function boxError(a: readonly number[], b: readonly number[]): number {
   return Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
 }
+
+/**
+ * `file` enlarged to width x height and saved as a JPEG (quality 95): a large photo made at
+ * test or bench time from a small one (shrink-on-load tests and figures), never committed.
+ */
+export async function enlargedJpeg(file: string, width: number, height: number): Promise<Uint8Array> {
+  return new Uint8Array(await sharp(file).autoOrient().resize(width, height, { fit: 'fill' }).jpeg({ quality: 95 }).toBuffer());
+}
