@@ -17,3 +17,5 @@ export * from './decode/index.js';
 export * from './nms/index.js';
 export * from './output/index.js';
 export * from './postprocess/index.js';
+export * from './crop/index.js';
+export * from './classify/index.js';
