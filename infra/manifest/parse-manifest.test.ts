@@ -64,4 +64,26 @@ describe('parseManifest', () => {
     expect(err.message).toBe('manifest models/x.json: input.dtype: uint8 is not supported yet: the service feeds the model normalised float pixels (scale, mean, std), so use float32 or float16');
     expect(parseManifest({ ...minimal, input: { dtype: 'float16' } }, 'inline').input.dtype).toBe('float16');
   });
+
+  it('reads a classifier: task, resize, crop pad value and output kind, with their defaults', () => {
+    const m = parseManifest({ ...minimal, task: 'classify', preprocess: { resize: { mode: 'not_larger', size: 256 } } }, 'inline');
+    expect(m.task).toBe('classify');
+    expect(m.preprocess.resize).toEqual({ mode: 'not_larger', size: 256 });
+    expect(m.preprocess.crop).toEqual({ padValue: 0 });
+    expect(m.output.kind).toBe('logits');
+    expect(parseManifest(minimal, 'inline').task).toBe('detect');
+    expect(errorOf({ ...minimal, task: 'segment' }).message).toContain('task: expected one of detect, classify');
+    expect(errorOf({ ...minimal, task: 'classify', output: { kind: 'scores' } }).message).toContain('output.kind: expected one of logits, probabilities');
+  });
+
+  it('refuses detector-only fields on a classifier and classifier-only fields on a detector, by path', () => {
+    const onClassifier = errorOf({ ...minimal, task: 'classify', preprocess: { letterbox: { padValue: 0 } }, output: { decoder: 'yolov8' }, thresholds: { conf: 0.5 } });
+    expect(onClassifier.code).toBe('CONFIG_INVALID');
+    expect(onClassifier.message).toBe('manifest models/x.json: preprocess.letterbox: a detector field, but this manifest has task classify; ' +
+      'output.decoder: a detector field, but this manifest has task classify; thresholds: a detector field, but this manifest has task classify');
+    const onDetector = errorOf({ ...minimal, preprocess: { resize: { size: 256 }, crop: { padValue: 0 } }, output: { kind: 'logits' } });
+    expect(onDetector.message).toContain('preprocess.resize: a classifier field, but this manifest has task detect (set "task": "classify" for a classifier)');
+    expect(onDetector.message).toContain('preprocess.crop: a classifier field');
+    expect(onDetector.message).toContain('output.kind: a classifier field');
+  });
 });
