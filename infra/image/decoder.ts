@@ -13,9 +13,11 @@ import { createLinearResizer } from '../../core/resize/index.js';
 import { createDecodePool } from './decode-pool.js';
 import { checkHeader, checkInput, mapSharpError } from './errors.js';
 import { resolveDecoderOptions, type SharpDecoderOptions } from './options.js';
-import { runLetterbox } from './pipeline.js';
+import { runPlan, type ImagePlan } from './pipeline.js';
 
 export interface SharpDecoder extends ImageDecoder<LetterboxPlan> {
+  /** Either plan: a detector's letterbox or a classifier's crop, through the same decode. */
+  decode<P extends ImagePlan>(bytes: Uint8Array, planFor: (source: Size) => P): Promise<DecodedImage<P>>;
   readonly options: SharpDecoderOptions;
   /** Stops the decode workers (idle ones never keep the process alive; this is for tidy shutdowns). */
   close(): Promise<void>;
@@ -43,7 +45,7 @@ export function createSharpDecoder(options: Partial<SharpDecoderOptions> = {}): 
   const resizer = pool ? undefined : createLinearResizer();
   return {
     options: opts,
-    async decode(bytes, planFor): Promise<DecodedImage<LetterboxPlan>> {
+    async decode<P extends ImagePlan>(bytes: Uint8Array, planFor: (source: Size) => P): Promise<DecodedImage<P>> {
       const t0 = performance.now();
       checkInput(bytes, opts.maxBytes);
       const { format, size } = await readOrientedHeader(bytes).catch(rethrowMapped);
@@ -52,7 +54,7 @@ export function createSharpDecoder(options: Partial<SharpDecoderOptions> = {}): 
       const plan = planFor(size);
       const pixels = pool
         ? await pool.letterbox(bytes, plan, opts.resize, opts.maxInputPixels)
-        : await runLetterbox(bytes, plan, opts.resize, opts.maxInputPixels, resizer!).catch(rethrowMapped);
+        : await runPlan(bytes, plan, opts.resize, opts.maxInputPixels, resizer!).catch(rethrowMapped);
       return { source: size, plan, pixels, decodeMs: performance.now() - t0 };
     },
     close: async () => pool?.close(),
