@@ -66,6 +66,8 @@ function standInModel(mem: ReturnType<typeof memoryStore>) {
       return { model: 'demo', version: '3', image: { width: 4, height: 4 }, batchSize: 1, detections: [{ box: [0, 0, 1, 1], score: 1, classId: 0, label: 'x' }], timings: { decode: 0, preprocess: 0, queue: 0, infer: 0, postprocess: 0, total: 0 } };
     },
     detectTensor: () => Promise.reject(new Error('unused')),
+    classifyMany: () => Promise.reject(new Error('unused')),
+    classifyTensor: () => Promise.reject(new Error('unused')),
     detectMany: () => Promise.reject(new Error('unused')),
     close: async () => undefined,
   };

@@ -88,6 +88,8 @@ function countingRegistry(inner: ModelRegistry, stats: EventHarness['stats']): M
         stats: () => m.stats(),
         detectTensor: (t, o, c) => m.detectTensor(t, o, c),
         detectMany: (images, o, c) => m.detectMany(images, o, c),
+        classifyMany: (images, o, c) => m.classifyMany(images, o, c),
+        classifyTensor: (t, o, c) => m.classifyTensor(t, o, c),
         close: () => m.close(),
         async detect(bytes, options, ctx) {
           stats.detectCalls += 1;
