@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from './parse-manifest.js';
+import { withoutOtherTaskFields } from './task-fields.js';
 
 const minimal = { name: 'yolov8n', source: { uri: 's3://models/yolov8n.onnx' } };
 
@@ -85,5 +86,15 @@ describe('parseManifest', () => {
     expect(onDetector.message).toContain('preprocess.resize: a classifier field, but this manifest has task detect (set "task": "classify" for a classifier)');
     expect(onDetector.message).toContain('preprocess.crop: a classifier field');
     expect(onDetector.message).toContain('output.kind: a classifier field');
+  });
+});
+
+describe('withoutOtherTaskFields', () => {
+  it('lets a parsed manifest of either task parse again (adaptManifestToModel re-parses)', () => {
+    const detector = parseManifest(minimal, 'inline');
+    expect(parseManifest(withoutOtherTaskFields(detector), 'again')).toEqual(detector);
+    const classifier = parseManifest({ ...minimal, task: 'classify' }, 'inline');
+    expect(parseManifest(withoutOtherTaskFields(classifier), 'again')).toEqual(classifier);
+    expect(() => parseManifest(detector, 'again')).toThrow(/preprocess.resize: a classifier field/);
   });
 });

@@ -36,3 +36,19 @@ export function taskFieldProblems(json: unknown): FieldProblem[] {
   }
   return problems;
 }
+
+/**
+ * A parsed manifest made fit to parse again (adaptManifestToModel re-parses its result): parsing
+ * filled in the other task's fields with their defaults, which a second parse would refuse.
+ */
+export function withoutOtherTaskFields<T extends { task: 'detect' | 'classify' }>(manifest: T): T {
+  const out: Record<string, unknown> = { ...manifest };
+  for (const [group, field] of ONLY[manifest.task === 'detect' ? 'classify' : 'detect']) {
+    if (field === '') delete out[group];
+    else if (isObject(out[group])) {
+      const { [field]: _dropped, ...rest } = out[group];
+      out[group] = rest;
+    }
+  }
+  return out as T;
+}

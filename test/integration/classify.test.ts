@@ -59,7 +59,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const post = (model: string, route: string, body: BodyInit, query = '', type = 'image/jpeg') =>
+const post = (model: string, route: string, body: RequestInit['body'], query = '', type = 'image/jpeg') =>
   fetch(`${srv.url}/v1/models/${model}/${route}${query}`, { method: 'POST', body, headers: { 'Content-Type': type } });
 
 async function classify(model: string, image: Uint8Array, query = ''): Promise<Cls[]> {
