@@ -43,7 +43,7 @@ beforeAll(async () => {
     source: { uri: BGR_ONNX }, input: { name: 'input', shape: ['batch', 3, 64, 64] },
     preprocess: { channelOrder: 'bgr', resize: { mode: 'not_larger' } }, output: { names: ['probabilities'], kind: 'probabilities' },
   });
-  const models = [path.join(repoRoot, 'models/colours.json'), noscale, bgr, path.join(repoRoot, 'models/demo.json')];
+  const models = [path.join(repoRoot, 'models/examples/colours.json'), noscale, bgr, path.join(repoRoot, 'models/demo.json')];
   srv = await startServer({ env: {}, logger: capturingLogger().logger, config: { HOST: '127.0.0.1', PORT: 0, DETECTFN_MODELS: models } });
   await srv.ready;
   grpc = grpcClients(srv.grpcPort!);
