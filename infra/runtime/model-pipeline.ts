@@ -2,9 +2,9 @@
  * @module infra/runtime/model-pipeline
  * One loaded model as a ModelService: Ultralytics' named stages (decode -> preprocess -> queue ->
  * infer -> postprocess), each timed and reported per image. Detectors and classifiers share
- * every stage but the plan (letterbox or centre crop) and the postprocess (boxes or top-k). Requests are validated here, before
- * anything reaches the batcher or a worker; a request's images (or tensor items) are admitted to
- * the batcher all or none, and fail together.
+ * every stage but the plan (letterbox or centre crop) and the postprocess (boxes or top-k).
+ * Requests are validated here, before anything reaches the batcher or a worker; a request's
+ * images (or tensor items) are admitted to the batcher all or none, and fail together.
  */
 import { performance } from 'node:perf_hooks';
 import { DetectError } from '../../core/errors/index.js';
@@ -20,7 +20,7 @@ import type { ImagePlan, SharpDecoder } from '../image/index.js';
 import type { ModelManifest } from '../manifest/index.js';
 import { createModelStats, type Metrics, type ModelStatsRecorder, type RequestTimings } from '../metrics/index.js';
 import type { BatchedInference, InferItem, InferResult, TensorItem } from './batched-inference.js';
-import type { ClassifyResult, ColdStart, DetectResult, ModelDescription, ModelService, RequestContext } from './model-service.js';
+import type { ClassifyOptions, ClassifyResult, ColdStart, DetectResult, ModelDescription, ModelService, RequestContext } from './model-service.js';
 
 type Stages = { decode: number; preprocess: number; queue: number; infer: number; batchSize: number };
 
@@ -97,11 +97,14 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
     return { model: manifest.name, version: manifest.version, image, classes, timings: timed(t0, tp, stages), batchSize: stages.batchSize };
   }
 
-  /** The other task's call: refused before any work, naming what to call instead. */
-  function requireTask(want: 'detect' | 'classify'): void {
-    if (task === want) return;
+  /**
+   * `call` for models of task `want`; the other task's call is refused before any work, naming
+   * what to call instead, and (never having reached the model) is not counted in its statistics.
+   */
+  function forTask<A extends unknown[], R>(want: 'detect' | 'classify', call: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+    if (task === want) return call;
     const verb = task === 'classify' ? 'classifies images (task classify): use classify' : 'detects objects (task detect): use detect';
-    throw new DetectError('WRONG_TASK', `model ${manifest.name} ${verb}, not ${want}`, { details: { model: manifest.name, task } });
+    return () => Promise.reject(new DetectError('WRONG_TASK', `model ${manifest.name} ${verb}, not ${want}`, { details: { model: manifest.name, task } }));
   }
 
   function checkOpen(ctx: RequestContext | undefined): void {
@@ -154,12 +157,11 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
     return results.map((r, i) => ({ r, d: decoded[i]!, stages: stagesOf(r, decoded[i]!.decodeMs) }));
   }
 
-  const detectMany = (images: readonly Uint8Array[], options: Partial<DetectOptions>, ctx?: RequestContext) => recorded(async (t0) => {
-    requireTask('detect');
+  const detectMany = forTask('detect', (images: readonly Uint8Array[], options: Partial<DetectOptions>, ctx?: RequestContext) => recorded(async (t0) => {
     const opts = parseDetectOptions({ ...options }, defaults);
     const items = await decodeAndInfer(images, (source) => planLetterbox(source, letterbox), t0, ctx);
     return items.map(({ r, d, stages }) => finish(t0, d.plan, r.outputs, opts, stages));
-  });
+  }));
 
   return {
     describe: () => description,
@@ -172,29 +174,26 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
     },
     detectMany,
 
-    detectTensor: (input, options, ctx) => recorded(async (t0) => {
-      requireTask('detect');
+    detectTensor: forTask('detect', (input: Tensor, options: Partial<DetectOptions>, ctx?: RequestContext) => recorded(async (t0) => {
       const opts = parseDetectOptions({ ...options }, defaults);
       const items = tensorItems(input, manifest, inputSize);
       const results = await admitted(items.length, t0, ctx, async () => items);
       const identity = planLetterbox(inputSize, { ...letterbox, scaleUp: false });
       return results.map((r) => finish(t0, identity, r.outputs, opts, stagesOf(r, 0)));
-    }),
+    })),
 
-    classifyMany: (images, options, ctx) => recorded(async (t0) => {
-      requireTask('classify');
+    classifyMany: forTask('classify', (images: readonly Uint8Array[], options: Partial<ClassifyOptions>, ctx?: RequestContext) => recorded(async (t0) => {
       const k = parseTopK(options.topK);
       const items = await decodeAndInfer(images, (source) => planCrop(source, crop), t0, ctx);
       return items.map(({ r, d, stages }) => finishClassify(t0, d.source, r.outputs, k, stages));
-    }),
+    })),
 
-    classifyTensor: (input, options, ctx) => recorded(async (t0) => {
-      requireTask('classify');
+    classifyTensor: forTask('classify', (input: Tensor, options: Partial<ClassifyOptions>, ctx?: RequestContext) => recorded(async (t0) => {
       const k = parseTopK(options.topK);
       const items = tensorItems(input, manifest, inputSize);
       const results = await admitted(items.length, t0, ctx, async () => items);
       return results.map((r) => finishClassify(t0, inputSize, r.outputs, k, stagesOf(r, 0)));
-    }),
+    })),
 
     async close() {
       if (closed) return;

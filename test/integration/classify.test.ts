@@ -137,6 +137,15 @@ describe('the task decides the route', () => {
     expect(await onDetector.json()).toMatchObject({ error: { code: 'WRONG_TASK', message: 'model demo is a detector (task detect): use POST /v1/models/demo/detect' } });
   });
 
+  it('the service refuses the other task\'s call too (CLI, events), without counting it as a request of the model', async () => {
+    const colours = srv.registry.get('colours');
+    const before = colours.stats();
+    await expect(colours.detectMany([images.red!], {})).rejects.toMatchObject({ code: 'WRONG_TASK', message: 'model colours classifies images (task classify): use classify, not detect' });
+    await expect(srv.registry.get('demo').classifyMany([images.red!], {})).rejects.toMatchObject({ code: 'WRONG_TASK', message: 'model demo detects objects (task detect): use detect, not classify' });
+    expect(colours.stats().fail).toEqual(before.fail);
+    expect(colours.stats().inferenceCount).toBe(before.inferenceCount);
+  });
+
   it('GET /v1/models shows each model\'s task', async () => {
     const { models } = (await (await fetch(`${srv.url}/v1/models`)).json()) as { models: { name: string; task: string }[] };
     expect(Object.fromEntries(models.map((m) => [m.name, m.task]))).toEqual({ colours: 'classify', 'colours-noscale': 'classify', 'colours-bgr': 'classify', demo: 'detect' });
