@@ -18,7 +18,7 @@ export type { App, AppDeps, AppOptions, RouteGroup } from './handlers/app.js';
 
 // The model registry: manifests -> loaded, warm, batched models.
 export { createModelRegistry, manifestFor } from './infra/runtime/index.js';
-export type { DetectResult, ModelDescription, ModelRegistry, ModelRegistryOptions, ModelService, RequestContext } from './infra/runtime/index.js';
+export type { ClassifyOptions, ClassifyResult, DetectResult, ModelDescription, ModelRegistry, ModelRegistryOptions, ModelService, RequestContext } from './infra/runtime/index.js';
 export { loadConfig } from './infra/config/index.js';
 export type { ServiceConfig } from './infra/config/index.js';
 export { createLogger, silentLogger } from './infra/log/index.js';

@@ -18,3 +18,5 @@ export * from './nms/index.js';
 export * from './output/index.js';
 export * from './postprocess/index.js';
 export * from './preprocess/index.js';
+export * from './crop/index.js';
+export * from './classify/index.js';

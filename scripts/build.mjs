@@ -16,6 +16,7 @@ const ENTRIES = {
   'infra/engine/worker-main.ts': 'engine-worker',
   'infra/image/decode-worker-main.ts': 'decode-worker',
   'models/demo/build-demo-model.ts': 'build-demo-model',
+  'models/classify/colour-classifier.ts': 'build-colour-models',
 };
 
 const t0 = performance.now();
@@ -50,4 +51,8 @@ if (existsSync('dist/build-demo-model.js')) {
   const t1 = performance.now();
   const out = await buildDemoModelFile();
   console.log(`build: demo model ${out} in ${(performance.now() - t1).toFixed(0)} ms`);
+}
+if (existsSync('dist/build-colour-models.js')) {
+  const { buildColourModelFiles } = await import('../dist/build-colour-models.js');
+  console.log(`build: test classifiers ${(await buildColourModelFiles()).join(', ')}`);
 }

@@ -9,6 +9,8 @@
 export const ERROR_STATUS = {
   INVALID_ARGUMENT: 400,
   EMPTY_BODY: 400,
+  /** A detect call on a classifier or a classify call on a detector; the message names the route to use. */
+  WRONG_TASK: 400,
   UNAUTHORIZED: 401,
   BUCKET_NOT_ALLOWED: 403,
   MODEL_NOT_FOUND: 404,
@@ -44,6 +46,7 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 export const GRPC_STATUS = {
   INVALID_ARGUMENT: 3, // INVALID_ARGUMENT
   EMPTY_BODY: 3,
+  WRONG_TASK: 3,
   UNAUTHORIZED: 16, // UNAUTHENTICATED
   BUCKET_NOT_ALLOWED: 7, // PERMISSION_DENIED
   MODEL_NOT_FOUND: 5, // NOT_FOUND

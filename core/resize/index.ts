@@ -5,3 +5,4 @@ export { axisTable, COEF_BITS, COEF_SCALE } from './tables.js';
 export type { AxisTable } from './tables.js';
 export { createLinearResizer } from './resizer.js';
 export type { LinearResizer, LinearResizerOptions, ResizeRoute } from './resizer.js';
+export { cropLinear, cropWindow } from './crop-rgb.js';

@@ -5,11 +5,10 @@
  * output building; the outputs go back as raw_output_contents in output order, as Triton's
  * gRPC server answers (typed output contents are not produced).
  */
-import { buildOutputs } from '../http/kserve/outputs.js';
+import { inferOutputs } from '../http/kserve/infer-outputs.js';
 import { findModel } from '../http/kserve/model-lookup.js';
 import { inferRequestParams } from '../http/kserve/params.js';
-import { runInputs } from '../http/kserve/run-inputs.js';
-import { withClientTimeout, withDeadline } from '../http/request-context.js';
+import { withClientTimeout } from '../http/request-context.js';
 import type { ModelRegistry, RequestContext } from '../../infra/runtime/model-service.js';
 import { decodeGrpcInputs, toKsRequest } from './infer-request.js';
 import type { GrpcInferRequest, GrpcInferResponse } from './wire-types.js';
@@ -18,12 +17,11 @@ export async function modelInfer(req: GrpcInferRequest, registry: ModelRegistry,
   const model = findModel(registry, req.model_name, req.model_version);
   const d = model.describe();
   const request = toKsRequest(req);
-  const params = inferRequestParams(request, d.defaults);
+  const params = inferRequestParams(request, d.defaults, d.task);
   const ctx = params.timeoutUs > 0 ? withClientTimeout(serverCtx, params.timeoutUs / 1000, arrival) : serverCtx;
   const inputs = decodeGrpcInputs(request, req);
-  const results = await withDeadline(runInputs(inputs, model, params.options, ctx), ctx);
   // `binary` only matters to the REST encoder; gRPC always answers raw bytes.
-  const outputs = buildOutputs(results, params.options.maxDet, request.outputs, true);
+  const outputs = await inferOutputs(request, inputs, model, params, ctx, true);
   return {
     model_name: d.name,
     model_version: d.version,

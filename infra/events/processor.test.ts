@@ -67,6 +67,8 @@ function standInModel(mem: ReturnType<typeof memoryStore>) {
     },
     detectTensor: () => Promise.reject(new Error('unused')),
     preprocess: () => Promise.reject(new Error('unused')),
+    classifyMany: () => Promise.reject(new Error('unused')),
+    classifyTensor: () => Promise.reject(new Error('unused')),
     detectMany: () => Promise.reject(new Error('unused')),
     close: async () => undefined,
   };

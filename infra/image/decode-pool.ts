@@ -8,16 +8,16 @@
  */
 import { Worker } from 'node:worker_threads';
 import { DetectError, type ErrorCode } from '../../core/errors/index.js';
-import type { LetterboxPlan } from '../../core/letterbox/types.js';
 import { settledWithin } from '../engine/settled-within.js';
 import type { DecodeClose, DecodeReply, DecodeRequest } from './decode-protocol.js';
 import { resolveDecodeWorker } from './decode-worker-script.js';
 import type { ResizeMode } from './options.js';
+import type { ImagePlan } from './pipeline.js';
 
 export interface DecodePool {
   readonly size: number;
-  /** Letterboxed HWC RGB of `plan.target` size, computed in a worker. `bytes` is not detached. */
-  letterbox(bytes: Uint8Array, plan: LetterboxPlan, mode: ResizeMode, limitInputPixels: number, shrinkOnLoad?: boolean): Promise<Uint8Array>;
+  /** HWC RGB of `plan.target` size (letterboxed or cropped), computed in a worker. `bytes` is not detached. */
+  letterbox(bytes: Uint8Array, plan: ImagePlan, mode: ResizeMode, limitInputPixels: number, shrinkOnLoad?: boolean): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -81,7 +81,7 @@ export function createDecodePool(size: number, script: URL = resolveDecodeWorker
     return slots[best]!;
   };
 
-  function letterbox(bytes: Uint8Array, plan: LetterboxPlan, mode: ResizeMode, limitInputPixels: number, shrinkOnLoad = false): Promise<Uint8Array> {
+  function letterbox(bytes: Uint8Array, plan: ImagePlan, mode: ResizeMode, limitInputPixels: number, shrinkOnLoad = false): Promise<Uint8Array> {
     const site = new Error('call site');
     Error.captureStackTrace(site, letterbox);
     if (closed) return Promise.reject(fromSite(site, 'NOT_READY', 'image decoder is closed'));

@@ -8,14 +8,14 @@ import { parentPort } from 'node:worker_threads';
 import { createLinearResizer } from '../../core/resize/index.js';
 import type { DecodeClose, DecodeReply, DecodeRequest } from './decode-protocol.js';
 import { mapSharpError } from './errors.js';
-import { runLetterbox } from './pipeline.js';
+import { runPlan } from './pipeline.js';
 
 const port = parentPort!;
 const resizer = createLinearResizer();
 
 async function handle(msg: DecodeRequest): Promise<void> {
   try {
-    const out = await runLetterbox(msg.bytes, msg.plan, msg.mode, msg.limitInputPixels, resizer, msg.shrinkOnLoad);
+    const out = await runPlan(msg.bytes, msg.plan, msg.mode, msg.limitInputPixels, resizer, msg.shrinkOnLoad);
     // sharp's kernels return a view of a native Buffer, which cannot be transferred: copy those.
     const pixels = Buffer.isBuffer(out) || out.byteLength !== out.buffer.byteLength ? new Uint8Array(out) : out;
     port.postMessage({ id: msg.id, ok: true, pixels } satisfies DecodeReply, [pixels.buffer as ArrayBuffer]);

@@ -7,15 +7,17 @@
  */
 import sharp from 'sharp';
 import type { LetterboxPlan } from '../../core/letterbox/types.js';
-import type { DecodedImage, ImageDecoder } from '../../core/ports/index.js';
+import type { DecodedImage, DecodeHints, ImageDecoder } from '../../core/ports/index.js';
 import type { Size } from '../../core/types.js';
 import { createLinearResizer } from '../../core/resize/index.js';
 import { createDecodePool } from './decode-pool.js';
 import { checkHeader, checkInput, mapSharpError } from './errors.js';
 import { resolveDecoderOptions, type SharpDecoderOptions } from './options.js';
-import { runLetterbox, shrinkOnLoadApplies } from './pipeline.js';
+import { runPlan, shrinkOnLoadApplies, type ImagePlan } from './pipeline.js';
 
 export interface SharpDecoder extends ImageDecoder<LetterboxPlan> {
+  /** Either plan: a detector's letterbox or a classifier's crop, through the same decode. */
+  decode<P extends ImagePlan>(bytes: Uint8Array, planFor: (source: Size) => P, hints?: DecodeHints): Promise<DecodedImage<P>>;
   readonly options: SharpDecoderOptions;
   /** Stops the decode workers (idle ones never keep the process alive; this is for tidy shutdowns). */
   close(): Promise<void>;
@@ -43,7 +45,7 @@ export function createSharpDecoder(options: Partial<SharpDecoderOptions> = {}): 
   const resizer = pool ? undefined : createLinearResizer();
   return {
     options: opts,
-    async decode(bytes, planFor, hints): Promise<DecodedImage<LetterboxPlan>> {
+    async decode<P extends ImagePlan>(bytes: Uint8Array, planFor: (source: Size) => P, hints?: DecodeHints): Promise<DecodedImage<P>> {
       const t0 = performance.now();
       checkInput(bytes, opts.maxBytes);
       const { format, size } = await readOrientedHeader(bytes).catch(rethrowMapped);
@@ -53,7 +55,7 @@ export function createSharpDecoder(options: Partial<SharpDecoderOptions> = {}): 
       const shrink = hints?.shrinkOnLoad === true && shrinkOnLoadApplies(format, size, plan.resized);
       const pixels = pool
         ? await pool.letterbox(bytes, plan, opts.resize, opts.maxInputPixels, shrink)
-        : await runLetterbox(bytes, plan, opts.resize, opts.maxInputPixels, resizer!, shrink).catch(rethrowMapped);
+        : await runPlan(bytes, plan, opts.resize, opts.maxInputPixels, resizer!, shrink).catch(rethrowMapped);
       return { source: size, plan, pixels, decodeMs: performance.now() - t0 };
     },
     close: async () => pool?.close(),

@@ -15,9 +15,10 @@
  * ignored, as cv2.imread ignores them (applying them moved bus.jpg by 1.67 levels on average).
  */
 import sharp, { type Sharp } from 'sharp';
+import type { CropPlan } from '../../core/crop/index.js';
 import type { LetterboxPlan } from '../../core/letterbox/types.js';
 import type { Size } from '../../core/types.js';
-import { letterboxLinear, type LinearResizer } from '../../core/resize/index.js';
+import { cropLinear, cropWindow, letterboxLinear, type LinearResizer } from '../../core/resize/index.js';
 import type { ResizeMode } from './options.js';
 
 function grey(v: number): { r: number; g: number; b: number } {
@@ -63,6 +64,28 @@ export async function runLetterbox(
     .resize(resized.width, resized.height, { kernel: mode === 'cv2-linear' ? 'linear' : mode, fit: 'fill', fastShrinkOnLoad: shrinkOnLoad })
     .extend({ top: pad.top, bottom: pad.bottom, left: pad.left, right: pad.right, background: grey(plan.padValue) });
   return (await toRgb(image)).data;
+}
+
+/** What a decoder executes: a detector's letterbox or a classifier's crop (`kind: 'crop'`). */
+export type ImagePlan = LetterboxPlan | CropPlan;
+
+export const isCropPlan = (plan: ImagePlan): plan is CropPlan => (plan as { kind?: string }).kind === 'crop';
+
+/**
+ * A classifier's input of `plan.target` size: the same decode, then the same cv2-exact resize
+ * (or sharp kernel) to `plan.resized`, then core's crop window with the pad grey around it.
+ */
+export async function runCrop(bytes: Uint8Array, plan: CropPlan, mode: ResizeMode, limitInputPixels: number, resizer: LinearResizer): Promise<Uint8Array> {
+  const base = oriented(bytes, limitInputPixels, plan.padValue);
+  if (mode === 'cv2-linear') return cropLinear({ ...(await toRgb(base)), channels: 3 }, plan, resizer);
+  const { width, height } = plan.resized;
+  const resized = await toRgb(base.resize(width, height, { kernel: mode, fit: 'fill', fastShrinkOnLoad: false }));
+  return cropWindow({ ...resized, channels: 3 }, plan);
+}
+
+/** Runs either plan; shrink-on-load is a letterbox route only (a classifier's crop stays exact). */
+export function runPlan(bytes: Uint8Array, plan: ImagePlan, mode: ResizeMode, limitInputPixels: number, resizer: LinearResizer, shrinkOnLoad = false): Promise<Uint8Array> {
+  return isCropPlan(plan) ? runCrop(bytes, plan, mode, limitInputPixels, resizer) : runLetterbox(bytes, plan, mode, limitInputPixels, resizer, shrinkOnLoad);
 }
 
 /** Full-size oriented RGB, no resize (fidelity measurements and rendering). */

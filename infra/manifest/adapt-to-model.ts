@@ -9,6 +9,7 @@
  */
 import { parseUltralyticsMetadata, type ModelInfo } from '../onnx/index.js';
 import { parseManifest } from './parse-manifest.js';
+import { withoutOtherTaskFields } from './task-fields.js';
 import type { ModelManifest } from './types.js';
 
 export function adaptManifestToModel(manifest: ModelManifest, info: ModelInfo): ModelManifest {
@@ -34,5 +35,5 @@ export function adaptManifestToModel(manifest: ModelManifest, info: ModelInfo): 
       letterbox: { ...manifest.preprocess.letterbox, ...(meta.stride ? { stride: Math.max(meta.stride, manifest.preprocess.letterbox.stride) } : {}) },
     },
   };
-  return parseManifest(adapted, `${manifest.source.uri} (default manifest adapted to the model)`);
+  return parseManifest(withoutOtherTaskFields(adapted), `${manifest.source.uri} (default manifest adapted to the model)`);
 }

@@ -11,12 +11,13 @@ export function checkMetadata(m: ModelManifest, md: UltralyticsMetadata, problem
   if (md.imgsz && (md.imgsz[0] !== height || md.imgsz[1] !== width)) {
     problems.push(`manifest says input ${height}x${width} (height x width), model metadata has imgsz [${md.imgsz.join(', ')}]`);
   }
-  if (md.stride !== undefined) {
+  // The stride constrains the letterbox; a classifier's crop has none.
+  if (md.stride !== undefined && m.task === 'detect') {
     const lb = m.preprocess.letterbox.stride;
     if (lb % md.stride !== 0) problems.push(`manifest says preprocess.letterbox.stride ${lb}, model metadata has stride ${md.stride} (must divide it)`);
     if (height! % md.stride !== 0 || width! % md.stride !== 0) problems.push(`manifest says input ${height}x${width}, model metadata has stride ${md.stride} (must divide both)`);
   }
-  if (md.task !== undefined && md.task !== 'detect') problems.push(`manifest serves a detector, model metadata has task ${md.task}`);
+  if (md.task !== undefined && md.task !== m.task) problems.push(`manifest says task ${m.task}, model metadata has task ${md.task}`);
   const e2eDecoder = m.output.decoder === 'end2end';
   if (md.end2end === true && !e2eDecoder) problems.push(`manifest says output.decoder ${m.output.decoder}, model metadata has end2end True (use decoder end2end)`);
   if (md.end2end === false && e2eDecoder) problems.push('manifest says output.decoder end2end, model metadata has end2end False');

@@ -30,11 +30,13 @@ export function checkInput(m: ModelManifest, inputs: readonly TensorInfo[], prob
   }
 }
 
-/** Rows/columns the known decoders expect; other decoders are not checked here. */
-function expectedOutput(decoder: string, nc: number | undefined): { axis: number; size: number | undefined; text: string } | null {
-  if (decoder === 'yolov8') return { axis: 1, size: nc === undefined ? undefined : 4 + nc, text: `[batch, ${nc === undefined ? '4+classes' : 4 + nc}, anchors]` };
-  if (decoder === 'yolov5') return { axis: 2, size: nc === undefined ? undefined : 5 + nc, text: `[batch, anchors, ${nc === undefined ? '5+classes' : 5 + nc}]` };
-  if (decoder === 'end2end') return { axis: 2, size: 6, text: '[batch, detections, 6]' };
+/** Rank and rows/columns the known decoders (and a classifier) expect; other decoders are not checked here. */
+function expectedOutput(m: ModelManifest, nc: number | undefined): { rank: number; axis: number; size: number | undefined; text: string } | null {
+  const decoder = m.output.decoder;
+  if (m.task === 'classify') return { rank: 2, axis: 1, size: nc, text: `[batch, ${nc ?? 'classes'}]` };
+  if (decoder === 'yolov8') return { rank: 3, axis: 1, size: nc === undefined ? undefined : 4 + nc, text: `[batch, ${nc === undefined ? '4+classes' : 4 + nc}, anchors]` };
+  if (decoder === 'yolov5') return { rank: 3, axis: 2, size: nc === undefined ? undefined : 5 + nc, text: `[batch, anchors, ${nc === undefined ? '5+classes' : 5 + nc}]` };
+  if (decoder === 'end2end') return { rank: 3, axis: 2, size: 6, text: '[batch, detections, 6]' };
   return null;
 }
 
@@ -46,10 +48,11 @@ export function checkOutputs(m: ModelManifest, outputs: readonly TensorInfo[], n
     return;
   }
   const first = outputs.find((o) => o.name === m.output.names[0])!;
-  const want = expectedOutput(m.output.decoder, nc);
+  const want = expectedOutput(m, nc);
   if (!want) return;
   const size = first.shape[want.axis];
-  const bad = first.shape.length !== 3 || (typeof size === 'number' && want.size !== undefined && size !== want.size) ||
-    (want.size === undefined && typeof size === 'number' && size <= want.axis + 3);
-  if (bad) problems.push(`manifest decoder ${m.output.decoder} expects \`${first.name}\` ${want.text}, model has ${describeTensor(first)}`);
+  const bad = first.shape.length !== want.rank || (typeof size === 'number' && want.size !== undefined && size !== want.size) ||
+    (want.size === undefined && want.rank === 3 && typeof size === 'number' && size <= want.axis + 3);
+  const who = m.task === 'classify' ? `classifier (task classify, ${nc ?? 'unknown'} labels)` : `decoder ${m.output.decoder}`;
+  if (bad) problems.push(`manifest ${who} expects \`${first.name}\` ${want.text}, model has ${describeTensor(first)}`);
 }

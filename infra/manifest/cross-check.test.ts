@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MODELS } from '../../test/helpers/shared-data.js';
 import { buildDemoModel } from '../../models/demo/index.js';
+import { buildColourModel, COLOUR_VARIANTS } from '../../models/classify/colour-classifier.js';
 import { readModelInfo } from '../onnx/index.js';
 import { crossCheckManifest } from './cross-check.js';
 import { parseManifest } from './parse-manifest.js';
@@ -67,5 +68,23 @@ describe('crossCheckManifest on the shared models', () => {
     const demo = parseManifest(JSON.parse(readFileSync('models/demo.json', 'utf8')), 'models/demo.json');
     const { labels } = crossCheckManifest(demo, readModelInfo(buildDemoModel()));
     expect(labels).toEqual(['red', 'green', 'blue', 'yellow']);
+  });
+});
+
+describe('crossCheckManifest on the generated classifier', () => {
+  const colours = readModelInfo(buildColourModel(COLOUR_VARIANTS[0]!), 'colours.onnx');
+  const classifier = (extra: object = {}) => manifest({ task: 'classify', input: { shape: ['batch', 3, 64, 64] }, output: { names: ['logits'] }, ...extra });
+
+  it('passes as a classifier and takes its labels from metadata', () => {
+    expect(crossCheckManifest(classifier(), colours).labels).toEqual(['neutral', 'red', 'green', 'blue']);
+  });
+
+  it('served as a detector, or with a label count its output does not have, names both sides', () => {
+    const asDetector = mismatch(() => crossCheckManifest(manifest({ input: { shape: ['batch', 3, 64, 64] }, output: { names: ['logits'] } }), colours));
+    expect(asDetector).toContain('manifest says task detect, model metadata has task classify');
+    expect(asDetector).toContain('manifest decoder yolov8 expects `logits` [batch, 8, anchors], model has `logits` float32 [batch,4]');
+    const labels = mismatch(() => crossCheckManifest(classifier({ labels: ['a', 'b', 'c', 'd', 'e'] }), colours));
+    expect(labels).toContain('manifest lists 5 labels, model metadata has 4 names');
+    expect(labels).toContain('manifest classifier (task classify, 5 labels) expects `logits` [batch, 5], model has `logits` float32 [batch,4]');
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from './parse-manifest.js';
+import { withoutOtherTaskFields } from './task-fields.js';
 
 const minimal = { name: 'yolov8n', source: { uri: 's3://models/yolov8n.onnx' } };
 
@@ -78,5 +79,37 @@ describe('parseManifest', () => {
     expect(parseManifest(minimal, 'inline').decode).toEqual({ shrinkOnLoad: false });
     expect(parseManifest({ ...minimal, decode: { shrinkOnLoad: true } }, 'inline').decode.shrinkOnLoad).toBe(true);
     expect(errorOf({ ...minimal, decode: { shrinkOnLoad: 'yes' } }).message).toContain('decode.shrinkOnLoad: expected');
+  });
+
+  it('reads a classifier: task, resize, crop pad value and output kind, with their defaults', () => {
+    const m = parseManifest({ ...minimal, task: 'classify', preprocess: { resize: { mode: 'not_larger', size: 256 } } }, 'inline');
+    expect(m.task).toBe('classify');
+    expect(m.preprocess.resize).toEqual({ mode: 'not_larger', size: 256 });
+    expect(m.preprocess.crop).toEqual({ padValue: 0 });
+    expect(m.output.kind).toBe('logits');
+    expect(parseManifest(minimal, 'inline').task).toBe('detect');
+    expect(errorOf({ ...minimal, task: 'segment' }).message).toContain('task: expected one of detect, classify');
+    expect(errorOf({ ...minimal, task: 'classify', output: { kind: 'scores' } }).message).toContain('output.kind: expected one of logits, probabilities');
+  });
+
+  it('refuses detector-only fields on a classifier and classifier-only fields on a detector, by path', () => {
+    const onClassifier = errorOf({ ...minimal, task: 'classify', preprocess: { letterbox: { padValue: 0 } }, output: { decoder: 'yolov8' }, thresholds: { conf: 0.5 } });
+    expect(onClassifier.code).toBe('CONFIG_INVALID');
+    expect(onClassifier.message).toBe('manifest models/x.json: preprocess.letterbox: a detector field, but this manifest has task classify; ' +
+      'output.decoder: a detector field, but this manifest has task classify; thresholds: a detector field, but this manifest has task classify');
+    const onDetector = errorOf({ ...minimal, preprocess: { resize: { size: 256 }, crop: { padValue: 0 } }, output: { kind: 'logits' } });
+    expect(onDetector.message).toContain('preprocess.resize: a classifier field, but this manifest has task detect (set "task": "classify" for a classifier)');
+    expect(onDetector.message).toContain('preprocess.crop: a classifier field');
+    expect(onDetector.message).toContain('output.kind: a classifier field');
+  });
+});
+
+describe('withoutOtherTaskFields', () => {
+  it('lets a parsed manifest of either task parse again (adaptManifestToModel re-parses)', () => {
+    const detector = parseManifest(minimal, 'inline');
+    expect(parseManifest(withoutOtherTaskFields(detector), 'again')).toEqual(detector);
+    const classifier = parseManifest({ ...minimal, task: 'classify' }, 'inline');
+    expect(parseManifest(withoutOtherTaskFields(classifier), 'again')).toEqual(classifier);
+    expect(() => parseManifest(detector, 'again')).toThrow(/preprocess.resize: a classifier field/);
   });
 });

@@ -4,18 +4,23 @@
  * and the field path: "manifest models/x.json: batching.batchSizes[1]: expected positive integer".
  */
 import path from 'node:path';
-import type { z } from 'zod';
 import { DetectError } from '../../core/errors/index.js';
 import { manifestSchema } from './schema.js';
+import { taskFieldProblems } from './task-fields.js';
 import type { ModelManifest } from './types.js';
 
 /** `origin` (a file path or "env DETECTFN_MODELS") only appears in error messages. */
 export function parseManifest(json: unknown, origin: string): ModelManifest {
   const result = manifestSchema.safeParse(json);
-  if (result.success) return deepFreeze(result.data);
-  const problems = result.error.issues.map(describeIssue);
+  const wrongTask = taskFieldProblems(json);
+  if (result.success && wrongTask.length === 0) return deepFreeze(result.data);
+  const issues = [
+    ...(result.success ? [] : result.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }))),
+    ...wrongTask,
+  ];
+  const problems = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message));
   throw new DetectError('CONFIG_INVALID', `manifest ${origin}: ${problems.join('; ')}`, {
-    details: { origin, fields: result.error.issues.map((i) => formatPath(i.path)) },
+    details: { origin, fields: issues.map((i) => i.path) },
   });
 }
 
@@ -27,11 +32,6 @@ export function resolveSource(manifest: ModelManifest, baseDir: string): ModelMa
   const uri = manifest.source.uri;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri) || path.isAbsolute(uri)) return manifest;
   return deepFreeze({ ...manifest, source: { ...manifest.source, uri: path.resolve(baseDir, uri) } });
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const where = formatPath(issue.path);
-  return where ? `${where}: ${issue.message}` : issue.message;
 }
 
 function formatPath(p: readonly PropertyKey[]): string {

@@ -7,6 +7,7 @@
  * the defaults of the fields inside. models/README.md documents every field for users.
  */
 import { z } from 'zod';
+import { CROP_RESIZE_MODES } from '../../core/crop/index.js';
 import { DEFAULT_LETTERBOX } from '../../core/letterbox/index.js';
 import { bool, modelUri, nonEmpty, nonNegInt, oneOf, posInt, positiveNumber, triple, unitInterval } from './fields.js';
 
@@ -42,12 +43,21 @@ const preprocess = z.strictObject({
   mean: triple().optional(),
   std: triple().refine((s) => s.every((v) => v > 0), { error: 'expected positive numbers' }).optional(),
   channelOrder: oneOf(['rgb', 'bgr']).default('rgb'),
+  // Classifiers (task "classify") only; task-fields.ts refuses them on a detector.
+  resize: z.strictObject({
+    mode: oneOf(CROP_RESIZE_MODES).default('shorter'),
+    /** Side the resize aims at; absent: the input's shorter side (no crop on that side). */
+    size: posInt(65_536).optional(),
+  }).prefault({}),
+  crop: z.strictObject({ padValue: nonNegInt(255).default(0) }).prefault({}),
 });
 
 const output = z.strictObject({
   names: z.array(nonEmpty(), { error: 'expected array of output names' }).min(1, { error: 'expected at least one output name' }).default(['output0']),
   // Known layouts are yolov8, yolov5 and end2end; other names are allowed for decoders registered later.
   decoder: nonEmpty().default('yolov8'),
+  /** Classifiers: what the first output holds; logits get a softmax. */
+  kind: oneOf(['logits', 'probabilities']).default('logits'),
 });
 
 // Off by default: DCT-domain downscaling is faster on large JPEGs but not cv2-identical.
@@ -89,6 +99,7 @@ const batching = z.strictObject({
 export const manifestSchema = z.strictObject({
   name: nonEmpty().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'expected a name of letters, digits, ".", "_" and "-"' }),
   version: nonEmpty().default('1'),
+  task: oneOf(['detect', 'classify']).default('detect'),
   source: z.strictObject({
     uri: modelUri(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/, { error: 'expected 64 lowercase hex digits' }).optional(),

@@ -8,6 +8,8 @@ export { loadModel } from './load-model.js';
 export type { LoadModelDeps } from './load-model.js';
 export { createModelRegistry, manifestFor } from './registry.js';
 export type {
+  ClassifyOptions,
+  ClassifyResult,
   ColdStart,
   DetectResult,
   ModelDescription,

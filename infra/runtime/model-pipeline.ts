@@ -1,24 +1,29 @@
 /**
  * @module infra/runtime/model-pipeline
  * One loaded model as a ModelService: Ultralytics' named stages (decode -> preprocess -> queue ->
- * infer -> postprocess), each timed and reported per image. Requests are validated here, before
- * anything reaches the batcher or a worker; a request's images (or tensor items) are admitted to
- * the batcher all or none, and fail together.
+ * infer -> postprocess), each timed and reported per image. Detectors and classifiers share
+ * every stage but the plan (letterbox or centre crop) and the postprocess (boxes or top-k).
+ * Requests are validated here, before anything reaches the batcher or a worker; a request's
+ * images (or tensor items) are admitted to the batcher all or none, and fail together.
  */
 import { performance } from 'node:perf_hooks';
 import { DetectError } from '../../core/errors/index.js';
 import { planLetterbox, type LetterboxPlan } from '../../core/letterbox/index.js';
+import { classScores, parseTopK, topK } from '../../core/classify/index.js';
+import { planCrop, type CropOptions } from '../../core/crop/index.js';
 import { createDecoders, getDecoder } from '../../core/decode/index.js';
 import { parseDetectOptions, type DetectOptions } from '../../core/options/index.js';
 import { postprocessItem } from '../../core/postprocess/index.js';
 import { elementCount, type DecodedImage, type Tensor } from '../../core/ports/index.js';
 import { settledWithin, type WorkerEngine } from '../engine/index.js';
-import type { SharpDecoder } from '../image/index.js';
+import type { ImagePlan, SharpDecoder } from '../image/index.js';
 import type { ModelManifest } from '../manifest/index.js';
 import { createModelStats, type Metrics, type ModelStatsRecorder, type RequestTimings } from '../metrics/index.js';
 import type { BatchedInference, InferItem, InferResult, TensorItem } from './batched-inference.js';
-import type { ColdStart, DetectResult, ModelDescription, ModelService, RequestContext } from './model-service.js';
+import type { ClassifyOptions, ClassifyResult, ColdStart, DetectResult, ModelDescription, ModelService, RequestContext } from './model-service.js';
 import { createPreprocessor, type Preprocessor } from './preprocess-image.js';
+
+type Stages = { decode: number; preprocess: number; queue: number; infer: number; batchSize: number };
 
 export interface ModelPipelineParts {
   readonly manifest: ModelManifest;
@@ -39,6 +44,13 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
   const [, , height, width] = manifest.input.shape as readonly number[];
   const inputSize = { width: width!, height: height! };
   const letterbox = { ...manifest.preprocess.letterbox, size: inputSize };
+  const { task } = manifest;
+  const crop: CropOptions = {
+    size: inputSize,
+    resize: manifest.preprocess.resize.mode,
+    ...(manifest.preprocess.resize.size !== undefined ? { resizeTo: manifest.preprocess.resize.size } : {}),
+    padValue: manifest.preprocess.crop.padValue,
+  };
   const outputDecoder = getDecoder(createDecoders(), manifest.output.decoder);
   const defaults: DetectOptions = parseDetectOptions({ ...manifest.thresholds });
   let closed = false;
@@ -50,6 +62,9 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
   const description: ModelDescription = Object.freeze({
     name: manifest.name,
     version: manifest.version,
+    task,
+    ...(task === 'classify' ? { outputKind: manifest.output.kind } : {}),
+    outputName: manifest.output.names[0]!,
     labels,
     inputSize,
     inputName: manifest.input.name,
@@ -66,13 +81,34 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
     defaults,
   });
 
-  function finish(t0: number, plan: LetterboxPlan, outputs: Parameters<typeof postprocessItem>[0], options: DetectOptions, stages: { decode: number; preprocess: number; queue: number; infer: number; batchSize: number }): DetectResult {
-    const tp = performance.now();
-    const detections = postprocessItem(outputs, 0, plan, { decoder: outputDecoder, labels, options, outputNames: manifest.output.names });
+  /** The stage times of one item whose postprocess began at `tp`, recorded as metrics. */
+  function timed(t0: number, tp: number, stages: Stages): DetectResult['timings'] {
     const now = performance.now();
     const timings = { decode: stages.decode, preprocess: stages.preprocess, queue: stages.queue, infer: stages.infer, postprocess: now - tp, total: now - t0 };
     p.metrics?.recordStages(series, timings);
-    return { model: manifest.name, version: manifest.version, image: plan.source, detections, timings, batchSize: stages.batchSize };
+    return timings;
+  }
+
+  function finish(t0: number, plan: LetterboxPlan, outputs: Parameters<typeof postprocessItem>[0], options: DetectOptions, stages: Stages): DetectResult {
+    const tp = performance.now();
+    const detections = postprocessItem(outputs, 0, plan, { decoder: outputDecoder, labels, options, outputNames: manifest.output.names });
+    return { model: manifest.name, version: manifest.version, image: plan.source, detections, timings: timed(t0, tp, stages), batchSize: stages.batchSize };
+  }
+
+  function finishClassify(t0: number, image: { width: number; height: number }, outputs: Parameters<typeof postprocessItem>[0], k: number, stages: Stages): ClassifyResult {
+    const tp = performance.now();
+    const classes = topK(classScores(outputs, description.outputName, 0, manifest.output.kind), k, labels);
+    return { model: manifest.name, version: manifest.version, image, classes, timings: timed(t0, tp, stages), batchSize: stages.batchSize };
+  }
+
+  /**
+   * `call` for models of task `want`; the other task's call is refused before any work, naming
+   * what to call instead, and (never having reached the model) is not counted in its statistics.
+   */
+  function forTask<A extends unknown[], R>(want: 'detect' | 'classify', call: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+    if (task === want) return call;
+    const verb = task === 'classify' ? 'classifies images (task classify): use classify' : 'detects objects (task detect): use detect';
+    return () => Promise.reject(new DetectError('WRONG_TASK', `model ${manifest.name} ${verb}, not ${want}`, { details: { model: manifest.name, task } }));
   }
 
   function checkOpen(ctx: RequestContext | undefined): void {
@@ -102,7 +138,7 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
   }
 
   /** Every request that reaches the model is counted once, as a success with its stage times or as a failure with its duration. */
-  async function recorded(run: (t0: number) => Promise<DetectResult[]>): Promise<DetectResult[]> {
+  async function recorded<R extends { timings: DetectResult['timings'] }>(run: (t0: number) => Promise<R[]>): Promise<R[]> {
     const t0 = performance.now();
     stats.begin();
     try {
@@ -115,15 +151,21 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
     }
   }
 
-  const detectMany = (images: readonly Uint8Array[], options: Partial<DetectOptions>, ctx?: RequestContext) => recorded(async (t0) => {
-    const opts = parseDetectOptions({ ...options }, defaults);
-    let decoded: DecodedImage<LetterboxPlan>[] = [];
+  /** Images decoded to `planFor`'s plan, then through the batcher: each with its decode and result. */
+  async function decodeAndInfer<P extends ImagePlan>(images: readonly Uint8Array[], planFor: (source: { width: number; height: number }) => P, t0: number, ctx: RequestContext | undefined) {
+    let decoded: DecodedImage<P>[] = [];
     const results = await admitted(images.length, t0, ctx, async () => {
-      decoded = await Promise.all(images.map((img) => p.decoder.decode(img, (source) => planLetterbox(source, letterbox), manifest.decode)));
+      decoded = await Promise.all(images.map((img) => p.decoder.decode(img, planFor, manifest.decode)));
       return decoded.map((d) => ({ pixels: d.pixels, size: d.plan.target }));
     });
-    return results.map((r, i) => finish(t0, decoded[i]!.plan, r.outputs, opts, { decode: decoded[i]!.decodeMs, preprocess: r.preprocessMs, queue: r.queueMs, infer: r.inferMs, batchSize: r.batchSize }));
-  });
+    return results.map((r, i) => ({ r, d: decoded[i]!, stages: stagesOf(r, decoded[i]!.decodeMs) }));
+  }
+
+  const detectMany = forTask('detect', (images: readonly Uint8Array[], options: Partial<DetectOptions>, ctx?: RequestContext) => recorded(async (t0) => {
+    const opts = parseDetectOptions({ ...options }, defaults);
+    const items = await decodeAndInfer(images, (source) => planLetterbox(source, letterbox), t0, ctx);
+    return items.map(({ r, d, stages }) => finish(t0, d.plan, r.outputs, opts, stages));
+  }));
 
   return {
     describe: () => description,
@@ -142,13 +184,26 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
       return preprocess(image);
     },
 
-    detectTensor: (input, options, ctx) => recorded(async (t0) => {
+    detectTensor: forTask('detect', (input: Tensor, options: Partial<DetectOptions>, ctx?: RequestContext) => recorded(async (t0) => {
       const opts = parseDetectOptions({ ...options }, defaults);
       const items = tensorItems(input, manifest, inputSize);
       const results = await admitted(items.length, t0, ctx, async () => items);
       const identity = planLetterbox(inputSize, { ...letterbox, scaleUp: false });
-      return results.map((r) => finish(t0, identity, r.outputs, opts, { decode: 0, preprocess: r.preprocessMs, queue: r.queueMs, infer: r.inferMs, batchSize: r.batchSize }));
-    }),
+      return results.map((r) => finish(t0, identity, r.outputs, opts, stagesOf(r, 0)));
+    })),
+
+    classifyMany: forTask('classify', (images: readonly Uint8Array[], options: Partial<ClassifyOptions>, ctx?: RequestContext) => recorded(async (t0) => {
+      const k = parseTopK(options.topK);
+      const items = await decodeAndInfer(images, (source) => planCrop(source, crop), t0, ctx);
+      return items.map(({ r, d, stages }) => finishClassify(t0, d.source, r.outputs, k, stages));
+    })),
+
+    classifyTensor: forTask('classify', (input: Tensor, options: Partial<ClassifyOptions>, ctx?: RequestContext) => recorded(async (t0) => {
+      const k = parseTopK(options.topK);
+      const items = tensorItems(input, manifest, inputSize);
+      const results = await admitted(items.length, t0, ctx, async () => items);
+      return results.map((r) => finishClassify(t0, inputSize, r.outputs, k, stagesOf(r, 0)));
+    })),
 
     async close() {
       if (closed) return;
@@ -163,11 +218,14 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
   };
 }
 
+const stagesOf = (r: InferResult, decodeMs: number): Stages =>
+  ({ decode: decodeMs, preprocess: r.preprocessMs, queue: r.queueMs, infer: r.inferMs, batchSize: r.batchSize });
+
 /**
  * One request's stage times in Triton's terms (model-stats.ts): its items run side by side, so
  * each stage is its slowest item's, except postprocess, which runs item after item.
  */
-function requestTimings(results: readonly DetectResult[], totalMs: number): RequestTimings {
+function requestTimings(results: readonly { timings: DetectResult['timings'] }[], totalMs: number): RequestTimings {
   const max = (f: (t: DetectResult['timings']) => number) => Math.max(0, ...results.map((r) => f(r.timings)));
   return {
     queueMs: max((t) => t.queue),

@@ -4,6 +4,7 @@
  * onnxruntime, sharp or batcher types. `createModelService` (load-model.ts) builds it from a
  * manifest; handlers only call these methods and map DetectErrors to responses.
  */
+import type { Classification, ClassifierOutputKind } from '../../core/classify/index.js';
 import type { DetectOptions } from '../../core/options/index.js';
 import type { Tensor } from '../../core/ports/tensor.js';
 import type { Detection, Size, StageTimings } from '../../core/types.js';
@@ -21,6 +22,12 @@ export interface ColdStart {
 export interface ModelDescription {
   readonly name: string;
   readonly version: string;
+  /** What the model answers: detections (detect*) or classes (classify*). */
+  readonly task: 'detect' | 'classify';
+  /** Classifiers: what the model's first output holds (logits get a softmax). */
+  readonly outputKind?: ClassifierOutputKind;
+  /** The model output the classes are read from (classifiers) or the decoder's first. */
+  readonly outputName: string;
   readonly labels: readonly string[];
   readonly inputSize: Size;
   readonly inputName: string;
@@ -56,6 +63,22 @@ export interface DetectResult {
   readonly detections: Detection[];
   readonly timings: Required<Pick<StageTimings, 'decode' | 'preprocess' | 'queue' | 'infer' | 'postprocess' | 'total'>>;
   /** Images in the engine batch this image rode in (before padding). */
+  readonly batchSize: number;
+}
+
+export interface ClassifyOptions {
+  /** How many classes to answer, best first. @default 5 */
+  readonly topK: number;
+}
+
+export interface ClassifyResult {
+  readonly model: string;
+  readonly version: string;
+  /** Source size after EXIF orientation (the tensor's size for preprocessed input). */
+  readonly image: Size;
+  /** The top-k classes, best first; scores are probabilities (softmax of logits where the model answers logits). */
+  readonly classes: Classification[];
+  readonly timings: DetectResult['timings'];
   readonly batchSize: number;
 }
 
@@ -100,6 +123,13 @@ export interface ModelService {
   detectTensor(input: Tensor, options: Partial<DetectOptions>, ctx?: RequestContext): Promise<DetectResult[]>;
   /** The inspector: the exact input tensor the engine would receive for this image, its plan, steps and per-channel stats; the model does not run. */
   preprocess(image: Uint8Array, ctx?: RequestContext): Promise<PreprocessedImage>;
+  /**
+   * A classifier's images (decoded, resized and centre-cropped as its manifest says), admitted
+   * all or none as in detectMany. On a detector (and detect* on a classifier): WRONG_TASK.
+   */
+  classifyMany(images: readonly Uint8Array[], options: Partial<ClassifyOptions>, ctx?: RequestContext): Promise<ClassifyResult[]>;
+  /** Already preprocessed classifier inputs ([N,C,H,W] or [C,H,W]), as detectTensor. */
+  classifyTensor(input: Tensor, options: Partial<ClassifyOptions>, ctx?: RequestContext): Promise<ClassifyResult[]>;
   close(): Promise<void>;
 }
 

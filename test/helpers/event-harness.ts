@@ -89,6 +89,8 @@ function countingRegistry(inner: ModelRegistry, stats: EventHarness['stats']): M
         detectTensor: (t, o, c) => m.detectTensor(t, o, c),
         preprocess: (b, c) => m.preprocess(b, c),
         detectMany: (images, o, c) => m.detectMany(images, o, c),
+        classifyMany: (images, o, c) => m.classifyMany(images, o, c),
+        classifyTensor: (t, o, c) => m.classifyTensor(t, o, c),
         close: () => m.close(),
         async detect(bytes, options, ctx) {
           stats.detectCalls += 1;

@@ -31,7 +31,9 @@ export function modelMetadata(d: ModelDescription) {
     versions: [d.version],
     platform: PLATFORM,
     inputs,
-    outputs: outputMetadata(d.defaults.maxDet),
-    parameters: { labels: d.labels.join(','), conf: d.defaults.conf, iou: d.defaults.iou, max_det: d.defaults.maxDet },
+    ...(d.task === 'classify'
+      // Class probabilities; Triton's classification extension turns them into top-N strings.
+      ? { outputs: [{ name: d.outputName, datatype: 'FP32', shape: [-1, d.labels.length] }], parameters: { labels: d.labels.join(','), task: d.task } }
+      : { outputs: outputMetadata(d.defaults.maxDet), parameters: { labels: d.labels.join(','), conf: d.defaults.conf, iou: d.defaults.iou, max_det: d.defaults.maxDet } }),
   };
 }

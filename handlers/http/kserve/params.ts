@@ -5,7 +5,8 @@
  * names are ignored and reported (the route logs them at debug), as Triton does: KServe codecs
  * add their own (`content_type`), and refusing them would break those clients. Triton's
  * classification extension (`class_count` / `classification`) is refused: it would silently
- * answer detections where the client expects top-k classes. So is a request of a sequence
+ * answer detections where the client expects top-k classes; classifiers answer it
+ * (classification.ts). So is a request of a sequence
  * (`sequence_id` other than 0/"", `sequence_start`/`sequence_end` true): detectfn's models are
  * stateless and it has no sequence batcher, so honouring it is impossible and ignoring it a lie.
  */
@@ -24,7 +25,7 @@ const OPTION_NAMES: Readonly<Record<string, keyof DetectOptions>> = {
 };
 
 /** Keys Triton and KServe clients may send that are not detection options. */
-const PROTOCOL_NAMES = new Set([BINARY_DATA_OUTPUT, 'priority', 'timeout', 'sequence_id', 'sequence_start', 'sequence_end']);
+const PROTOCOL_NAMES = new Set([BINARY_DATA_OUTPUT, 'priority', 'timeout', 'sequence_id', 'sequence_start', 'sequence_end', 'classification', 'class_count']);
 
 export interface InferParams {
   readonly options: DetectOptions;
@@ -79,8 +80,12 @@ export function parseInferParams(parameters: KsParameters | undefined, base: Det
   return { options: parseDetectOptions(raw, base), binaryDataOutput: flag === true, timeoutUs: timeout, ignored };
 }
 
-/** What both transports (REST and gRPC) take from an inference request: classification refused, then the parameters. */
-export function inferRequestParams(request: KsInferRequest, base: DetectOptions): InferParams {
-  refuseClassification(request);
+/**
+ * What both transports (REST and gRPC) take from an inference request: for a detector the
+ * classification extension refused, then the parameters. A classifier's class count is read
+ * where its outputs are built (classification.ts).
+ */
+export function inferRequestParams(request: KsInferRequest, base: DetectOptions, task: 'detect' | 'classify' = 'detect'): InferParams {
+  if (task === 'detect') refuseClassification(request);
   return parseInferParams(request.parameters, base);
 }

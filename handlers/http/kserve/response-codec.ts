@@ -18,7 +18,7 @@ export function encodeInferResponse(head: Omit<KsInferResponse, 'outputs'>, outp
   const binaries: Uint8Array[] = [];
   const wire: KsResponseOutput[] = outputs.map((o) => {
     const base = { name: o.name, shape: [...o.shape], datatype: o.datatype };
-    if (!o.binary) return { ...base, data: Array.from(o.values) };
+    if (!o.binary) return { ...base, data: o.text ? [...o.text] : Array.from(o.values) };
     const bytes = new Uint8Array(o.values.buffer, o.values.byteOffset, o.values.byteLength);
     binaries.push(bytes);
     return { ...base, parameters: { [BINARY_DATA_SIZE]: bytes.byteLength } };

@@ -1,15 +1,15 @@
 /**
  * @module handlers/http/kserve/run-inputs
- * One request input -> one DetectResult per batch item. BYTES: each element is an encoded
- * image (ModelService.detect). A numeric tensor [N,C,H,W] in the model's input datatype and
- * size: each item is preprocessed already (ModelService.detectTensor, boxes in input pixels).
+ * One request input -> one result per batch item. BYTES: each element is an encoded image
+ * (`run.images`: detectMany or classifyMany). A numeric tensor [N,C,H,W] in the model's input
+ * datatype and size: each item is preprocessed already (`run.tensor`: detectTensor, boxes in
+ * input pixels, or classifyTensor).
  * Either way the request's items are admitted to the batcher all or none and ride in the same
  * micro-batches.
  */
 import { DetectError } from '../../../core/errors/index.js';
-import type { DetectOptions } from '../../../core/options/index.js';
 import type { Tensor, TensorDType } from '../../../core/ports/tensor.js';
-import type { DetectResult, ModelService, RequestContext } from '../../../infra/runtime/model-service.js';
+import type { ModelService } from '../../../infra/runtime/model-service.js';
 import { kserveDatatype } from './datatypes.js';
 import { IMAGE_INPUT } from './metadata.js';
 import type { DecodedInput } from './wire-types.js';
@@ -31,12 +31,13 @@ function inputTensor(input: DecodedInput, model: ModelService): Tensor {
   return { dtype: d.inputDtype as TensorDType, dims: [n!, ...want], data: input.values as Float32Array | Uint16Array };
 }
 
-export function runInputs(
-  inputs: readonly DecodedInput[],
-  model: ModelService,
-  options: DetectOptions,
-  ctx: RequestContext,
-): Promise<DetectResult[]> {
+/** The model calls for encoded images and for a preprocessed tensor (detect* or classify*). */
+export interface InputCalls<R> {
+  images(images: Uint8Array[]): Promise<R[]>;
+  tensor(input: Tensor): Promise<R[]>;
+}
+
+export function runInputs<R>(inputs: readonly DecodedInput[], model: ModelService, run: InputCalls<R>): Promise<R[]> {
   if (inputs.length !== 1) {
     throw new DetectError('INVALID_ARGUMENT', `expected exactly one input (BYTES images or a preprocessed tensor), got ${inputs.length}`);
   }
@@ -53,6 +54,6 @@ export function runInputs(
   if (count < 1 || count > MAX_BATCH_ITEMS) {
     throw new DetectError('INVALID_ARGUMENT', `input '${input.name}': batch of ${count} items; expected 1 to ${MAX_BATCH_ITEMS}`);
   }
-  if (input.datatype === 'BYTES') return model.detectMany(input.values as Uint8Array[], options, ctx);
-  return model.detectTensor(inputTensor(input, model), options, ctx);
+  if (input.datatype === 'BYTES') return run.images(input.values as Uint8Array[]);
+  return run.tensor(inputTensor(input, model));
 }

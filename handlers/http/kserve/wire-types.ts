@@ -66,9 +66,12 @@ export interface DecodedInput {
 /** An output ready to serialise: numbers in a typed array, and whether it goes as binary. */
 export interface EncodableOutput {
   readonly name: string;
-  readonly datatype: 'FP32' | 'INT32';
+  readonly datatype: 'FP32' | 'INT32' | 'BYTES';
   readonly shape: readonly number[];
-  readonly values: Float32Array | Int32Array;
+  /** The binary form; for BYTES the length-prefixed elements (encodeBytesElements). */
+  readonly values: Float32Array | Int32Array | Uint8Array;
+  /** BYTES only: the elements as strings, for JSON `data`. */
+  readonly text?: readonly string[];
   readonly binary: boolean;
 }
 
