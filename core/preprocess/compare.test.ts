@@ -40,6 +40,12 @@ describe('compareTensors verdicts', () => {
     expect(compareTensors(ours, ours255).verdicts).toEqual([expect.stringMatching(/^values span 0-1 where the reference spans 0-255: the reference has no \/255/)]);
   });
 
+  it('names a missing /255 on a solid colour too (a flat channel cannot tell a scale from an offset)', () => {
+    const solid = (v: readonly number[]): Chw => ({ dims: [3, H, W], data: Float32Array.from({ length: 3 * P }, (_, i) => v[Math.floor(i / P)]!) });
+    const r = compareTensors(solid([200, 30, 40]), solid([200 / 255, 30 / 255, 40 / 255].map(Math.fround)));
+    expect(r.verdicts).toEqual([expect.stringMatching(/: a \/255 is missing$/)]);
+  });
+
   it('names swapped channels', () => {
     const bgr = map(ours, (_, c, y, x) => at(ours, 2 - c, y, x));
     expect(compareTensors(ours, bgr).verdicts).toEqual(['channels 0 and 2 are swapped (BGR/RGB)']);

@@ -106,7 +106,10 @@ function fitAligned(ours: Chw, ref: Chw, swap: boolean, dx: number, dy: number):
       }
     }
     const varX = sxx / n - (sx / n) ** 2;
-    const ac = varX > 1e-12 ? (sxy / n - (sx / n) * (sy / n)) / varX : 1;
+    // A flat channel (a solid colour) cannot tell a scale from an offset: take the pure scale
+    // through 0, the common mistake (a missing /255), rather than an arbitrary mean.
+    const flat = !(varX > 1e-9 * (sxx / n) && varX > 1e-12);
+    const ac = !flat ? (sxy / n - (sx / n) * (sy / n)) / varX : sxx > 0 ? sxy / sxx : 1;
     const bc = sy / n - ac * (sx / n);
     a.push(ac); b.push(bc);
     for (let y = 1; y < h - 1; y++) {

@@ -1,5 +1,5 @@
-export { describeSteps, letterboxView } from './describe.js';
-export type { LetterboxPlanView, PixelSpec, PlanView, PreprocessStep } from './describe.js';
+export { cropView, describeSteps, letterboxView, planView } from './describe.js';
+export type { CropPlanView, LetterboxPlanView, PixelSpec, PlanView, PreprocessStep } from './describe.js';
 export { channelStats, tensorRange, toFloat32 } from './channel-stats.js';
 export type { ChannelStats } from './channel-stats.js';
 export { compareTensors } from './compare.js';

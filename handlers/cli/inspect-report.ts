@@ -15,6 +15,10 @@ function planLine(p: PlanView): string {
       const pad = p.padding;
       return `plan: letterbox ${size(p.source)} -> ${size(p.resized)} (scale ${n(p.scale)}), padding left ${pad.left} right ${pad.right} top ${pad.top} bottom ${pad.bottom} (value ${p.padValue}) -> ${size(p.target)}`;
     }
+    case 'crop': {
+      const { crop: w, padding: pad } = p;
+      return `plan: crop ${size(p.source)} -> ${size(p.resized)} (scale ${n(p.scale)}), window ${w.width}x${w.height} at (${w.left}, ${w.top}), padding left ${pad.left} right ${pad.right} top ${pad.top} bottom ${pad.bottom} (value ${p.padValue}) -> ${size(p.target)}`;
+    }
   }
 }
 
@@ -22,6 +26,7 @@ function stepText(s: PreprocessStep): string {
   switch (s.step) {
     case 'decode': return `decode (EXIF orientation, ${s.colour}, alpha ${s.alpha})`;
     case 'resize': return `resize ${s.kernel} ${size(s.from)} -> ${size(s.to)}`;
+    case 'crop': return `crop ${s.window.width}x${s.window.height} at (${s.window.left}, ${s.window.top})`;
     case 'pad': return `pad ${s.value}`;
     case 'channels': return `channels ${s.order}`;
     case 'scale': return `scale ${n(s.factor)}`;

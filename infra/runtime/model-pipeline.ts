@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { DetectError } from '../../core/errors/index.js';
 import { planLetterbox, type LetterboxPlan } from '../../core/letterbox/index.js';
 import { classScores, parseTopK, topK } from '../../core/classify/index.js';
-import { planCrop, type CropOptions } from '../../core/crop/index.js';
+import { planCrop } from '../../core/crop/index.js';
 import { createDecoders, getDecoder } from '../../core/decode/index.js';
 import { parseDetectOptions, type DetectOptions } from '../../core/options/index.js';
 import { postprocessItem } from '../../core/postprocess/index.js';
@@ -21,6 +21,7 @@ import type { ModelManifest } from '../manifest/index.js';
 import { createModelStats, type Metrics, type ModelStatsRecorder, type RequestTimings } from '../metrics/index.js';
 import type { BatchedInference, InferItem, InferResult, TensorItem } from './batched-inference.js';
 import type { ClassifyOptions, ClassifyResult, ColdStart, DetectResult, ModelDescription, ModelService, RequestContext } from './model-service.js';
+import { cropOptionsOf, inputSizeOf, letterboxOptionsOf } from './image-plans.js';
 import { createPreprocessor, type Preprocessor } from './preprocess-image.js';
 
 type Stages = { decode: number; preprocess: number; queue: number; infer: number; batchSize: number };
@@ -41,16 +42,10 @@ export interface ModelPipelineParts {
 
 export function createModelPipeline(p: ModelPipelineParts): ModelService {
   const { manifest, labels, engine, inference } = p;
-  const [, , height, width] = manifest.input.shape as readonly number[];
-  const inputSize = { width: width!, height: height! };
-  const letterbox = { ...manifest.preprocess.letterbox, size: inputSize };
+  const inputSize = inputSizeOf(manifest);
+  const letterbox = letterboxOptionsOf(manifest);
   const { task } = manifest;
-  const crop: CropOptions = {
-    size: inputSize,
-    resize: manifest.preprocess.resize.mode,
-    ...(manifest.preprocess.resize.size !== undefined ? { resizeTo: manifest.preprocess.resize.size } : {}),
-    padValue: manifest.preprocess.crop.padValue,
-  };
+  const crop = cropOptionsOf(manifest);
   const outputDecoder = getDecoder(createDecoders(), manifest.output.decoder);
   const defaults: DetectOptions = parseDetectOptions({ ...manifest.thresholds });
   let closed = false;

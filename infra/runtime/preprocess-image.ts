@@ -1,18 +1,18 @@
 /**
  * @module infra/runtime/preprocess-image
  * The inspector's half of a model: the EXACT tensor the engine receives for one image, without
- * running the model. Same decoder, same letterbox plan, and the same normalisation call the
+ * running the model. Same decoder, same plan (letterbox or crop, infra/runtime/image-plans), and the same normalisation call the
  * engine worker makes (core/batch normalizePixelBatch with the options `normalizeOptions`
  * builds for batched inference), for a batch of one. Nothing here reimplements a step.
  */
 import { performance } from 'node:perf_hooks';
 import { normalizePixelBatch, pixelBatchShape } from '../../core/batch/index.js';
-import { planLetterbox } from '../../core/letterbox/index.js';
 import { createNormalizer, type NormalizeOptions } from '../../core/normalize/index.js';
-import { channelStats, describeSteps, letterboxView, type ChannelStats, type InverseSpec, type PlanView, type PreprocessStep } from '../../core/preprocess/index.js';
+import { channelStats, describeSteps, planView, type ChannelStats, type InverseSpec, type PlanView, type PreprocessStep } from '../../core/preprocess/index.js';
 import type { Size } from '../../core/types.js';
 import type { SharpDecoder } from '../image/index.js';
 import type { ModelManifest } from '../manifest/index.js';
+import { imagePlanFor, inputSizeOf } from './image-plans.js';
 
 export interface PreprocessedImage {
   readonly model: string;
@@ -58,22 +58,21 @@ function inverseFor(manifest: ModelManifest, expected: readonly [number, number]
 export type Preprocessor = (bytes: Uint8Array) => Promise<PreprocessedImage>;
 
 export function createPreprocessor(manifest: ModelManifest, decoder: SharpDecoder, expectedRange?: readonly [number, number]): Preprocessor {
-  const [, , height, width] = manifest.input.shape as readonly number[];
-  const size: Size = { width: width!, height: height! };
-  const letterbox = { ...manifest.preprocess.letterbox, size };
+  const size: Size = inputSizeOf(manifest);
+  const planFor = imagePlanFor(manifest);
   const dtype = manifest.input.dtype as 'float32' | 'float16';
   const options = { ...normalizeOptions(manifest), dtype };
   const normalizer = createNormalizer();
   const inverse = inverseFor(manifest, expectedRange);
   return async (bytes) => {
-    const decoded = await decoder.decode(bytes, (source) => planLetterbox(source, letterbox));
+    const decoded = await decoder.decode(bytes, planFor, manifest.decode);
     const t0 = performance.now();
     const pixels = { dtype: 'uint8' as const, dims: [1, size.height, size.width, 3], data: decoded.pixels };
     const shape = pixelBatchShape(pixels, options);
     const data = dtype === 'float16' ? new Uint16Array(3 * size.width * size.height) : new Float32Array(3 * size.width * size.height);
     normalizePixelBatch(decoded.pixels, shape, data, options, normalizer);
     const preprocess = performance.now() - t0;
-    const plan = letterboxView(decoded.plan);
+    const plan = planView(decoded.plan);
     const spec = { kernel: decoder.options.resize, channelOrder: manifest.preprocess.channelOrder, scale: manifest.preprocess.scale, mean: manifest.preprocess.mean, std: manifest.preprocess.std, dtype };
     return {
       model: manifest.name,

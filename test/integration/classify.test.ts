@@ -38,7 +38,9 @@ beforeAll(async () => {
     writeFileSync(file, JSON.stringify({ name, task: 'classify', labels: 'metadata', batching: { batchSizes: [1, 4] }, ...m }));
     return file;
   };
-  const noscale = write('colours-noscale', { source: { uri: COLOURS_ONNX }, input: { shape: ['batch', 3, 64, 64] }, preprocess: { scale: 1 }, output: { names: ['logits'] } });
+  // The HRNet deployment: no /255, and a manifest that claims the model takes 0-255 (without that
+  // claim the start-up range check refuses it against the model's metadata: inspect-cli.test.ts).
+  const noscale = write('colours-noscale', { source: { uri: COLOURS_ONNX }, input: { shape: ['batch', 3, 64, 64], range: [0, 255] }, preprocess: { scale: 1 }, output: { names: ['logits'] } });
   const bgr = write('colours-bgr', {
     source: { uri: BGR_ONNX }, input: { name: 'input', shape: ['batch', 3, 64, 64] },
     preprocess: { channelOrder: 'bgr', resize: { mode: 'not_larger' } }, output: { names: ['probabilities'], kind: 'probabilities' },

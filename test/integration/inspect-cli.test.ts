@@ -80,6 +80,31 @@ describe('detectfn inspect --compare: a verdict per Python variant', () => {
     expect(r.code).toBe(1);
   });
 
+  it('the HRNet case: a classifier served without the /255 training applied gets "a /255 is missing"', async () => {
+    // The training side: cv2.imread, RGB, /255, CHW, np.save (64x64 needs no resize or crop).
+    const image = path.join(dir, 'red.png');
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 200, g: 30, b: 40 } } }).png().toFile(image);
+    const reference = path.join(dir, 'red-train.npy');
+    const python = findCv2Python()!;
+    const script = 'import sys, cv2, numpy as np\nx = cv2.cvtColor(cv2.imread(sys.argv[1]), cv2.COLOR_BGR2RGB).astype(np.float32) / 255\nnp.save(sys.argv[2], x.transpose(2, 0, 1))';
+    await new Promise<void>((resolve, reject) => execFile(python, ['-c', script, image, reference], (err) => (err ? reject(err) : resolve())));
+    const right = await inspect(['--model', path.join(repoRoot, 'models/examples/colours.json'), image, '--compare', reference]);
+    expect(right.stdout).toMatch(/^plan: crop 64x64 -> 64x64 .*window 64x64 at \(0, 0\)/m);
+    expect(right.stdout).toMatch(/^ {2}verdict: match: /m);
+    expect(right.code).toBe(0);
+    const noscaleBody = { task: 'classify', source: { uri: path.join(repoRoot, 'models/classify/colours.onnx') }, preprocess: { scale: 1 }, output: { names: ['logits'] } };
+    // Left to itself, the start-up range check refuses the manifest against the model's metadata...
+    const refused = await inspect(['--model', manifest('colours-noscale', { ...noscaleBody, input: { shape: ['batch', 3, 64, 64] } }), image]);
+    expect(refused.stderr).toMatch(/MODEL_MISMATCH: .*the preprocessed input spans 0 to 255 .*preprocess.scale 1.* says 0 to 1/);
+    expect(refused.code).toBe(1);
+    // ...so the HRNet deployment also claims 0-255 (input.range); the inspector still names the missing /255.
+    const noscale = manifest('colours-noscale-claimed', { ...noscaleBody, input: { shape: ['batch', 3, 64, 64], range: [0, 255] } });
+    const wrong = await inspect(['--model', noscale, image, '--compare', reference]);
+    expect(wrong.stdout).toMatch(/^channel 0: min 200 max 200 /m);
+    expect(wrong.stdout).toMatch(/^ {2}verdict: values span 30-200 where the reference spans 0.118-0.784: a \/255 is missing$/m);
+    expect(wrong.code).toBe(1);
+  });
+
   it('refuses a reference it cannot read before loading the model, and a missing image as usage', async () => {
     const bad = path.join(dir, 'f64.npy');
     writeFileSync(bad, Buffer.concat([Buffer.from('\x93NUMPY\x01\x00', 'latin1'), Buffer.from([70, 0]), Buffer.from(`{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2, 2), }`.padEnd(69) + '\n')]));

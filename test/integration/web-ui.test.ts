@@ -26,7 +26,7 @@ type Upload = { name: string; mimeType: string; buffer: Buffer };
 const DEMO_ONNX = path.join(repoRoot, 'models/demo/demo.onnx');
 const DEMO = path.join(repoRoot, 'models/demo.json');
 /** The classifier helper F adds (issue 12 section 2); the lead points this at its manifest after the merge. */
-const CLASSIFIER = path.join(repoRoot, 'models/classify-demo.json');
+const CLASSIFIER = path.join(repoRoot, 'models/examples/colours.json');
 const KEY = 'page-key';
 const SCREENSHOT = path.resolve(repoRoot, process.env.DETECTFN_UI_SCREENSHOT ?? '.cache/ui/ui.png');
 
