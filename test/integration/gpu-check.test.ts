@@ -37,7 +37,9 @@ const readReport = (out: string) => JSON.parse(readFileSync(path.join(out, REPOR
 
 beforeAll(() => {
   // The pack script compresses node and onnxruntime once (cached in .cache/gpu-pack): minutes on a busy 2-core machine.
-  packOutput = execFileSync('npm', ['run', 'gpu-pack'], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, maxBuffer: 1 << 24 });
+  // `npm run gpu-pack` = build + this script; the build is skipped here because rewriting dist/
+  // while other test files spawn its bundles would race them (npm test has just built it).
+  packOutput = execFileSync(path.join(repoRoot, 'node_modules/.bin/tsx'), ['scripts/gpu-check/pack.ts'], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, maxBuffer: 1 << 24 });
   const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: repoRoot, encoding: 'utf8' }).split('\0').filter(Boolean);
   for (const f of files) if (existsSync(path.join(repoRoot, f))) cpSync(path.join(repoRoot, f), path.join(tree, f));
   cpSync(path.join(repoRoot, PACK_DIR), path.join(tree, PACK_DIR), { recursive: true });
