@@ -66,9 +66,15 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
     defaults,
   });
 
-  function finish(t0: number, plan: LetterboxPlan, outputs: Parameters<typeof postprocessItem>[0], options: DetectOptions, stages: { decode: number; preprocess: number; queue: number; infer: number; batchSize: number }): DetectResult {
+  /** Postprocesses one item, then releases its outputs (the detections hold no views into them). */
+  function finish(t0: number, plan: LetterboxPlan, result: InferResult, options: DetectOptions, stages: { decode: number; preprocess: number; queue: number; infer: number; batchSize: number }): DetectResult {
     const tp = performance.now();
-    const detections = postprocessItem(outputs, 0, plan, { decoder: outputDecoder, labels, options, outputNames: manifest.output.names });
+    let detections;
+    try {
+      detections = postprocessItem(result.outputs, 0, plan, { decoder: outputDecoder, labels, options, outputNames: manifest.output.names });
+    } finally {
+      result.release();
+    }
     const now = performance.now();
     const timings = { decode: stages.decode, preprocess: stages.preprocess, queue: stages.queue, infer: stages.infer, postprocess: now - tp, total: now - t0 };
     p.metrics?.recordStages(series, timings);
@@ -122,7 +128,7 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
       decoded = await Promise.all(images.map((img) => p.decoder.decode(img, (source) => planLetterbox(source, letterbox))));
       return decoded.map((d) => ({ pixels: d.pixels, size: d.plan.target }));
     });
-    return results.map((r, i) => finish(t0, decoded[i]!.plan, r.outputs, opts, { decode: decoded[i]!.decodeMs, preprocess: r.preprocessMs, queue: r.queueMs, infer: r.inferMs, batchSize: r.batchSize }));
+    return results.map((r, i) => finish(t0, decoded[i]!.plan, r, opts, { decode: decoded[i]!.decodeMs, preprocess: r.preprocessMs, queue: r.queueMs, infer: r.inferMs, batchSize: r.batchSize }));
   });
 
   return {
@@ -147,7 +153,7 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
       const items = tensorItems(input, manifest, inputSize);
       const results = await admitted(items.length, t0, ctx, async () => items);
       const identity = planLetterbox(inputSize, { ...letterbox, scaleUp: false });
-      return results.map((r) => finish(t0, identity, r.outputs, opts, { decode: 0, preprocess: r.preprocessMs, queue: r.queueMs, infer: r.inferMs, batchSize: r.batchSize }));
+      return results.map((r) => finish(t0, identity, r, opts, { decode: 0, preprocess: r.preprocessMs, queue: r.queueMs, infer: r.inferMs, batchSize: r.batchSize }));
     }),
 
     async close() {
