@@ -11,7 +11,7 @@
 import type { Tensor, TensorArray, TensorDType, TensorInfo, TensorMap } from '../../core/ports/index.js';
 
 /** How many spare buffers of one name and length a worker keeps (batches in flight are few). */
-const KEEP = 4;
+const KEEP = 2;
 
 const ARRAYS: Partial<Record<TensorDType, new (n: number) => TensorArray>> = {
   float32: Float32Array, float16: Uint16Array, uint8: Uint8Array, int8: Int8Array, int32: Int32Array, int64: BigInt64Array, bool: Uint8Array,

@@ -74,9 +74,10 @@ async function handle(session: InferenceSession, msg: ToWorker): Promise<void> {
 }
 
 /**
- * Runs with pre-allocated outputs (recycled buffers) where their shape is known. Should the
- * session refuse them (a model whose declared shape is not what it produces), the run is
- * repeated without, and pre-allocation stays off for this worker: slower, never wrong.
+ * Runs with pre-allocated outputs (recycled buffers) where their shape is known. When that run
+ * fails, it is repeated without them: if the repeat succeeds, the model's declared shape was not
+ * what it produces and pre-allocation stays off for this worker (slower, never wrong); if it
+ * fails too, the input was bad and its error is the answer.
  */
 async function runInto(session: InferenceSession, feeds: TensorMap): Promise<{ outputs: TensorMap; reused: number }> {
   const batch = feeds[session.inputNames[0]!]?.dims[0] ?? 1;
@@ -86,8 +87,9 @@ async function runInto(session: InferenceSession, feeds: TensorMap): Promise<{ o
   try {
     got = await session.run(toOrtFeeds(feeds), toOrtFeeds(fetches));
   } catch {
+    const plain = fromOrtOutputs(await session.run(toOrtFeeds(feeds)));
     outputBuffers = undefined;
-    return { outputs: fromOrtOutputs(await session.run(toOrtFeeds(feeds))), reused: 0 };
+    return { outputs: plain, reused: 0 };
   }
   // ORT wrote the pre-allocated ones in place (what it returns for them is a copy): send those.
   const others = fromOrtOutputs(Object.fromEntries(Object.entries(got).filter(([name]) => !fetches[name])));

@@ -3,13 +3,17 @@
  * released output goes back to the worker (detached here), the next run of the same shape is
  * written into it (`outputsReused`), and what comes out equals a run into a fresh buffer, bit
  * for bit, also after a run of another batch size and through the batched-inference path.
- * The demo model ([batch,3,320,320] -> [batch,8,6400]) and yolov8n, real ONNX Runtime.
+ * The demo model ([batch,3,320,320] -> [batch,8,6400]) and yolov8n, real ONNX Runtime; and a
+ * model built here whose declared output shape is wrong, which the worker must still answer.
  */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import type { Tensor } from '../../core/ports/index.js';
 import { createSystemClock } from '../../infra/clock/index.js';
 import { createEngine, type WorkerEngine } from '../../infra/engine/index.js';
+import { model, node, valueInfo } from '../../infra/onnx/index.js';
 import { createBatchedInference } from '../../infra/runtime/batched-inference.js';
 import { MODELS, repoRoot } from '../helpers/shared-data.js';
 import { randomImages, randomPixels } from '../helpers/tensor-fixtures.js';
@@ -81,4 +85,25 @@ it('batched inference gives each batch output back once every item released it (
   expect(e.outputsReused).toBe(1);
   expect(Array.from(fresh[2]!.outputs.output0!.data as Float32Array)).toEqual(Array.from(reference));
   await p.close();
+});
+
+it('runs a model whose declared output shape is wrong: the pre-allocated run is refused, the plain one answers', async () => {
+  // y = Reshape(x, s) declares [batch, 4], but its shape comes from the input s: with s = [4, 2]
+  // it is [4, 2], which a pre-allocated [2, 4] cannot take (ORT cannot see that at load).
+  const bytes = model({
+    name: 'lying-shape', producer: 'detectfn-test', opset: 17, initializers: [],
+    inputs: [valueInfo('x', 'float32', ['batch', 4]), valueInfo('s', 'int64', [2])], outputs: [valueInfo('y', 'float32', ['batch', 4])], nodes: [node('Reshape', ['x', 's'], ['y'])],
+  });
+  const file = path.join(await mkdtemp(path.join(tmpdir(), 'detectfn-lying-')), 'lying.onnx');
+  await writeFile(file, bytes);
+  const e = await engine(file);
+  expect(e.outputs).toEqual([{ name: 'y', dtype: 'float32', shape: ['batch', 4] }]);
+  const x = [1, 2, 3, 4, 5, 6, 7, 8];
+  for (let run = 0; run < 2; run++) {
+    const out = await e.run({ x: { dtype: 'float32', dims: [2, 4], data: Float32Array.from(x) }, s: { dtype: 'int64', dims: [2], data: BigInt64Array.from([4n, 2n]) } });
+    expect(out.y!.dims).toEqual([4, 2]);
+    expect(Array.from(out.y!.data as Float32Array)).toEqual(x);
+    e.releaseOutputs!(out);
+  }
+  expect(e.outputsReused).toBe(0); // pre-allocation is off for this worker after the refusal
 });
