@@ -35,5 +35,11 @@ export interface Engine {
   /** Ultralytics (or other) key/value metadata stored in the model file. */
   readonly metadata: Readonly<Record<string, string>>;
   run(feeds: TensorMap, options?: EngineRunOptions): Promise<TensorMap>;
+  /**
+   * The caller is done reading `outputs` (exactly the map a `run` resolved with; views into it
+   * count as reading it): the engine may write a later run's results into their buffers, which
+   * spares a large allocation per batch. Optional to implement and to call. @default none
+   */
+  releaseOutputs?(outputs: TensorMap): void;
   close(): Promise<void>;
 }

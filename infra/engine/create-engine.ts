@@ -55,8 +55,12 @@ export async function createEngine(options: EngineOptions): Promise<WorkerEngine
     get queued() {
       return pool.pool.queued;
     },
+    get outputsReused() {
+      return pool.pool.outputsReused;
+    },
     health: () => pool.pool.health(),
     run: (feeds, runOptions) => pool.pool.run(feeds, runOptions),
+    releaseOutputs: (outputs) => pool.pool.releaseOutputs(outputs),
     close: () => pool.pool.close(),
   };
 }

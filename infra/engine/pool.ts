@@ -22,8 +22,11 @@ import type { WorkerScript } from './worker-script.js';
 export interface Pool {
   readonly size: number;
   readonly queued: number;
+  readonly outputsReused: number;
   add(client: WorkerClient): void;
   run(feeds: TensorMap, options?: WorkerEngineRunOptions): Promise<TensorMap>;
+  /** Engine.releaseOutputs: back to the worker that wrote them. */
+  releaseOutputs(outputs: TensorMap): void;
   health(): EngineHealth;
   close(): Promise<void>;
 }
@@ -48,11 +51,16 @@ export function createPool(cfg: PoolConfig): { pool: Pool; events: WorkerEvents 
   const queue: Job[] = [];
   let closed = false;
   let closing: Promise<void> | undefined;
+  // Which worker wrote a run's outputs, so that releaseOutputs returns them to it.
+  const writers = new WeakMap<TensorMap, WorkerClient>();
+  let outputsReused = 0;
 
   const dispatch = () => {
     for (const w of workers) {
       if (queue.length === 0) return;
-      if (!w.busy) w.start(queue.shift()!);
+      if (w.busy) continue;
+      const job = queue.shift()!;
+      w.start({ ...job, resolve: (outputs, reused = 0) => (writers.set(outputs, w), (outputsReused += reused), job.resolve(outputs)) });
     }
   };
 
@@ -101,6 +109,9 @@ export function createPool(cfg: PoolConfig): { pool: Pool; events: WorkerEvents 
     get queued() {
       return queue.length;
     },
+    get outputsReused() {
+      return outputsReused;
+    },
     add(client) {
       workers.push(client);
       dispatch();
@@ -148,6 +159,11 @@ export function createPool(cfg: PoolConfig): { pool: Pool; events: WorkerEvents 
         queue.push(job);
         dispatch();
       });
+    },
+    releaseOutputs(outputs) {
+      const w = writers.get(outputs);
+      writers.delete(outputs);
+      if (w && !closed && workers.includes(w)) w.reuse(outputs);
     },
     health() {
       if (closed) return { state: 'unavailable', reason: 'engine is closed' };

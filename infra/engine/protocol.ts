@@ -23,6 +23,8 @@ export type NormalizeFeeds = Readonly<Record<string, Partial<NormalizeOptions>>>
 
 export type ToWorker =
   | { readonly type: 'run'; readonly id: number; readonly feeds: TensorMap; readonly normalize?: NormalizeFeeds; readonly crash?: boolean }
+  // Outputs of an earlier run the caller is done reading: the worker writes later runs into them.
+  | { readonly type: 'reuse'; readonly outputs: TensorMap }
   | { readonly type: 'close' };
 
 export type FromWorker =
@@ -36,8 +38,8 @@ export type FromWorker =
       readonly sessionMs: number;
     }
   | { readonly type: 'init-failed'; readonly skipped: readonly SkippedProvider[]; readonly message: string }
-  // `returned`: the normalised feeds' pixel buffers, handed back for reuse.
-  | { readonly type: 'result'; readonly id: number; readonly outputs: TensorMap; readonly runMs: number; readonly returned?: TensorMap }
+  // `returned`: the normalised feeds' pixel buffers, handed back for reuse; `reused`: outputs written into buffers given back by 'reuse'.
+  | { readonly type: 'result'; readonly id: number; readonly outputs: TensorMap; readonly reused: number; readonly runMs: number; readonly returned?: TensorMap }
   | { readonly type: 'error'; readonly id: number; readonly message: string; readonly returned?: TensorMap };
 
 /** Buffers to transfer for a tensor map (views into a shared or pooled buffer are not moved). */

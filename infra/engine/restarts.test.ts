@@ -23,7 +23,7 @@ function harness() {
       const entry = { closed: false } as Spawned;
       const ready = new Promise<ReadyInfo>((resolve, reject) => (entry.settle = { resolve, reject }));
       spawned.push(entry);
-      return { ready, busy: false, start() {}, close: async () => void (entry.closed = true) };
+      return { ready, busy: false, start() {}, reuse() {}, close: async () => void (entry.closed = true) };
     },
     missing: () => 1 - started.length,
     started: (c) => void started.push(c),

@@ -86,6 +86,8 @@ export interface WorkerEngine extends Engine {
   readonly sessionMs: number;
   /** Requests waiting for an idle worker. */
   readonly queued: number;
+  /** Outputs written into buffers given back with `releaseOutputs` (instead of newly allocated ones). */
+  readonly outputsReused: number;
   /** `ready` while at least one worker is live; else `unavailable`, naming the last start failure. */
   health(): EngineHealth;
   run(feeds: Parameters<Engine['run']>[0], options?: WorkerEngineRunOptions): ReturnType<Engine['run']>;

@@ -21,7 +21,8 @@ export interface Job {
   readonly normalize: NormalizeFeeds | undefined;
   readonly crash: boolean;
   readonly site: CallSite;
-  resolve(outputs: TensorMap): void;
+  /** `reused`: how many outputs the worker wrote into buffers given back by `reuse`. */
+  resolve(outputs: TensorMap, reused?: number): void;
   reject(err: Error): void;
   /** Gets the normalised feeds' pixels back from the worker, before resolve or reject. */
   recycle(pixels: TensorMap): void;
@@ -32,6 +33,8 @@ export interface WorkerClient {
   readonly ready: Promise<ReadyInfo>;
   readonly busy: boolean;
   start(job: Job): void;
+  /** Hands outputs this worker produced back to it for reuse (dropped when the thread is gone). */
+  reuse(outputs: TensorMap): void;
   /** Stops the thread (waiting at most `closeTimeoutMs`); a job still running is rejected with NOT_READY. */
   close(closeTimeoutMs: number): Promise<void>;
 }
@@ -63,6 +66,10 @@ export function spawnWorker(script: WorkerScript, init: WorkerInit, events: Work
       const normalize = job.normalize ? { normalize: job.normalize } : {};
       const msg: ToWorker = { type: 'run', id: nextId++, feeds: job.feeds, crash: job.crash, ...normalize };
       worker.postMessage(msg, transferList(job.feeds));
+    },
+    reuse(outputs) {
+      if (dead || closing) return;
+      worker.postMessage({ type: 'reuse', outputs } satisfies ToWorker, transferList(outputs));
     },
     async close(closeTimeoutMs) {
       closing = true;
@@ -102,7 +109,7 @@ export function spawnWorker(script: WorkerScript, init: WorkerInit, events: Work
       const job = current;
       current = undefined;
       if (msg.returned) job?.recycle(msg.returned);
-      if (msg.type === 'result') job?.resolve(msg.outputs);
+      if (msg.type === 'result') job?.resolve(msg.outputs, msg.reused);
       else job?.reject(callerError('ENGINE_ERROR', msg.message, job.site));
       events.idle(client);
     }

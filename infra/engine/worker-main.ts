@@ -12,6 +12,7 @@ import type { TensorMap } from '../../core/ports/index.js';
 import { preprocessInGraph, readModelInfo } from '../onnx/index.js';
 import { transferList, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
 import { createSessionWithFallback, ProviderFallbackError } from './session.js';
+import { createOutputBuffers, type OutputBuffers } from './output-buffers.js';
 import { fromOrtOutputs, toOrtFeeds, toTensorInfo } from './tensor-convert.js';
 import { createWorkerInputs } from './worker-inputs.js';
 
@@ -19,6 +20,8 @@ const port = parentPort!;
 const init = workerData as WorkerInit;
 const post = (msg: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 const inputs = createWorkerInputs(new Set(Object.keys(init.preprocessInGraph)));
+/** Set once the session exists; undefined after a run refused pre-allocated outputs. */
+let outputBuffers: OutputBuffers | undefined;
 
 /** The model as the session loads it: the file's path, or its graph rewritten in memory (the file is never changed). */
 async function sessionModel(): Promise<string | Uint8Array> {
@@ -36,6 +39,7 @@ async function start(): Promise<InferenceSession | undefined> {
     const { metadata } = readModelInfo(await readFile(init.modelPath), init.modelPath);
     const inputs = toTensorInfo(session.inputMetadata);
     const outputs = toTensorInfo(session.outputMetadata);
+    outputBuffers = createOutputBuffers(inputs, outputs);
     post({ type: 'ready', provider, skipped, inputs, outputs, metadata, sessionMs });
     return session;
   } catch (err) {
@@ -46,6 +50,7 @@ async function start(): Promise<InferenceSession | undefined> {
 }
 
 async function handle(session: InferenceSession, msg: ToWorker): Promise<void> {
+  if (msg.type === 'reuse') return outputBuffers?.give(msg.outputs);
   if (msg.type === 'close') {
     await session.release();
     port.close();
@@ -58,14 +63,37 @@ async function handle(session: InferenceSession, msg: ToWorker): Promise<void> {
   try {
     const prepared = inputs.prepare(msg.feeds, msg.normalize);
     returned = prepared.returned;
-    const outputs = fromOrtOutputs(await session.run(toOrtFeeds(prepared.feeds)));
+    const { outputs, reused } = await runInto(session, prepared.feeds);
     const back = returned ? { returned } : {};
-    post({ type: 'result', id: msg.id, outputs, runMs: performance.now() - t0, ...back }, [...transferList(outputs), ...transferList(returned ?? {})]);
+    post({ type: 'result', id: msg.id, outputs, reused, runMs: performance.now() - t0, ...back }, [...transferList(outputs), ...transferList(returned ?? {})]);
   } catch (err) {
     // The pixel buffers go back on failure too: the caller's pool of them must not shrink.
     const back = returned ? { returned } : {};
     post({ type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err), ...back }, transferList(returned ?? {}));
   }
+}
+
+/**
+ * Runs with pre-allocated outputs (recycled buffers) where their shape is known. When that run
+ * fails, it is repeated without them: if the repeat succeeds, the model's declared shape was not
+ * what it produces and pre-allocation stays off for this worker (slower, never wrong); if it
+ * fails too, the input was bad and its error is the answer.
+ */
+async function runInto(session: InferenceSession, feeds: TensorMap): Promise<{ outputs: TensorMap; reused: number }> {
+  const batch = feeds[session.inputNames[0]!]?.dims[0] ?? 1;
+  const { fetches, reused } = outputBuffers?.take(batch) ?? { fetches: {}, reused: 0 };
+  if (Object.keys(fetches).length === 0) return { outputs: fromOrtOutputs(await session.run(toOrtFeeds(feeds))), reused: 0 };
+  let got;
+  try {
+    got = await session.run(toOrtFeeds(feeds), toOrtFeeds(fetches));
+  } catch {
+    const plain = fromOrtOutputs(await session.run(toOrtFeeds(feeds)));
+    outputBuffers = undefined;
+    return { outputs: plain, reused: 0 };
+  }
+  // ORT wrote the pre-allocated ones in place (what it returns for them is a copy): send those.
+  const others = fromOrtOutputs(Object.fromEntries(Object.entries(got).filter(([name]) => !fetches[name])));
+  return { outputs: Object.fromEntries(Object.keys(got).map((name) => [name, fetches[name] ?? others[name]!])), reused };
 }
 
 const session = await start();

@@ -1,7 +1,7 @@
 /**
  * @module infra/image/decoder
  * `createSharpDecoder`: the ImageDecoder port on sharp. Reads the header first (cheap: no
- * pixels), refuses bad input by its metadata, asks `planFor` with the EXIF-oriented size, then
+ * pixels; a plain JPEG's in JS, jpeg-header.ts, anything else with sharp), refuses bad input by its metadata, asks `planFor` with the EXIF-oriented size, then
  * runs one pipeline, in a decode worker (default) or in the calling thread (`workers: 0`).
  * Every failure leaves as a DetectError with a stable code, from either place.
  */
@@ -12,6 +12,7 @@ import type { Size } from '../../core/types.js';
 import { createLinearResizer } from '../../core/resize/index.js';
 import { createDecodePool } from './decode-pool.js';
 import { checkHeader, checkInput, mapSharpError } from './errors.js';
+import { readJpegHeader } from './jpeg-header.js';
 import { resolveDecoderOptions, type SharpDecoderOptions } from './options.js';
 import { runPlan, shrinkOnLoadApplies, type ImagePlan } from './pipeline.js';
 
@@ -48,7 +49,8 @@ export function createSharpDecoder(options: Partial<SharpDecoderOptions> = {}): 
     async decode<P extends ImagePlan>(bytes: Uint8Array, planFor: (source: Size) => P, hints?: DecodeHints): Promise<DecodedImage<P>> {
       const t0 = performance.now();
       checkInput(bytes, opts.maxBytes);
-      const { format, size } = await readOrientedHeader(bytes).catch(rethrowMapped);
+      // Most JPEGs are read in JS: the event loop's share of a request, not the decode, bounds throughput.
+      const { format, size } = readJpegHeader(bytes) ?? (await readOrientedHeader(bytes).catch(rethrowMapped));
       checkHeader(format, size, opts.maxInputPixels);
       // planFor is the caller's code: its errors pass through unmapped.
       const plan = planFor(size);

@@ -65,6 +65,12 @@ export interface InferResult {
   readonly preprocessMs: number;
   /** The padded batch size that ran. */
   readonly batchSize: number;
+  /**
+   * Done reading `outputs`: once every item of the batch said so, the batch output goes back to
+   * the engine for reuse (Engine.releaseOutputs). Only after the last read; calling it again is
+   * harmless; not calling it only costs the reuse.
+   */
+  release(): void;
 }
 
 export interface BatchedInference {
@@ -106,7 +112,9 @@ export function createBatchedInference(o: BatchedInferenceOptions): BatchedInfer
     const t2 = clock.now();
     const split: [string, Tensor[]][] = Object.entries(out).map(([name, t]) => [name, splitBatch(t, batch.count)]);
     o.onExecute?.({ size: batch.count, computeInputMs: t1 - start, computeInferMs: inferMs, computeOutputMs: clock.now() - t2 });
+    const release = releaseOnce(batch.count, () => engine.releaseOutputs?.(out));
     return queued.map((q, i) => ({
+      release: release(),
       outputs: Object.fromEntries(split.map(([name, views]) => [name, views[i]!])),
       queueMs: start - q.submittedAt,
       inferMs,
@@ -180,6 +188,19 @@ export function createBatchedInference(o: BatchedInferenceOptions): BatchedInfer
       return batcher.inFlight;
     },
     close: () => batcher.close(),
+  };
+}
+
+/** One `release` per item; `done` runs when all `count` of them were called. */
+function releaseOnce(count: number, done: () => void): () => () => void {
+  let left = count;
+  return () => {
+    let called = false;
+    return () => {
+      if (called) return;
+      called = true;
+      if (--left === 0) done();
+    };
   };
 }
 

@@ -84,15 +84,26 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
     return timings;
   }
 
-  function finish(t0: number, plan: LetterboxPlan, outputs: Parameters<typeof postprocessItem>[0], options: DetectOptions, stages: Stages): DetectResult {
+  /** Postprocesses one item, then releases its outputs (the detections hold no views into them). */
+  function finish(t0: number, plan: LetterboxPlan, result: InferResult, options: DetectOptions, stages: Stages): DetectResult {
     const tp = performance.now();
-    const detections = postprocessItem(outputs, 0, plan, { decoder: outputDecoder, labels, options, outputNames: manifest.output.names });
+    let detections;
+    try {
+      detections = postprocessItem(result.outputs, 0, plan, { decoder: outputDecoder, labels, options, outputNames: manifest.output.names });
+    } finally {
+      result.release();
+    }
     return { model: manifest.name, version: manifest.version, image: plan.source, detections, timings: timed(t0, tp, stages), batchSize: stages.batchSize };
   }
 
-  function finishClassify(t0: number, image: { width: number; height: number }, outputs: Parameters<typeof postprocessItem>[0], k: number, stages: Stages): ClassifyResult {
+  function finishClassify(t0: number, image: { width: number; height: number }, result: InferResult, k: number, stages: Stages): ClassifyResult {
     const tp = performance.now();
-    const classes = topK(classScores(outputs, description.outputName, 0, manifest.output.kind), k, labels);
+    let classes;
+    try {
+      classes = topK(classScores(result.outputs, description.outputName, 0, manifest.output.kind), k, labels);
+    } finally {
+      result.release();
+    }
     return { model: manifest.name, version: manifest.version, image, classes, timings: timed(t0, tp, stages), batchSize: stages.batchSize };
   }
 
@@ -159,7 +170,7 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
   const detectMany = forTask('detect', (images: readonly Uint8Array[], options: Partial<DetectOptions>, ctx?: RequestContext) => recorded(async (t0) => {
     const opts = parseDetectOptions({ ...options }, defaults);
     const items = await decodeAndInfer(images, (source) => planLetterbox(source, letterbox), t0, ctx);
-    return items.map(({ r, d, stages }) => finish(t0, d.plan, r.outputs, opts, stages));
+    return items.map(({ r, d, stages }) => finish(t0, d.plan, r, opts, stages));
   }));
 
   return {
@@ -184,20 +195,20 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
       const items = tensorItems(input, manifest, inputSize);
       const results = await admitted(items.length, t0, ctx, async () => items);
       const identity = planLetterbox(inputSize, { ...letterbox, scaleUp: false });
-      return results.map((r) => finish(t0, identity, r.outputs, opts, stagesOf(r, 0)));
+      return results.map((r) => finish(t0, identity, r, opts, stagesOf(r, 0)));
     })),
 
     classifyMany: forTask('classify', (images: readonly Uint8Array[], options: Partial<ClassifyOptions>, ctx?: RequestContext) => recorded(async (t0) => {
       const k = parseTopK(options.topK);
       const items = await decodeAndInfer(images, (source) => planCrop(source, crop), t0, ctx);
-      return items.map(({ r, d, stages }) => finishClassify(t0, d.source, r.outputs, k, stages));
+      return items.map(({ r, d, stages }) => finishClassify(t0, d.source, r, k, stages));
     })),
 
     classifyTensor: forTask('classify', (input: Tensor, options: Partial<ClassifyOptions>, ctx?: RequestContext) => recorded(async (t0) => {
       const k = parseTopK(options.topK);
       const items = tensorItems(input, manifest, inputSize);
       const results = await admitted(items.length, t0, ctx, async () => items);
-      return results.map((r) => finishClassify(t0, inputSize, r.outputs, k, stagesOf(r, 0)));
+      return results.map((r) => finishClassify(t0, inputSize, r, k, stagesOf(r, 0)));
     })),
 
     async close() {

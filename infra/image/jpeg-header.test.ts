@@ -1,0 +1,54 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { COCO128, IMAGES } from '../../test/helpers/shared-data.js';
+import { readOrientedHeader } from './decoder.js';
+import { readJpegHeader } from './jpeg-header.js';
+
+const jpeg = (width: number, height: number, o: { orientation?: number; greyscale?: boolean; progressive?: boolean } = {}) => {
+  let img = sharp({ create: { width, height, channels: 3, background: '#4080c0' } });
+  if (o.greyscale) img = img.greyscale();
+  img = img.jpeg({ progressive: o.progressive ?? false });
+  return img.withMetadata(o.orientation ? { orientation: o.orientation } : {}).toBuffer();
+};
+
+describe('readJpegHeader: the same answer as sharp, or none', () => {
+  it('reads bus.jpg and every coco128 image as sharp does', async () => {
+    const dir = COCO128.images();
+    const files = [IMAGES.bus(), ...readdirSync(dir).filter((f) => f.endsWith('.jpg')).map((f) => path.join(dir, f))];
+    let answered = 0;
+    for (const f of files) {
+      const bytes = readFileSync(f);
+      const fast = readJpegHeader(bytes);
+      if (!fast) continue;
+      answered++;
+      expect(fast, f).toEqual(await readOrientedHeader(bytes));
+    }
+    // It answers for (nearly) all of them, or it would not save anything.
+    expect(answered).toBeGreaterThan(files.length * 0.9);
+  });
+
+  it('answers for baseline, progressive, greyscale and EXIF orientation 1 JPEGs', async () => {
+    for (const bytes of [await jpeg(37, 21), await jpeg(37, 21, { progressive: true }), await jpeg(37, 21, { greyscale: true }), await jpeg(37, 21, { orientation: 1 })]) {
+      expect(readJpegHeader(bytes)).toEqual({ format: 'jpeg', size: { width: 37, height: 21 } });
+      expect(await readOrientedHeader(bytes)).toEqual({ format: 'jpeg', size: { width: 37, height: 21 } });
+    }
+  });
+
+  it('leaves rotated photos to sharp (orientation 2-8)', async () => {
+    for (const orientation of [2, 3, 5, 6, 8]) expect(readJpegHeader(await jpeg(37, 21, { orientation })), `orientation ${orientation}`).toBeUndefined();
+  });
+
+  it('leaves non-JPEG and broken headers to sharp', async () => {
+    const bytes = await jpeg(37, 21);
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } }).png().toBuffer();
+    expect(readJpegHeader(png)).toBeUndefined();
+    expect(readJpegHeader(new Uint8Array(0))).toBeUndefined();
+    expect(readJpegHeader(bytes.subarray(0, 30))).toBeUndefined(); // cut before the frame header
+    const noFrame = Buffer.from(bytes);
+    const sof = noFrame.indexOf(Buffer.from([0xff, 0xc0]));
+    noFrame[sof + 1] = 0xc3; // lossless: not one this reader answers for
+    expect(readJpegHeader(noFrame)).toBeUndefined();
+  });
+});
