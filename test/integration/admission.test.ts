@@ -163,6 +163,11 @@ describe('admission: work the client will never see is never computed', () => {
     const line = log.lines.find((l) => l.reqId === 'gone-client' && l.code);
     expect(line?.code).toBe('CANCELLED');
     expect(line?.msg).toBe('request was cancelled'); // dropped from the batcher's queue, not refused before it
-    expect((await engineImages()) - before).toBe(done.delivered);
+    // Between seeing the queue depth and the socket's close reaching the server, a batch may
+    // already have taken some of the gone client's images (seen on a loaded machine: 4 of 8);
+    // the ones still queued must not run.
+    const ran = (await engineImages()) - before;
+    expect(ran).toBeGreaterThanOrEqual(done.delivered);
+    expect(ran, 'images run: the backlog plus only those of the gone client dispatched before it left').toBeLessThan(done.delivered + 8);
   });
 });
