@@ -4,11 +4,8 @@
  * `image.decode_letterbox.*.vs_cv2` figures compare against, measured in the same run.
  * Returns undefined with the reason where python3 or cv2 is missing (the figure is skipped).
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { findCv2Python } from '../../test/helpers/cv2-reference.js';
-import { repoRoot } from '../../test/helpers/shared-data.js';
+import { CV2_MISSING, runPeerScript } from './run-python.js';
 
 export interface Cv2PeerSamples {
   readonly decodeMs: number[];
@@ -19,17 +16,12 @@ export interface Cv2PeerSamples {
   readonly threads: number;
 }
 
-const SCRIPT = path.join(repoRoot, 'bench/peers/cv2_decode_letterbox.py');
-
 export function cv2PeerMissing(): string | undefined {
-  return findCv2Python() ? undefined : 'python3 with cv2 not found (apt-get install python3-opencv python3-numpy): cv2 peer skipped';
+  return findCv2Python() ? undefined : CV2_MISSING;
 }
 
 /** `n` timed runs of cv2.imdecode and of cv2.imdecode + LetterBox on `image`. */
 export async function runCv2Peer(image: string, n: number): Promise<Cv2PeerSamples> {
-  const python = findCv2Python();
-  if (!python) throw new Error(cv2PeerMissing());
-  const { stdout } = await promisify(execFile)(python, [SCRIPT, image, String(n)], { maxBuffer: 1 << 20 });
-  const out = JSON.parse(stdout) as { decode_ms: number[]; decode_letterbox_ms: number[]; decode_letterbox_cpu_ms: number; threads: number };
+  const out = await runPeerScript<{ decode_ms: number[]; decode_letterbox_ms: number[]; decode_letterbox_cpu_ms: number; threads: number }>('cv2_decode_letterbox.py', [image, String(n)]);
   return { decodeMs: out.decode_ms, decodeLetterboxMs: out.decode_letterbox_ms, decodeLetterboxCpuMs: out.decode_letterbox_cpu_ms, threads: out.threads };
 }

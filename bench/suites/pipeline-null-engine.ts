@@ -5,7 +5,7 @@
  * (bench/null-engine: yolov8n's tensors, a fixed prediction expanded to the batch). The real
  * server runs in this process, one per decode-worker count (0, 1 and 2), and autocannon loads it
  * from a child with 8 connections, on bus.jpg and on the 128 coco128 images in turn.
- * Beside it, in the same rounds, the Python way (bench/peer/cv2_pipeline.py: cv2.imdecode +
+ * Beside it, in the same rounds, the Python way (bench/peers/cv2_pipeline.py: cv2.imdecode +
  * LetterBox + normalise, single-threaded) on the same images.
  * Per core = images per CPU-second: this process's CPU time (every thread: event loop, decode
  * workers, engine worker, libvips) over the load, against the Python child's CPU time. The
@@ -21,7 +21,7 @@ import { silentLogger } from '../../infra/log/index.js';
 import { COCO128, IMAGES } from '../../test/helpers/shared-data.js';
 import { expectAllOk, runLoad } from '../load/run-load.js';
 import { NULL_OBJECTS, writeNullModel } from '../null-engine/null-model.js';
-import { cv2Peer, type Cv2Peer } from '../peer/run-cv2-peer.js';
+import { cv2Peer, type Cv2Peer } from '../peers/cv2-pipeline.js';
 import { percentile, summarize, type BenchResult, type BenchSuite } from '../report.js';
 
 /** 0 (decode in the event loop's thread, the default before it scaled with cores) for reference. */
