@@ -19,9 +19,20 @@ export function toOrtFeeds(feeds: TensorMap): Record<string, ort.Tensor> {
 export function fromOrtOutputs(outputs: Record<string, ort.Tensor>): TensorMap {
   const out: TensorMap = {};
   for (const [name, t] of Object.entries(outputs)) {
-    out[name] = { dtype: toDType(t.type), dims: [...t.dims], data: owned(t.data as TensorArray) };
+    out[name] = { dtype: toDType(t.type), dims: [...t.dims], data: owned(halfAsBits(t.type, t.data as TensorArray)) };
   }
   return out;
+}
+
+/**
+ * float16 travels as IEEE half bits in a Uint16Array (core's convention). Where the runtime has
+ * Float16Array (Node 24), onnxruntime-common hands float16 outputs back as one: the same bytes,
+ * reinterpreted here without a copy, else every reader would see numbers instead of bits.
+ */
+function halfAsBits(type: string, data: TensorArray): TensorArray {
+  if (type !== 'float16' || data instanceof Uint16Array) return data;
+  const view = data as unknown as ArrayBufferView & { length: number };
+  return new Uint16Array(view.buffer, view.byteOffset, view.length);
 }
 
 /** A typed array that owns its whole ArrayBuffer, so it can be transferred. */

@@ -13,12 +13,27 @@ import { runPlan } from './pipeline.js';
 const port = parentPort!;
 const resizer = createLinearResizer();
 
+/**
+ * Transfers the pixels. sharp's kernels return memory libvips allocated (an external
+ * ArrayBuffer, sometimes viewed as a plain Uint8Array), which Node 24 refuses to transfer
+ * ("Cannot transfer object of unsupported type") where Node 20 allowed it: those are copied.
+ */
+function reply(id: number, out: Uint8Array): void {
+  const shared = Buffer.isBuffer(out) || out.byteLength !== out.buffer.byteLength;
+  const pixels = shared ? new Uint8Array(out) : out;
+  try {
+    port.postMessage({ id, ok: true, pixels } satisfies DecodeReply, [pixels.buffer as ArrayBuffer]);
+  } catch (err) {
+    if (!(err instanceof Error && err.name === 'DataCloneError')) throw err;
+    const copy = new Uint8Array(pixels);
+    port.postMessage({ id, ok: true, pixels: copy } satisfies DecodeReply, [copy.buffer]);
+  }
+}
+
 async function handle(msg: DecodeRequest): Promise<void> {
   try {
     const out = await runPlan(msg.bytes, msg.plan, msg.mode, msg.limitInputPixels, resizer, msg.shrinkOnLoad);
-    // sharp's kernels return a view of a native Buffer, which cannot be transferred: copy those.
-    const pixels = Buffer.isBuffer(out) || out.byteLength !== out.buffer.byteLength ? new Uint8Array(out) : out;
-    port.postMessage({ id: msg.id, ok: true, pixels } satisfies DecodeReply, [pixels.buffer as ArrayBuffer]);
+    reply(msg.id, out);
   } catch (err) {
     const e = mapSharpError(err);
     port.postMessage({ id: msg.id, ok: false, code: e.code, message: e.message, details: e.details } satisfies DecodeReply);
