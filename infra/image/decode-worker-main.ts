@@ -31,13 +31,16 @@ function reply(id: number, out: Uint8Array): void {
 }
 
 async function handle(msg: DecodeRequest): Promise<void> {
+  let out: Uint8Array;
   try {
-    const out = await runPlan(msg.bytes, msg.plan, msg.mode, msg.limitInputPixels, resizer, msg.shrinkOnLoad);
-    reply(msg.id, out);
+    out = await runPlan(msg.bytes, msg.plan, msg.mode, msg.limitInputPixels, resizer, msg.shrinkOnLoad);
   } catch (err) {
     const e = mapSharpError(err);
     port.postMessage({ id: msg.id, ok: false, code: e.code, message: e.message, details: e.details } satisfies DecodeReply);
+    return;
   }
+  // Outside the try: a failure to reply is this worker's fault, never the image's.
+  reply(msg.id, out);
 }
 
 port.on('message', (msg: DecodeRequest | DecodeClose) => {
