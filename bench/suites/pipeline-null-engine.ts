@@ -22,6 +22,7 @@ import { COCO128, IMAGES } from '../../test/helpers/shared-data.js';
 import { expectAllOk, runLoad } from '../load/run-load.js';
 import { NULL_OBJECTS, writeNullModel } from '../null-engine/null-model.js';
 import { cv2Peer, type Cv2Peer } from '../peers/cv2-pipeline.js';
+import { CV2_MISSING } from '../peers/run-python.js';
 import { percentile, summarize, type BenchResult, type BenchSuite } from '../report.js';
 
 /** 0 (decode in the event loop's thread, the default before it scaled with cores) for reference. */
@@ -92,7 +93,7 @@ export const pipelineNullEngineSuite: BenchSuite = {
     const sets = { bus: [IMAGES.bus()], coco128: readdirSync(cocoDir).filter((f) => f.endsWith('.jpg')).sort().map((f) => path.join(cocoDir, f)) };
     const manifest = await writeNullModel(path.join(tmpdir(), 'detectfn-bench-null-engine'));
     const peer = cv2Peer();
-    if (!peer) ctx.progress('no python3 with cv2 (apt-get install python3-opencv python3-numpy): peer.cv2_pipeline figures skipped');
+    if (!peer) ctx.progress(`${CV2_MISSING} (peer.cv2_pipeline figures)`);
     const servers = new Map<number, RunningServer>();
     const ours: Record<string, ServerRate[]> = {};
     const theirs: Record<string, Rate[]> = {};

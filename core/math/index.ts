@@ -1,1 +1,2 @@
 export { roundHalfEven } from './round-half-even.js';
+export { significant } from './significant.js';

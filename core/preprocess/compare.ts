@@ -8,6 +8,7 @@
  * a = 1/255 is a missing /255, a = 255 the reverse, anything else a mean/std that differs.
  */
 import { DetectError } from '../errors/index.js';
+import { significant } from '../math/index.js';
 
 export interface Chw {
   readonly dims: readonly [number, number, number];
@@ -132,9 +133,7 @@ function range(data: Float32Array): [number, number] {
   return [min, max];
 }
 
-function fmt(x: number): string {
-  return String(Number(x.toPrecision(3)));
-}
+const fmt = (x: number) => significant(x, 3);
 
 /** "0-255"; "-2.12 to 2.64" where a dash would read as a minus. */
 function fmtRange([lo, hi]: [number, number]): string {

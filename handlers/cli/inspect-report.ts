@@ -3,10 +3,11 @@
  * The text `detectfn inspect` prints: plan, steps, per-channel stats, and for each --compare
  * the per-channel differences and the verdict. Plain lines, one fact each, easy to grep.
  */
+import { significant } from '../../core/math/index.js';
 import type { ChannelStats, Comparison, PlanView, PreprocessStep } from '../../core/preprocess/index.js';
 import type { PreprocessedImage } from '../../infra/runtime/index.js';
 
-const n = (x: number) => String(Number(x.toPrecision(4)));
+const n = (x: number) => significant(x, 4);
 const size = (s: { width: number; height: number }) => `${s.width}x${s.height}`;
 
 function planLine(p: PlanView): string {

@@ -24,19 +24,20 @@ const inputs = createWorkerInputs(new Set(Object.keys(init.preprocessInGraph)));
 let outputBuffers: OutputBuffers | undefined;
 
 /** The model as the session loads it: the file's path, or its graph rewritten in memory (the file is never changed). */
-async function sessionModel(): Promise<string | Uint8Array> {
+function sessionModel(file: Uint8Array): string | Uint8Array {
   const rewrites = Object.entries(init.preprocessInGraph);
   if (rewrites.length === 0) return init.modelPath;
-  const file: Uint8Array = await readFile(init.modelPath);
   return rewrites.reduce((m, [name, o]) => preprocessInGraph(m, name, o, init.modelPath), file);
 }
 
 async function start(): Promise<InferenceSession | undefined> {
   const t0 = performance.now();
   try {
-    const { session, provider, skipped } = await createSessionWithFallback(await sessionModel(), init.providers, init);
+    // Read once: the metadata below, and the graph rewrite when there is one.
+    const file: Uint8Array = await readFile(init.modelPath);
+    const { session, provider, skipped } = await createSessionWithFallback(sessionModel(file), init.providers, init);
     const sessionMs = performance.now() - t0;
-    const { metadata } = readModelInfo(await readFile(init.modelPath), init.modelPath);
+    const { metadata } = readModelInfo(file, init.modelPath);
     const inputs = toTensorInfo(session.inputMetadata);
     const outputs = toTensorInfo(session.outputMetadata);
     outputBuffers = createOutputBuffers(inputs, outputs);

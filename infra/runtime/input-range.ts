@@ -7,12 +7,15 @@
  * metadata (its exports are trained on /255 pixels: 0..1), else it is not known.
  */
 import { DetectError } from '../../core/errors/index.js';
+import { significant } from '../../core/math/index.js';
 import { tensorRange } from '../../core/preprocess/index.js';
 import { encodeRgbPng } from '../image/index.js';
 import type { Logger } from '../log/index.js';
 import type { ModelManifest } from '../manifest/index.js';
 import { parseUltralyticsMetadata, type ModelInfo } from '../onnx/index.js';
 import type { Preprocessor } from './preprocess-image.js';
+
+const fmt = (x: number) => significant(x, 4);
 
 export interface ExpectedRange {
   readonly range: readonly [number, number];
@@ -49,8 +52,4 @@ export async function checkInputRange(manifest: ModelManifest, preprocess: Prepr
     'MODEL_MISMATCH',
     `model ${manifest.name}: the preprocessed input spans ${fmt(lo)} to ${fmt(hi)} (a black/white test image through ${settings}) but ${expected.source} says ${fmt(elo)} to ${fmt(ehi)}`,
   );
-}
-
-function fmt(x: number): string {
-  return String(Number(x.toPrecision(4)));
 }
