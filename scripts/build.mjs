@@ -4,6 +4,7 @@
 import { build } from 'esbuild';
 import { cpSync, existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { buildNativeDecoder } from './build-native.mjs';
 import { buildPackageEntries } from './build-package.mjs';
 
 const EXTERNAL = ['onnxruntime-node', 'sharp', 'testcontainers', 'autocannon', 'pino', 'thread-stream'];
@@ -42,6 +43,7 @@ await build({
 cpSync('handlers/grpc/proto', 'dist/proto', { recursive: true });
 // The web page's source (handlers/http/ui-route.ts reads it from beside the bundle at start).
 cpSync('handlers/http/ui', 'dist/ui', { recursive: true });
+console.log(`build: ${buildNativeDecoder()}`);
 console.log(`build: bundled ${Object.keys(entryPoints).join(', ')} in ${(performance.now() - t0).toFixed(0)} ms`);
 // `npm start` passes --no-declarations: serving needs the bundles, not the package's .d.ts files.
 await buildPackageEntries({ external: EXTERNAL, declarations: !process.argv.includes('--no-declarations') });

@@ -65,7 +65,7 @@ for (const mode of RESIZE_MODES) {
 console.log('\n| JPEG decode, full size: sharp (mozjpeg) vs cv2.imread | mean abs diff | max diff | values changed |');
 console.log('|---|---|---|---|');
 const full: ReturnType<typeof diff>[] = [];
-for (let i = 0; i < images.length; i++) full.push(diff((await decodeFullRgb(bytes[i]!, 40_000_000)).data, decs[i]!.pixels));
+for (let i = 0; i < images.length; i++) full.push(diff((await decodeFullRgb(bytes[i]!, 40_000_000, 'sharp')).data, decs[i]!.pixels));
 console.log(`| ${images.length} images: median / worst | ${median(full.map((d) => d.mad)).toFixed(4)} / ${Math.max(...full.map((d) => d.mad)).toFixed(4)} | ${Math.max(...full.map((d) => d.max))} | ${(100 * median(full.map((d) => d.changed))).toFixed(2)}% (median) |`);
 const worst = full.reduce((w, d, i) => (d.mad > full[w]!.mad ? i : w), 0);
 console.log(`| worst: ${path.basename(images[worst]!)} | ${full[worst]!.mad.toFixed(4)} | ${full[worst]!.max} | ${(100 * full[worst]!.changed).toFixed(2)}% |`);

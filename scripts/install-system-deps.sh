@@ -11,6 +11,11 @@ command -v dockerd >/dev/null || need+=(docker.io)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v promtool >/dev/null || need+=(prometheus) # promtool check metrics on the live /metrics (test/integration/triton-extensions)
 command -v chromium >/dev/null || need+=(chromium) # the web page test, a real browser driven by playwright-core
+# The native JPEG decoder (scripts/build-native.mjs builds it in `npm run build`): a C compiler,
+# libturbojpeg's header and library, and jconfig.h (the libjpeg-turbo version it reports).
+command -v cc >/dev/null || need+=(gcc libc6-dev)
+[ -f /usr/include/turbojpeg.h ] || need+=(libturbojpeg0-dev)
+[ -f /usr/include/x86_64-linux-gnu/jconfig.h ] || [ -f /usr/include/jconfig.h ] || need+=(libjpeg62-turbo-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-system-deps: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -1,12 +1,13 @@
 /**
  * @module bench/suites/image-decode
- * bus.jpg bytes -> 640x640 letterboxed RGB through the default decoder (sharp decode +
- * bit-exact cv2 INTER_LINEAR, WebAssembly SIMD route), beside its peer measured in the same
+ * bus.jpg bytes -> 640x640 letterboxed RGB through the default decoder (libjpeg-turbo's decode
+ * through the native addon where it is built, else sharp's; bit-exact cv2 INTER_LINEAR, WebAssembly SIMD route), beside its peer measured in the same
  * run: cv2.imdecode + Ultralytics LetterBox (bench/peers, python3-opencv), in alternating
  * rounds so that load on the machine hits both alike; `.vs_cv2` is cv2 ms / detectfn ms per
  * round (>= 1: detectfn no slower). CPU time per image (this process's threads, the peer's
  * process's threads) is beside it: on a shared machine wall time also measures the others'
- * load, and the GPU question is CPU cost per image. Then the parts (sharp decode alone, each resize alone, the
+ * load, and the GPU question is CPU cost per image. The same with sharp decoding the JPEG
+ * (`DETECTFN_JPEG_DECODER=sharp`) runs in the same rounds. Then the parts (each decoder alone, each resize alone, the
  * JS reference resize, sharp's linear kernel) and a 12 MP JPEG (bus.jpg enlarged here) with and
  * without the manifest's `decode.shrinkOnLoad`.
  */
@@ -30,10 +31,12 @@ export const imageDecodeSuite: BenchSuite = {
     const rounds = ctx.quick ? 2 : 5;
     const bytes = new Uint8Array(readFileSync(IMAGES.bus()));
     const decoder = createSharpDecoder();
+    const viaSharp = createSharpDecoder({ jpegDecoder: 'sharp' });
     const missing = cv2PeerMissing();
     if (missing) ctx.progress(missing);
     const full: number[] = [], decodeOnly: number[] = [], peerFull: number[] = [], peerDecode: number[] = [], ratios: number[] = [];
     const cpu: number[] = [], peerCpu: number[] = [], cpuRatios: number[] = [];
+    const sharpFull: number[] = [], sharpCpu: number[] = [], sharpDecodeOnly: number[] = [];
     let threads = 0;
     for (let r = 0; r < rounds; r++) {
       ctx.progress(`round ${r + 1}/${rounds}: decode_letterbox x${n / rounds}, then the cv2 peer`);
@@ -42,7 +45,12 @@ export const imageDecodeSuite: BenchSuite = {
       const c = process.cpuUsage(c0);
       cpu.push((c.user + c.system) / 1000 / (n / rounds + Math.min(10, n / rounds))); // timeIt's warm-up runs count too
       full.push(...ours);
-      decodeOnly.push(...(await timeIt(() => decodeFullRgb(bytes, 40_000_000), n / rounds)));
+      decodeOnly.push(...(await timeIt(() => decodeFullRgb(bytes, 40_000_000, decoder.jpeg), n / rounds)));
+      const s0 = process.cpuUsage();
+      sharpFull.push(...(await timeIt(() => viaSharp.decode(bytes, plan), n / rounds)));
+      const s = process.cpuUsage(s0);
+      sharpCpu.push((s.user + s.system) / 1000 / (n / rounds + Math.min(10, n / rounds)));
+      sharpDecodeOnly.push(...(await timeIt(() => decodeFullRgb(bytes, 40_000_000, 'sharp'), n / rounds)));
       if (missing) continue;
       const peer = await runCv2Peer(IMAGES.bus(), n / rounds);
       peerFull.push(...peer.decodeLetterboxMs);
@@ -53,9 +61,12 @@ export const imageDecodeSuite: BenchSuite = {
       cpuRatios.push(peer.decodeLetterboxCpuMs / cpu[cpu.length - 1]!);
     }
     const results: BenchResult[] = [
-      summarize('image.decode_letterbox.bus', 'ms', full, { note: 'default path (sharp decode + cv2-linear WASM, bit-exact)' }),
-      summarize('image.decode.bus', 'ms', decodeOnly, { note: 'sharp full-size decode alone (orient, flatten, sRGB raw)' }),
+      summarize('image.decode_letterbox.bus', 'ms', full, { note: `default path (${decoder.jpeg} decode + cv2-linear WASM, bit-exact)` }),
+      summarize('image.decode.bus', 'ms', decodeOnly, { note: `${decoder.jpeg} full-size decode alone` }),
       summarize('image.decode_letterbox.bus.cpu', 'cpu ms', cpu, { note: 'process CPU time per image, all threads, per round' }),
+      summarize('image.decode_letterbox.bus.via_sharp', 'ms', sharpFull, { note: 'same with DETECTFN_JPEG_DECODER=sharp (same pixels)' }),
+      summarize('image.decode_letterbox.bus.via_sharp.cpu', 'cpu ms', sharpCpu, { note: 'same, process CPU time per image' }),
+      summarize('image.decode.bus.sharp', 'ms', sharpDecodeOnly, { note: 'sharp full-size decode alone (orient, flatten, sRGB raw)' }),
     ];
     if (!missing) {
       results.push(
@@ -74,10 +85,10 @@ async function parts(n: number, progress: (m: string) => void): Promise<BenchRes
   const bytes = new Uint8Array(readFileSync(IMAGES.bus()));
   progress(`decode + JS reference letterbox x${n}`);
   const decodeJs = await timeIt(async () => {
-    const rgb = await decodeFullRgb(bytes, 40_000_000);
+    const rgb = await decodeFullRgb(bytes, 40_000_000, 'sharp');
     return letterboxLinear({ ...rgb, channels: 3 }, planLetterbox({ width: rgb.width, height: rgb.height }));
   }, n);
-  const rgb = await decodeFullRgb(bytes, 40_000_000);
+  const rgb = await decodeFullRgb(bytes, 40_000_000, 'sharp');
   const p = planLetterbox({ width: rgb.width, height: rgb.height });
   const resizer = createLinearResizer();
   progress(`cv2-linear resize only x${n} (${resizer.route}, js)`);
@@ -88,7 +99,7 @@ async function parts(n: number, progress: (m: string) => void): Promise<BenchRes
   const sharpLinear = await timeIt(() => linear.decode(bytes, plan), n);
   createSharpDecoder(); // restore the default concurrency setting
   return [
-    summarize('image.decode_letterbox.bus.js_resize', 'ms', decodeJs, { note: 'same, JS reference resize (the path before the WASM kernel)' }),
+    summarize('image.decode_letterbox.bus.js_resize', 'ms', decodeJs, { note: 'sharp decode + JS reference resize (the path before the WASM kernel and the native decoder)' }),
     summarize('image.letterbox_cv2_linear.bus', 'ms', resize, { note: `${resizer.route} resize+pad only, 810x1080 -> 640x640` }),
     summarize('image.letterbox_cv2_linear.bus.js', 'ms', resizeJs, { note: 'JS reference resize+pad only' }),
     summarize('image.decode_letterbox.bus.sharp_linear', 'ms', sharpLinear, { note: 'libvips linear kernel, not cv2-exact (mean diff 3.0)' }),

@@ -15,6 +15,7 @@ export function registryOptions(config: ServiceConfig, models: readonly string[]
     cacheMaxBytes: config.DETECTFN_CACHE_MAX_BYTES,
     maxInputPixels: config.DETECTFN_MAX_INPUT_PIXELS,
     decodeWorkers: config.DETECTFN_DECODE_WORKERS,
+    jpegDecoder: config.DETECTFN_JPEG_DECODER,
     loadRetries: { attempts: config.DETECTFN_LOAD_ATTEMPTS, baseDelayMs: config.DETECTFN_LOAD_RETRY_MS, maxDelayMs: config.DETECTFN_LOAD_RETRY_MAX_MS },
     s3: { connectTimeoutMs: config.DETECTFN_S3_CONNECT_TIMEOUT_MS, socketTimeoutMs: config.DETECTFN_S3_SOCKET_TIMEOUT_MS },
     logger,

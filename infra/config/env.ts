@@ -39,6 +39,8 @@ const EnvSchema = z.object({
   DETECTFN_SHUTDOWN_DRAIN_MS: int(0).default(10_000),
   /** Decode worker threads; 0 decodes on the main thread. Unset: scaled with the cores (infra/image decodeWorkersFor). */
   DETECTFN_DECODE_WORKERS: int(0).max(64).optional(),
+  /** Who decodes plain JPEGs: the libjpeg-turbo addon (dist/native), sharp, or auto (the addon where built). Same pixels. */
+  DETECTFN_JPEG_DECODER: z.enum(['auto', 'turbojpeg', 'sharp']).default('auto'),
   /** Comma-separated bearer tokens; auth is off when neither this nor the file is set. */
   DETECTFN_API_KEYS: list.default([]),
   DETECTFN_API_KEYS_FILE: z.string().min(1).optional(),

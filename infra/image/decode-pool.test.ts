@@ -40,13 +40,14 @@ describe('createSharpDecoder with decode workers', () => {
 
 describe('createDecodePool', () => {
   const plan = planLetterbox({ width: 8, height: 8 }, { size: { width: 8, height: 8 } });
+  const route = { mode: 'cv2-linear', limitInputPixels: 100, shrinkOnLoad: false, jpeg: 'sharp' } as const;
 
   it('fails the jobs of a worker that dies with WORKER_CRASHED, and refuses work once closed', async () => {
     // A stand-in worker that exits at once: the only way to make a real decode worker die on cue.
     const pool = createDecodePool(1, new URL('data:text/javascript,process.exit(3)'));
-    const err = await failure(pool.letterbox(new Uint8Array(4), plan, 'cv2-linear', 100));
+    const err = await failure(pool.letterbox(new Uint8Array(4), plan, route));
     expect(err).toMatchObject({ code: 'WORKER_CRASHED', message: 'decode worker crashed: exit code 3' });
     await pool.close();
-    expect(await failure(pool.letterbox(new Uint8Array(4), plan, 'cv2-linear', 100))).toMatchObject({ code: 'NOT_READY' });
+    expect(await failure(pool.letterbox(new Uint8Array(4), plan, route))).toMatchObject({ code: 'NOT_READY' });
   });
 });

@@ -11,13 +11,12 @@ import { DetectError, type ErrorCode } from '../../core/errors/index.js';
 import { settledWithin } from '../engine/settled-within.js';
 import type { DecodeClose, DecodeReply, DecodeRequest } from './decode-protocol.js';
 import { resolveDecodeWorker } from './decode-worker-script.js';
-import type { ResizeMode } from './options.js';
-import type { ImagePlan } from './pipeline.js';
+import type { ImagePlan, PixelRoute } from './pipeline.js';
 
 export interface DecodePool {
   readonly size: number;
   /** HWC RGB of `plan.target` size (letterboxed or cropped), computed in a worker. `bytes` is not detached. */
-  letterbox(bytes: Uint8Array, plan: ImagePlan, mode: ResizeMode, limitInputPixels: number, shrinkOnLoad?: boolean): Promise<Uint8Array>;
+  letterbox(bytes: Uint8Array, plan: ImagePlan, route: PixelRoute): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -81,7 +80,7 @@ export function createDecodePool(size: number, script: URL = resolveDecodeWorker
     return slots[best]!;
   };
 
-  function letterbox(bytes: Uint8Array, plan: ImagePlan, mode: ResizeMode, limitInputPixels: number, shrinkOnLoad = false): Promise<Uint8Array> {
+  function letterbox(bytes: Uint8Array, plan: ImagePlan, route: PixelRoute): Promise<Uint8Array> {
     const site = new Error('call site');
     Error.captureStackTrace(site, letterbox);
     if (closed) return Promise.reject(fromSite(site, 'NOT_READY', 'image decoder is closed'));
@@ -92,7 +91,7 @@ export function createDecodePool(size: number, script: URL = resolveDecodeWorker
     return new Promise<Uint8Array>((resolve, reject) => {
       if (slot.pending.size === 0) slot.worker.ref();
       slot.pending.set(id, { site, resolve, reject });
-      slot.worker.postMessage({ id, bytes: own, plan, mode, limitInputPixels, shrinkOnLoad } satisfies DecodeRequest, [own.buffer]);
+      slot.worker.postMessage({ id, bytes: own, plan, route } satisfies DecodeRequest, [own.buffer]);
     });
   }
 

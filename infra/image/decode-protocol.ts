@@ -6,17 +6,13 @@
  * caller gets the same typed error as from the in-thread path.
  */
 import type { ErrorCode } from '../../core/errors/index.js';
-import type { ResizeMode } from './options.js';
-import type { ImagePlan } from './pipeline.js';
+import type { ImagePlan, PixelRoute } from './pipeline.js';
 
 export interface DecodeRequest {
   readonly id: number;
   readonly bytes: Uint8Array;
   readonly plan: ImagePlan;
-  readonly mode: ResizeMode;
-  readonly limitInputPixels: number;
-  /** JPEG shrink-on-load (already checked to apply by the caller). */
-  readonly shrinkOnLoad: boolean;
+  readonly route: PixelRoute;
 }
 
 /** Asks the worker to exit once the requests before it are answered (a terminate() mid-decode races libvips). */

@@ -1,6 +1,7 @@
 /**
  * @module infra/image/decode-worker-main
- * Entry of a decode worker thread (bundled as dist/decode-worker.js): runs the sharp decode and
+ * Entry of a decode worker thread (bundled as dist/decode-worker.js): runs the decode (sharp, or
+ * libjpeg-turbo for a plain JPEG) and
  * the cv2-exact letterbox (core/resize, WASM) for the main thread, so neither the letterbox nor
  * sharp's JS side ever holds the service's event loop. Jobs overlap: sharp work is async.
  */
@@ -33,7 +34,7 @@ function reply(id: number, out: Uint8Array): void {
 async function handle(msg: DecodeRequest): Promise<void> {
   let out: Uint8Array;
   try {
-    out = await runPlan(msg.bytes, msg.plan, msg.mode, msg.limitInputPixels, resizer, msg.shrinkOnLoad);
+    out = await runPlan(msg.bytes, msg.plan, msg.route, resizer);
   } catch (err) {
     const e = mapSharpError(err);
     port.postMessage({ id: msg.id, ok: false, code: e.code, message: e.message, details: e.details } satisfies DecodeReply);

@@ -7,6 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { expectInteger, expectOneOf } from '../../core/validate/index.js';
+import { JPEG_DECODER_CHOICES, type JpegDecoderChoice } from './turbojpeg.js';
 
 export const SHARP_KERNELS = ['nearest', 'linear', 'cubic', 'mitchell', 'lanczos3'] as const;
 export type SharpKernel = (typeof SHARP_KERNELS)[number];
@@ -28,6 +29,11 @@ export interface SharpDecoderOptions {
    * caller's thread (it decides the plan). @default decodeWorkersFor(os.availableParallelism())
    */
   readonly workers: number;
+  /**
+   * Who decodes plain JPEGs: libjpeg-turbo directly ('turbojpeg', the native addon), sharp, or
+   * 'auto' (the addon where it is built). Same pixels either way. @default 'auto'
+   */
+  readonly jpegDecoder: JpegDecoderChoice;
 }
 
 /** More decode workers than this only contend with libvips, the engine and the event loop. */
@@ -50,6 +56,7 @@ export const DEFAULT_DECODER_OPTIONS: Readonly<SharpDecoderOptions> = Object.fre
   resize: 'cv2-linear',
   concurrency: 1,
   workers: decodeWorkersFor(availableParallelism()),
+  jpegDecoder: 'auto',
 });
 
 export function resolveDecoderOptions(options: Partial<SharpDecoderOptions> = {}): SharpDecoderOptions {
@@ -60,5 +67,6 @@ export function resolveDecoderOptions(options: Partial<SharpDecoderOptions> = {}
     resize: expectOneOf('resize', o.resize, RESIZE_MODES),
     concurrency: expectInteger('concurrency', o.concurrency, 1, 256),
     workers: expectInteger('workers', o.workers, 0, 64),
+    jpegDecoder: expectOneOf('jpegDecoder', o.jpegDecoder, JPEG_DECODER_CHOICES),
   });
 }

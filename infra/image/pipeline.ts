@@ -7,6 +7,9 @@
  *   all inside libvips;
  * - shrink-on-load (a manifest's `decode.shrinkOnLoad`, large JPEGs only): the sharp route with
  *   libvips' JPEG load scaled in the DCT (1/2, 1/4 or 1/8) and its linear kernel for the rest.
+ * The full-size decode of a plain JPEG (readJpegHeader: 8-bit, 1 or 3 components, upright) is
+ * libjpeg-turbo's own where `jpeg` is 'turbojpeg' (infra/image/turbojpeg.ts): the same pixels as
+ * sharp's, at about half the CPU; every other input, and every JPEG under 'sharp', is sharp's.
  * Every route outputs the plan's target, and the plan is made from the ORIGINAL oriented size,
  * so boxes map back through the same plan whichever route made the pixels.
  * Alpha is flattened onto the pad grey, so transparent areas look like padding (cv2.imread
@@ -19,7 +22,19 @@ import type { CropPlan } from '../../core/crop/index.js';
 import type { LetterboxPlan } from '../../core/letterbox/types.js';
 import type { Size } from '../../core/types.js';
 import { cropLinear, cropWindow, letterboxLinear, type LinearResizer } from '../../core/resize/index.js';
+import { readJpegHeader } from './jpeg-header.js';
 import type { ResizeMode } from './options.js';
+import { decodeJpegRgb, type JpegDecoder, type RgbImage } from './turbojpeg.js';
+
+/** How a plan's pixels are made; the same for every image of a decoder. */
+export interface PixelRoute {
+  readonly mode: ResizeMode;
+  readonly limitInputPixels: number;
+  /** JPEG shrink-on-load (the caller has checked it applies: `shrinkOnLoadApplies`). */
+  readonly shrinkOnLoad: boolean;
+  /** Who decodes a plain JPEG at full size. */
+  readonly jpeg: JpegDecoder;
+}
 
 function grey(v: number): { r: number; g: number; b: number } {
   return { r: v, g: v, b: v };
@@ -29,10 +44,16 @@ function oriented(bytes: Uint8Array, limitInputPixels: number, padValue: number)
   return sharp(bytes, { limitInputPixels, ignoreIcc: true }).autoOrient().flatten({ background: grey(padValue) });
 }
 
-async function toRgb(image: Sharp): Promise<{ data: Uint8Array; width: number; height: number }> {
+async function toRgb(image: Sharp): Promise<RgbImage> {
   const { data, info } = await image.toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   if (info.channels !== 3) throw new Error(`sharp produced ${info.channels} channels instead of 3`);
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+}
+
+/** Full-size oriented RGB: libjpeg-turbo's for a plain JPEG under 'turbojpeg', else sharp's. */
+async function decodeFull(bytes: Uint8Array, limitInputPixels: number, padValue: number, jpeg: JpegDecoder): Promise<RgbImage> {
+  const direct = jpeg === 'turbojpeg' && readJpegHeader(bytes) !== undefined ? await decodeJpegRgb(bytes, limitInputPixels) : undefined;
+  return direct ?? toRgb(oriented(bytes, limitInputPixels, padValue));
 }
 
 /**
@@ -47,20 +68,18 @@ export function shrinkOnLoadApplies(format: string | undefined, source: Size, re
 
 /**
  * Letterboxed HWC RGB of `plan.target` size; `resizer` (one per thread) runs the cv2-linear mode.
- * `shrinkOnLoad` (decided by the caller with `shrinkOnLoadApplies`) takes the libvips route.
+ * `route.shrinkOnLoad` takes the libvips route.
  */
-export async function runLetterbox(
-  bytes: Uint8Array, plan: LetterboxPlan, mode: ResizeMode, limitInputPixels: number, resizer: LinearResizer, shrinkOnLoad = false,
-): Promise<Uint8Array> {
-  const base = oriented(bytes, limitInputPixels, plan.padValue);
+export async function runLetterbox(bytes: Uint8Array, plan: LetterboxPlan, route: PixelRoute, resizer: LinearResizer): Promise<Uint8Array> {
+  const { mode, limitInputPixels, shrinkOnLoad } = route;
   if (mode === 'cv2-linear' && !shrinkOnLoad) {
-    const full = await toRgb(base);
+    const full = await decodeFull(bytes, limitInputPixels, plan.padValue, route.jpeg);
     return letterboxLinear({ ...full, channels: 3 }, plan, resizer);
   }
   const { pad, resized } = plan;
   // fastShrinkOnLoad false still lets libvips shrink a JPEG in its DCT when that leaves a 2x
   // resample; true lets it shrink as far as it can (the whole point of the option).
-  const image = base
+  const image = oriented(bytes, limitInputPixels, plan.padValue)
     .resize(resized.width, resized.height, { kernel: mode === 'cv2-linear' ? 'linear' : mode, fit: 'fill', fastShrinkOnLoad: shrinkOnLoad })
     .extend({ top: pad.top, bottom: pad.bottom, left: pad.left, right: pad.right, background: grey(plan.padValue) });
   return (await toRgb(image)).data;
@@ -75,20 +94,20 @@ export const isCropPlan = (plan: ImagePlan): plan is CropPlan => (plan as { kind
  * A classifier's input of `plan.target` size: the same decode, then the same cv2-exact resize
  * (or sharp kernel) to `plan.resized`, then core's crop window with the pad grey around it.
  */
-export async function runCrop(bytes: Uint8Array, plan: CropPlan, mode: ResizeMode, limitInputPixels: number, resizer: LinearResizer): Promise<Uint8Array> {
-  const base = oriented(bytes, limitInputPixels, plan.padValue);
-  if (mode === 'cv2-linear') return cropLinear({ ...(await toRgb(base)), channels: 3 }, plan, resizer);
+export async function runCrop(bytes: Uint8Array, plan: CropPlan, route: PixelRoute, resizer: LinearResizer): Promise<Uint8Array> {
+  const { mode, limitInputPixels } = route;
+  if (mode === 'cv2-linear') return cropLinear({ ...(await decodeFull(bytes, limitInputPixels, plan.padValue, route.jpeg)), channels: 3 }, plan, resizer);
   const { width, height } = plan.resized;
-  const resized = await toRgb(base.resize(width, height, { kernel: mode, fit: 'fill', fastShrinkOnLoad: false }));
+  const resized = await toRgb(oriented(bytes, limitInputPixels, plan.padValue).resize(width, height, { kernel: mode, fit: 'fill', fastShrinkOnLoad: false }));
   return cropWindow({ ...resized, channels: 3 }, plan);
 }
 
 /** Runs either plan; shrink-on-load is a letterbox route only (a classifier's crop stays exact). */
-export function runPlan(bytes: Uint8Array, plan: ImagePlan, mode: ResizeMode, limitInputPixels: number, resizer: LinearResizer, shrinkOnLoad = false): Promise<Uint8Array> {
-  return isCropPlan(plan) ? runCrop(bytes, plan, mode, limitInputPixels, resizer) : runLetterbox(bytes, plan, mode, limitInputPixels, resizer, shrinkOnLoad);
+export function runPlan(bytes: Uint8Array, plan: ImagePlan, route: PixelRoute, resizer: LinearResizer): Promise<Uint8Array> {
+  return isCropPlan(plan) ? runCrop(bytes, plan, route, resizer) : runLetterbox(bytes, plan, route, resizer);
 }
 
-/** Full-size oriented RGB, no resize (fidelity measurements and rendering). */
-export async function decodeFullRgb(bytes: Uint8Array, limitInputPixels: number): Promise<{ data: Uint8Array; width: number; height: number }> {
-  return toRgb(oriented(bytes, limitInputPixels, 0));
+/** Full-size oriented RGB, no resize (fidelity measurements, rendering, the decode bench). */
+export function decodeFullRgb(bytes: Uint8Array, limitInputPixels: number, jpeg: JpegDecoder): Promise<RgbImage> {
+  return decodeFull(bytes, limitInputPixels, 0, jpeg);
 }

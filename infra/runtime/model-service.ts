@@ -8,6 +8,7 @@ import type { Classification, ClassifierOutputKind } from '../../core/classify/i
 import type { DetectOptions } from '../../core/options/index.js';
 import type { Tensor } from '../../core/ports/tensor.js';
 import type { Detection, Size, StageTimings } from '../../core/types.js';
+import type { JpegDecoderChoice } from '../image/index.js';
 import type { ModelStatsSnapshot } from '../metrics/model-stats.js';
 import type { PreprocessedImage } from './preprocess-image.js';
 
@@ -167,6 +168,8 @@ export interface ModelRegistryOptions {
   readonly maxInputPixels?: number;
   /** Decode worker threads (infra/image); 0 decodes in the calling thread. @default decodeWorkersFor(os.availableParallelism()) */
   readonly decodeWorkers?: number;
+  /** Who decodes plain JPEGs (infra/image/turbojpeg.ts). @default 'auto' */
+  readonly jpegDecoder?: JpegDecoderChoice;
   /**
    * Tries per model load and the backoff between them; only transient failures (store
    * unreachable, 5xx, timeouts) are retried. @default 4 tries, waits up to 1, 2, 4 s

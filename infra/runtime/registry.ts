@@ -8,7 +8,7 @@
  * entry points then exit non-zero, so the platform restarts the service.
  */
 import { DetectError } from '../../core/errors/index.js';
-import { createSharpDecoder, sharpCounters } from '../image/index.js';
+import { createSharpDecoder, describeJpegDecoder, sharpCounters } from '../image/index.js';
 import { silentLogger } from '../log/index.js';
 import { defaultManifestForOnnx, loadManifest, type ModelManifest } from '../manifest/index.js';
 import { createModelStore } from '../store/index.js';
@@ -37,7 +37,9 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
   const decoder = createSharpDecoder({
     ...(options.maxInputPixels ? { maxInputPixels: options.maxInputPixels } : {}),
     ...(options.decodeWorkers !== undefined ? { workers: options.decodeWorkers } : {}),
+    ...(options.jpegDecoder !== undefined ? { jpegDecoder: options.jpegDecoder } : {}),
   });
+  logger.info({ jpegDecoder: decoder.jpeg, decodeWorkers: decoder.options.workers }, `image decoder: JPEG by ${describeJpegDecoder(decoder.jpeg)}, ${decoder.options.workers} decode worker(s)`);
   options.metrics?.addGauge('detectfn_libvips_queue', 'Images waiting for a libvips thread', () => sharpCounters().queue);
 
   const loaded = new Map<string, ModelService>();

@@ -26,6 +26,10 @@ describe('local deployment emulation', () => {
     expect(report.detect.mismatches).toEqual([]);
   });
 
+  it('decodes JPEG with the native libjpeg-turbo addon the image ships (dist/native), not the sharp fallback', () => {
+    expect(report.jpegDecoder).toBe('turbojpeg');
+  });
+
   it('writes the results of an S3 event into the output bucket', () => {
     expect(report.event.status, JSON.stringify(report.event.response)).toBe('processed');
     expect(report.event.mismatches).toEqual([]);

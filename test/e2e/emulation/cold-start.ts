@@ -19,6 +19,19 @@ export function coldStartFromMetrics(text: string, model: string): ColdStartMs {
 }
 
 /** `{listenMs, readyMs}` from the service's "ready" log line (pino JSON), if it was logged. */
+/** The first value of `field` in the service's JSON log lines (e.g. the start-up line's `jpegDecoder`). */
+export function logField(lines: readonly string[], field: string): unknown {
+  for (const l of lines) {
+    try {
+      const j = JSON.parse(l) as Record<string, unknown>;
+      if (field in j) return j[field];
+    } catch {
+      // not JSON: node's own warnings
+    }
+  }
+  return undefined;
+}
+
 export function readyLine(lines: readonly string[]): { listenMs?: number; readyMs?: number } | undefined {
   for (const l of lines) {
     try {

@@ -15,7 +15,7 @@ import { startRadosgw, s3ClientFor } from '../../helpers/radosgw.js';
 import { compareDetections, referenceFor, type RefDetection } from '../../helpers/reference-detections.js';
 import { IMAGES, MODELS, repoRoot } from '../../helpers/shared-data.js';
 import { createCleanup } from './cleanup.js';
-import { coldStartFromMetrics, readyLine, type ColdStartMs } from './cold-start.js';
+import { coldStartFromMetrics, logField, readyLine, type ColdStartMs } from './cold-start.js';
 import { docker, ensureDockerDaemon } from './docker.js';
 import { startFunctionContainer, SERVICE_PORT } from './function-container.js';
 import { buildCpuImage, type BuiltImage } from './image.js';
@@ -42,6 +42,8 @@ export interface EmulationReport {
   readonly startToReadyMs: number;
   /** The service's own breakdown (/metrics) and its "ready" log line. */
   readonly coldStart: ColdStartMs & { readonly listenMs?: number; readonly readyMs?: number };
+  /** Who decoded JPEGs in the container, from its start-up log line (infra/runtime/registry). */
+  readonly jpegDecoder: unknown;
   readonly detect: { readonly status: number; readonly ms: number; readonly detections: RefDetection[]; readonly mismatches: string[] };
   readonly event: EventCheck;
   readonly health: string;
@@ -148,7 +150,8 @@ export async function runEmulation(opts: EmulationOptions = {}): Promise<Emulati
       s3: { endpoint: `http://${gateway}:${relay.port}`, region: rgw.region, accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey, client: s3 },
       modelPath: MODELS.yolov8n(), imagePath: IMAGES.bus(),
     });
-    const partial = { runId, networkName: network.getName(), dockerd: { startedHere: daemon.startedHere, startMs: daemon.startMs }, image, s3: s3Report, startToReadyMs, coldStart, health };
+    const jpegDecoder = logField(serviceLog, 'jpegDecoder');
+    const partial = { runId, networkName: network.getName(), dockerd: { startedHere: daemon.startedHere, startMs: daemon.startMs }, image, s3: s3Report, startToReadyMs, coldStart, jpegDecoder, health };
     const detect = { status: res.status, ms: detectMs, detections, mismatches };
     const cleanupFailures = await cleanup.run();
     return { ...partial, detect, event, platforms, totalMs: performance.now() - t0, cleanupFailures };

@@ -1,0 +1,176 @@
+/*
+ * detectfn's JPEG decoder: libjpeg-turbo's TurboJPEG API behind Node-API, one call.
+ *
+ *   decodeRgb(bytes: Uint8Array, maxPixels: number) -> Promise<{ width, height, data: Uint8Array }>
+ *
+ * Flags 0 on purpose: the accurate integer IDCT and fancy upsampling are libjpeg's defaults,
+ * the ones cv2.imread and libvips decode with, so the pixels are the same bytes the model was
+ * trained on (a fast-DCT binding, e.g. @julusian/jpeg-turbo, changes 74% of bus.jpg's bytes).
+ * A warning (truncated data, extraneous bytes) fails the decode, as sharp's default failOn does.
+ *
+ * The header is read on the calling thread (cheap, and the pixel limit is enforced before any
+ * allocation); the output is a V8 ArrayBuffer allocated there (transferable to another thread,
+ * unlike external memory) and the decode runs on the libuv thread pool. The input is copied, so
+ * nothing the caller does to its buffer meanwhile can reach the decoder.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jconfig.h> /* LIBJPEG_TURBO_VERSION */
+#include <turbojpeg.h>
+
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  napi_ref output;
+  unsigned char *input;
+  unsigned long input_len;
+  unsigned char *pixels;
+  int width, height;
+  char error[256];
+} Job;
+
+/*
+ * A fresh decompressor per call, never reused: libjpeg-turbo 2.1's handle is not reliably
+ * reset after a failed decode (a reused one then refused intact files with "Unsupported marker
+ * type"; infra/image/turbojpeg.test.ts decodes corrupted files and then an intact one).
+ * Creating one costs microseconds against milliseconds of decoding.
+ */
+
+static napi_value reject_now(napi_env env, const char *code, const char *message) {
+  napi_deferred deferred;
+  napi_value promise, err, msg, code_value;
+  napi_create_promise(env, &deferred, &promise);
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
+  napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value);
+  napi_create_error(env, code_value, msg, &err);
+  napi_reject_deferred(env, deferred, err);
+  return promise;
+}
+
+static void execute(napi_env env, void *data) {
+  (void)env;
+  Job *job = data;
+  tjhandle h = tjInitDecompress();
+  if (h == NULL) {
+    snprintf(job->error, sizeof job->error, "tjInitDecompress failed: %s", tjGetErrorStr2(NULL));
+    return;
+  }
+  if (tjDecompress2(h, job->input, job->input_len, job->pixels, job->width, 0, job->height, TJPF_RGB, 0) != 0) {
+    snprintf(job->error, sizeof job->error, "%s", tjGetErrorStr2(h));
+    if (job->error[0] == '\0') snprintf(job->error, sizeof job->error, "decode failed");
+  }
+  tjDestroy(h);
+}
+
+static void complete(napi_env env, napi_status status, void *data) {
+  Job *job = data;
+  napi_value output, result;
+  napi_get_reference_value(env, job->output, &output);
+  if (status != napi_ok) snprintf(job->error, sizeof job->error, "decode was cancelled");
+  if (job->error[0] != '\0') {
+    napi_value err, msg, code;
+    napi_create_string_utf8(env, job->error, NAPI_AUTO_LENGTH, &msg);
+    napi_create_string_utf8(env, "JPEG_DECODE_FAILED", NAPI_AUTO_LENGTH, &code);
+    napi_create_error(env, code, msg, &err);
+    napi_reject_deferred(env, job->deferred, err);
+  } else {
+    napi_value width, height, array;
+    size_t length = (size_t)job->width * (size_t)job->height * 3;
+    napi_create_typedarray(env, napi_uint8_array, length, output, 0, &array);
+    napi_create_object(env, &result);
+    napi_create_int32(env, job->width, &width);
+    napi_create_int32(env, job->height, &height);
+    napi_set_named_property(env, result, "width", width);
+    napi_set_named_property(env, result, "height", height);
+    napi_set_named_property(env, result, "data", array);
+    napi_resolve_deferred(env, job->deferred, result);
+  }
+  napi_delete_reference(env, job->output);
+  napi_delete_async_work(env, job->work);
+  free(job->input);
+  free(job);
+}
+
+static napi_value decode_rgb(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  bool is_typed = false;
+  if (argc < 2 || napi_is_typedarray(env, argv[0], &is_typed) != napi_ok || !is_typed) {
+    napi_throw_type_error(env, NULL, "decodeRgb(bytes: Uint8Array, maxPixels: number)");
+    return NULL;
+  }
+  napi_typedarray_type type;
+  size_t length;
+  void *bytes;
+  napi_get_typedarray_info(env, argv[0], &type, &length, &bytes, NULL, NULL);
+  double max_pixels;
+  if (type != napi_uint8_array || napi_get_value_double(env, argv[1], &max_pixels) != napi_ok) {
+    napi_throw_type_error(env, NULL, "decodeRgb(bytes: Uint8Array, maxPixels: number)");
+    return NULL;
+  }
+  if (length == 0) return reject_now(env, "JPEG_DECODE_FAILED", "empty input");
+
+  tjhandle h = tjInitDecompress();
+  if (h == NULL) return reject_now(env, "JPEG_DECODE_FAILED", tjGetErrorStr2(NULL));
+  int width, height, subsamp, colorspace;
+  int header = tjDecompressHeader3(h, bytes, length, &width, &height, &subsamp, &colorspace);
+  if (header != 0) {
+    napi_value rejected = reject_now(env, "JPEG_DECODE_FAILED", tjGetErrorStr2(h));
+    tjDestroy(h);
+    return rejected;
+  }
+  tjDestroy(h);
+  if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) {
+    return reject_now(env, "JPEG_UNSUPPORTED", "CMYK/YCCK JPEG: not decoded to RGB here");
+  }
+  if (width <= 0 || height <= 0 || (double)width * (double)height > max_pixels) {
+    char message[128];
+    snprintf(message, sizeof message, "JPEG is %dx%d, more than the limit of %.0f pixels", width, height, max_pixels);
+    return reject_now(env, "JPEG_TOO_LARGE", message);
+  }
+
+  Job *job = calloc(1, sizeof *job);
+  if (job == NULL) return reject_now(env, "JPEG_DECODE_FAILED", "out of memory");
+  job->input = malloc(length);
+  if (job->input == NULL) {
+    free(job);
+    return reject_now(env, "JPEG_DECODE_FAILED", "out of memory");
+  }
+  memcpy(job->input, bytes, length);
+  job->input_len = (unsigned long)length;
+  job->width = width;
+  job->height = height;
+
+  napi_value output, promise, name;
+  if (napi_create_arraybuffer(env, (size_t)width * (size_t)height * 3, (void **)&job->pixels, &output) != napi_ok) {
+    free(job->input);
+    free(job);
+    return NULL; /* the pending RangeError (allocation failed) propagates */
+  }
+  napi_create_reference(env, output, 1, &job->output);
+  napi_create_promise(env, &job->deferred, &promise);
+  napi_create_string_utf8(env, "detectfn.turbojpeg.decode", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, NULL, name, execute, complete, job, &job->work);
+  napi_queue_async_work(env, job->work);
+  return promise;
+}
+
+NAPI_MODULE_INIT() {
+  napi_value fn, version;
+  napi_create_function(env, "decodeRgb", NAPI_AUTO_LENGTH, decode_rgb, NULL, &fn);
+  napi_set_named_property(env, exports, "decodeRgb", fn);
+  /* The libjpeg-turbo this was built against (turbojpeg.h has no runtime version call). */
+#ifdef LIBJPEG_TURBO_VERSION
+#define DETECTFN_STR2(x) #x
+#define DETECTFN_STR(x) DETECTFN_STR2(x)
+  napi_create_string_utf8(env, DETECTFN_STR(LIBJPEG_TURBO_VERSION), NAPI_AUTO_LENGTH, &version);
+#else
+  napi_create_string_utf8(env, "unknown", NAPI_AUTO_LENGTH, &version);
+#endif
+  napi_set_named_property(env, exports, "libjpegTurboVersion", version);
+  return exports;
+}

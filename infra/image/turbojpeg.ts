@@ -1,0 +1,85 @@
+/**
+ * @module infra/image/turbojpeg
+ * The native JPEG decoder: libjpeg-turbo's TurboJPEG API with the accurate DCT
+ * (infra/image/native/turbojpeg.c, built into dist/native/ by `npm run build`). Same pixels as
+ * sharp and cv2.imread (libjpeg's default decode), at about half sharp's CPU per image, because
+ * nothing of libvips' pipeline runs around it. It takes plain JPEGs only (what
+ * `readJpegHeader` is certain of: 8-bit, 1 or 3 components, upright); everything else, and
+ * every JPEG where the addon is not built, goes through sharp.
+ * `DETECTFN_JPEG_DECODER` picks: `auto` (the addon where it loads), `turbojpeg` (start-up fails
+ * without it: a deployment that measured its speed gets it or does not start), `sharp`.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { DetectError } from '../../core/errors/index.js';
+
+export interface RgbImage {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+}
+
+interface Addon {
+  decodeRgb(bytes: Uint8Array, maxPixels: number): Promise<RgbImage>;
+  readonly libjpegTurboVersion: string;
+}
+
+export const JPEG_DECODER_CHOICES = ['auto', 'turbojpeg', 'sharp'] as const;
+export type JpegDecoderChoice = (typeof JPEG_DECODER_CHOICES)[number];
+/** What actually decodes plain JPEGs, once `auto` is resolved. */
+export type JpegDecoder = Exclude<JpegDecoderChoice, 'auto'>;
+
+/** dist/native/turbojpeg.node: beside a bundle (dist/*.js), or the repo's dist/ when running from source. */
+export function turbojpegAddonPath(here: string = import.meta.url): string {
+  return fileURLToPath(here.endsWith('.ts') ? new URL('../../dist/native/turbojpeg.node', here) : new URL('./native/turbojpeg.node', here));
+}
+
+type Loaded = { readonly ok: true; readonly addon: Addon } | { readonly ok: false; readonly reason: string };
+let loaded: Loaded | undefined;
+
+/** Loads the addon once per thread; a missing or broken build is a reason, not a throw. */
+export function loadTurbojpeg(): Loaded {
+  if (loaded) return loaded;
+  const path = turbojpegAddonPath();
+  if (!existsSync(path)) return (loaded = { ok: false, reason: `${path} is not built (npm run build needs a C compiler and libturbojpeg0-dev)` });
+  try {
+    return (loaded = { ok: true, addon: createRequire(import.meta.url)(path) as Addon });
+  } catch (err) {
+    return (loaded = { ok: false, reason: `${path} does not load: ${err instanceof Error ? err.message : String(err)}` });
+  }
+}
+
+/** `auto` -> turbojpeg where the addon loads, else sharp; `turbojpeg` without the addon throws, naming why. */
+export function resolveJpegDecoder(choice: JpegDecoderChoice): JpegDecoder {
+  if (choice === 'sharp') return 'sharp';
+  const addon = loadTurbojpeg();
+  if (addon.ok) return 'turbojpeg';
+  if (choice === 'auto') return 'sharp';
+  throw new Error(`JPEG decoder turbojpeg (DETECTFN_JPEG_DECODER / jpegDecoder) is not available: ${addon.reason}`);
+}
+
+/** "turbojpeg (libjpeg-turbo 2.1.5)" or "sharp (...why)", for the start-up log. */
+export function describeJpegDecoder(decoder: JpegDecoder): string {
+  const addon = loadTurbojpeg();
+  if (decoder === 'turbojpeg' && addon.ok) return `turbojpeg (libjpeg-turbo ${addon.addon.libjpegTurboVersion}, accurate DCT)`;
+  return addon.ok ? 'sharp (chosen)' : `sharp (${addon.reason})`;
+}
+
+/**
+ * Full-size RGB of a plain JPEG. Undefined where the addon declines the file (CMYK/YCCK): the
+ * caller decodes it with sharp. Failures leave as DetectErrors with the codes sharp's would have.
+ */
+export async function decodeJpegRgb(bytes: Uint8Array, maxPixels: number): Promise<RgbImage | undefined> {
+  const addon = loadTurbojpeg();
+  if (!addon.ok) throw new Error(`turbojpeg decode without the addon: ${addon.reason}`);
+  try {
+    return await addon.addon.decodeRgb(bytes, maxPixels);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const message = err instanceof Error ? err.message : String(err);
+    if (code === 'JPEG_UNSUPPORTED') return undefined;
+    if (code === 'JPEG_TOO_LARGE') throw new DetectError('IMAGE_TOO_LARGE', `Image exceeds the pixel limit: ${message}`, { cause: err });
+    throw new DetectError('UNDECODABLE_IMAGE', `Image is truncated or corrupt: ${message}`, { cause: err });
+  }
+}
