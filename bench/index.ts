@@ -6,6 +6,13 @@ import { formatTable, type BenchResult } from './report.js';
 import { SUITES } from './suites/index.js';
 
 const args = process.argv.slice(2);
+const KNOWN = ['--json', '--only', '--quick'];
+const unknown = args.filter((a, i) => a.startsWith('-') && !KNOWN.includes(a) && args[i - 1] !== '--only');
+if (args.includes('--help') || args.includes('-h') || unknown.length > 0) {
+  if (unknown.length > 0 && !args.includes('--help') && !args.includes('-h')) process.stderr.write(`bench: unknown option ${unknown.join(', ')}\n`);
+  process.stderr.write(`usage: npm run bench [-- [--json] [--quick] [--only PREFIX]]\nsuites: ${SUITES.map((s) => s.name).join(', ')}\n`);
+  process.exit(unknown.length > 0 && !args.includes('--help') && !args.includes('-h') ? 2 : 0);
+}
 const json = args.includes('--json');
 const onlyIdx = args.indexOf('--only');
 const only = onlyIdx >= 0 ? args[onlyIdx + 1] : undefined;

@@ -50,10 +50,23 @@ async function toRgb(image: Sharp): Promise<RgbImage> {
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
 
-/** Full-size oriented RGB: libjpeg-turbo's for a plain JPEG under 'turbojpeg', else sharp's. */
-async function decodeFull(bytes: Uint8Array, limitInputPixels: number, padValue: number, jpeg: JpegDecoder): Promise<RgbImage> {
-  const direct = jpeg === 'turbojpeg' && readJpegHeader(bytes) !== undefined ? await decodeJpegRgb(bytes, limitInputPixels) : undefined;
+/**
+ * Full-size oriented RGB: libjpeg-turbo's for a plain JPEG under 'turbojpeg', else sharp's.
+ * `scratch`: the caller reads it once and calls `release?.()` (the buffer is then reused).
+ */
+async function decodeFull(bytes: Uint8Array, limitInputPixels: number, padValue: number, jpeg: JpegDecoder, scratch = false): Promise<RgbImage> {
+  const direct = jpeg === 'turbojpeg' && readJpegHeader(bytes) !== undefined ? await decodeJpegRgb(bytes, limitInputPixels, scratch) : undefined;
   return direct ?? toRgb(oriented(bytes, limitInputPixels, padValue));
+}
+
+/** Runs `use` on a scratch full-size decode, then hands its buffer back. */
+async function withFullDecode<T>(bytes: Uint8Array, limitInputPixels: number, padValue: number, jpeg: JpegDecoder, use: (full: RgbImage) => T): Promise<T> {
+  const full = await decodeFull(bytes, limitInputPixels, padValue, jpeg, true);
+  try {
+    return use(full);
+  } finally {
+    full.release?.();
+  }
 }
 
 /**
@@ -73,8 +86,7 @@ export function shrinkOnLoadApplies(format: string | undefined, source: Size, re
 export async function runLetterbox(bytes: Uint8Array, plan: LetterboxPlan, route: PixelRoute, resizer: LinearResizer): Promise<Uint8Array> {
   const { mode, limitInputPixels, shrinkOnLoad } = route;
   if (mode === 'cv2-linear' && !shrinkOnLoad) {
-    const full = await decodeFull(bytes, limitInputPixels, plan.padValue, route.jpeg);
-    return letterboxLinear({ ...full, channels: 3 }, plan, resizer);
+    return withFullDecode(bytes, limitInputPixels, plan.padValue, route.jpeg, (full) => letterboxLinear({ ...full, channels: 3 }, plan, resizer));
   }
   const { pad, resized } = plan;
   // fastShrinkOnLoad false still lets libvips shrink a JPEG in its DCT when that leaves a 2x
@@ -96,7 +108,7 @@ export const isCropPlan = (plan: ImagePlan): plan is CropPlan => (plan as { kind
  */
 export async function runCrop(bytes: Uint8Array, plan: CropPlan, route: PixelRoute, resizer: LinearResizer): Promise<Uint8Array> {
   const { mode, limitInputPixels } = route;
-  if (mode === 'cv2-linear') return cropLinear({ ...(await decodeFull(bytes, limitInputPixels, plan.padValue, route.jpeg)), channels: 3 }, plan, resizer);
+  if (mode === 'cv2-linear') return withFullDecode(bytes, limitInputPixels, plan.padValue, route.jpeg, (full) => cropLinear({ ...full, channels: 3 }, plan, resizer));
   const { width, height } = plan.resized;
   const resized = await toRgb(oriented(bytes, limitInputPixels, plan.padValue).resize(width, height, { kernel: mode, fit: 'fill', fastShrinkOnLoad: false }));
   return cropWindow({ ...resized, channels: 3 }, plan);

@@ -15,7 +15,8 @@ import { findCv2Python, runCv2Reference } from '../../test/helpers/cv2-reference
 import { COCO128, IMAGES } from '../../test/helpers/shared-data.js';
 import { createSharpDecoder, decodeFullRgb, loadTurbojpeg, resolveJpegDecoder } from './index.js';
 import { readJpegHeader } from './jpeg-header.js';
-import { decodeJpegRgb } from './turbojpeg.js';
+import { decodeJpegRgb, spareBytes } from './turbojpeg.js';
+import { enlargedJpeg } from '../../test/helpers/images.js';
 
 const LIMIT = 40_000_000;
 const bus = new Uint8Array(readFileSync(IMAGES.bus()));
@@ -101,6 +102,27 @@ describe('the libjpeg-turbo addon', () => {
       await decoder.close();
     }
     expect(await failure(decodeJpegRgb(new Uint8Array([0xff, 0xd8, 1, 2, 3]), LIMIT))).toMatchObject({ code: 'UNDECODABLE_IMAGE' });
+  });
+
+  it('reuses its full-size buffers, a bounded few, without one decode ever seeing the pixels of another', async () => {
+    const decoder = createSharpDecoder({ workers: 0 });
+    const files = [IMAGES.bus(), IMAGES.zidane(), ...readdirSync(COCO128.images()).slice(0, 6).map((f) => path.join(COCO128.images(), f))];
+    const inputs = files.map((f) => new Uint8Array(readFileSync(f)));
+    const fresh = await Promise.all(inputs.map((b) => decodeFullRgb(b, LIMIT, 'sharp')));
+    const expected = fresh.map((f) => planLetterbox({ width: f.width, height: f.height }));
+    const sequential = [];
+    for (const b of inputs) sequential.push((await decoder.decode(b, (s) => planLetterbox(s))).pixels);
+    expect(spareBytes()).toBeGreaterThan(0);
+    // All at once, twice over: buffers are taken and handed back while others are in flight.
+    const concurrent = await Promise.all([...inputs, ...inputs].map((b) => decoder.decode(b, (s) => planLetterbox(s))));
+    concurrent.forEach((out, i) => {
+      expect(out.plan).toEqual(expected[i % inputs.length]);
+      expect(firstDifference(out.pixels, sequential[i % inputs.length]!), files[i % inputs.length]).toBe(-1);
+    });
+    // Bounded: two spares of at most 16 MiB; a 12 MP decode (36 MB) is not kept.
+    await decoder.decode(await enlargedJpeg(IMAGES.bus(), 3000, 4000), (s) => planLetterbox(s));
+    expect(spareBytes()).toBeLessThanOrEqual(2 * 16 * 1024 * 1024);
+    expect(spareBytes()).toBeLessThan(3000 * 4000 * 3);
   });
 
   it('enforces the pixel limit itself, before allocating', async () => {

@@ -18,10 +18,15 @@ export interface RgbImage {
   readonly data: Uint8Array;
   readonly width: number;
   readonly height: number;
+  /**
+   * Hands the pixel buffer back for the next decode in this thread; the caller must not read
+   * `data` afterwards. Absent where the buffer is the caller's to keep.
+   */
+  readonly release?: () => void;
 }
 
 interface Addon {
-  decodeRgb(bytes: Uint8Array, maxPixels: number): Promise<RgbImage>;
+  decodeRgb(bytes: Uint8Array, maxPixels: number, into?: Uint8Array): Promise<RgbImage>;
   readonly libjpegTurboVersion: string;
 }
 
@@ -67,15 +72,45 @@ export function describeJpegDecoder(decoder: JpegDecoder): string {
 }
 
 /**
- * Full-size RGB of a plain JPEG. Undefined where the addon declines the file (CMYK/YCCK): the
+ * Full-size decodes are scratch: read once by the letterbox, then dropped. Reusing a few per
+ * thread spares V8 a multi-megabyte allocation, its zero-fill and the GC it drives per image.
+ * Bounded: at most SPARES buffers of at most SPARE_MAX_BYTES (a 5 MP photo) stay; larger
+ * decodes are left to the GC.
+ */
+const SPARES = 2;
+const SPARE_MAX_BYTES = 16 * 1024 * 1024;
+const spares: Uint8Array[] = [];
+
+function keepSpare(buffer: Uint8Array): void {
+  if (buffer.byteLength > SPARE_MAX_BYTES) return;
+  if (spares.length < SPARES) spares.push(buffer);
+  else {
+    const smallest = spares.reduce((k, b, i) => (b.byteLength < spares[k]!.byteLength ? i : k), 0);
+    if (spares[smallest]!.byteLength < buffer.byteLength) spares[smallest] = buffer;
+  }
+}
+
+/** Buffers kept for reuse in this thread (tests and the bench read it). */
+export function spareBytes(): number {
+  return spares.reduce((n, b) => n + b.byteLength, 0);
+}
+
+/**
+ * Full-size RGB of a plain JPEG, in a reused buffer when `scratch` (call `release()` when done). Undefined where the addon declines the file (CMYK/YCCK): the
  * caller decodes it with sharp. Failures leave as DetectErrors with the codes sharp's would have.
  */
-export async function decodeJpegRgb(bytes: Uint8Array, maxPixels: number): Promise<RgbImage | undefined> {
+export async function decodeJpegRgb(bytes: Uint8Array, maxPixels: number, scratch = false): Promise<RgbImage | undefined> {
   const addon = loadTurbojpeg();
   if (!addon.ok) throw new Error(`turbojpeg decode without the addon: ${addon.reason}`);
+  const spare = scratch ? spares.pop() : undefined;
   try {
-    return await addon.addon.decodeRgb(bytes, maxPixels);
+    const image = await addon.addon.decodeRgb(bytes, maxPixels, spare);
+    if (!scratch) return image;
+    const whole = image.data.buffer === spare?.buffer ? spare : new Uint8Array(image.data.buffer);
+    let released = false;
+    return { ...image, release: () => void (released || ((released = true), keepSpare(whole))) };
   } catch (err) {
+    if (spare) keepSpare(spare);
     const code = (err as { code?: unknown }).code;
     const message = err instanceof Error ? err.message : String(err);
     if (code === 'JPEG_UNSUPPORTED') return undefined;

@@ -7,7 +7,7 @@
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServerProcess, spawnDist, type DistProcess } from '../helpers/server-process.js';
+import { startServerProcess, spawnDist, type DistProcess, type LogLine } from '../helpers/server-process.js';
 import { rectanglesImage, RGB } from '../helpers/images.js';
 import { repoRoot } from '../helpers/shared-data.js';
 
@@ -24,7 +24,7 @@ afterAll(() => {
 });
 
 const env = { DETECTFN_GRPC_PORT: '0', DETECTFN_DECODE_WORKERS: '1' };
-const isDecoderLine = (l: { jpegDecoder?: unknown }) => l.jpegDecoder !== undefined;
+const isDecoderLine = (l: LogLine) => l.jpegDecoder !== undefined;
 
 /** Shapes the demo model finds, as a JPEG (its compression noise makes the scores depend on every pixel). */
 const shapes = rectanglesImage(500, 375, [

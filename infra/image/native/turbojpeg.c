@@ -1,7 +1,13 @@
 /*
  * detectfn's JPEG decoder: libjpeg-turbo's TurboJPEG API behind Node-API, one call.
  *
- *   decodeRgb(bytes: Uint8Array, maxPixels: number) -> Promise<{ width, height, data: Uint8Array }>
+ *   decodeRgb(bytes: Uint8Array, maxPixels: number, into?: Uint8Array)
+ *     -> Promise<{ width, height, data: Uint8Array }>
+ *
+ * `into`, where given and large enough, receives the pixels (`data` is then a view of its
+ * buffer): a caller that decodes image after image reuses one buffer instead of allocating and
+ * zero-filling megabytes per image for the garbage collector to chase. The caller must not touch
+ * it until the promise settles.
  *
  * Flags 0 on purpose: the accurate integer IDCT and fancy upsampling are libjpeg's defaults,
  * the ones cv2.imread and libvips decode with, so the pixels are the same bytes the model was
@@ -25,6 +31,7 @@ typedef struct {
   napi_async_work work;
   napi_deferred deferred;
   napi_ref output;
+  size_t output_offset;
   unsigned char *input;
   unsigned long input_len;
   unsigned char *pixels;
@@ -79,7 +86,7 @@ static void complete(napi_env env, napi_status status, void *data) {
   } else {
     napi_value width, height, array;
     size_t length = (size_t)job->width * (size_t)job->height * 3;
-    napi_create_typedarray(env, napi_uint8_array, length, output, 0, &array);
+    napi_create_typedarray(env, napi_uint8_array, length, output, job->output_offset, &array);
     napi_create_object(env, &result);
     napi_create_int32(env, job->width, &width);
     napi_create_int32(env, job->height, &height);
@@ -95,12 +102,12 @@ static void complete(napi_env env, napi_status status, void *data) {
 }
 
 static napi_value decode_rgb(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3] = { NULL, NULL, NULL };
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   bool is_typed = false;
   if (argc < 2 || napi_is_typedarray(env, argv[0], &is_typed) != napi_ok || !is_typed) {
-    napi_throw_type_error(env, NULL, "decodeRgb(bytes: Uint8Array, maxPixels: number)");
+    napi_throw_type_error(env, NULL, "decodeRgb(bytes: Uint8Array, maxPixels: number, into?: Uint8Array)");
     return NULL;
   }
   napi_typedarray_type type;
@@ -109,14 +116,28 @@ static napi_value decode_rgb(napi_env env, napi_callback_info info) {
   napi_get_typedarray_info(env, argv[0], &type, &length, &bytes, NULL, NULL);
   double max_pixels;
   if (type != napi_uint8_array || napi_get_value_double(env, argv[1], &max_pixels) != napi_ok) {
-    napi_throw_type_error(env, NULL, "decodeRgb(bytes: Uint8Array, maxPixels: number)");
+    napi_throw_type_error(env, NULL, "decodeRgb(bytes: Uint8Array, maxPixels: number, into?: Uint8Array)");
     return NULL;
+  }
+  napi_value into_buffer = NULL;
+  size_t into_length = 0, into_offset = 0;
+  void *into_data = NULL;
+  napi_valuetype into_type = napi_undefined;
+  if (argc >= 3) napi_typeof(env, argv[2], &into_type);
+  if (into_type != napi_undefined) {
+    napi_typedarray_type t;
+    bool typed = false;
+    if (napi_is_typedarray(env, argv[2], &typed) != napi_ok || !typed ||
+        napi_get_typedarray_info(env, argv[2], &t, &into_length, &into_data, &into_buffer, &into_offset) != napi_ok || t != napi_uint8_array) {
+      napi_throw_type_error(env, NULL, "decodeRgb: `into` must be a Uint8Array");
+      return NULL;
+    }
   }
   if (length == 0) return reject_now(env, "JPEG_DECODE_FAILED", "empty input");
 
   tjhandle h = tjInitDecompress();
   if (h == NULL) return reject_now(env, "JPEG_DECODE_FAILED", tjGetErrorStr2(NULL));
-  int width, height, subsamp, colorspace;
+  int width = 0, height = 0, subsamp = -1, colorspace = -1;
   int header = tjDecompressHeader3(h, bytes, length, &width, &height, &subsamp, &colorspace);
   if (header != 0) {
     napi_value rejected = reject_now(env, "JPEG_DECODE_FAILED", tjGetErrorStr2(h));
@@ -124,10 +145,12 @@ static napi_value decode_rgb(napi_env env, napi_callback_info info) {
     return rejected;
   }
   tjDestroy(h);
+  /* libjpeg-turbo 2.1 answers a stream that ends before any frame (tables only) with success. */
+  if (width <= 0 || height <= 0) return reject_now(env, "JPEG_DECODE_FAILED", "JPEG ends before its frame header (SOF)");
   if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) {
     return reject_now(env, "JPEG_UNSUPPORTED", "CMYK/YCCK JPEG: not decoded to RGB here");
   }
-  if (width <= 0 || height <= 0 || (double)width * (double)height > max_pixels) {
+  if ((double)width * (double)height > max_pixels) {
     char message[128];
     snprintf(message, sizeof message, "JPEG is %dx%d, more than the limit of %.0f pixels", width, height, max_pixels);
     return reject_now(env, "JPEG_TOO_LARGE", message);
@@ -146,7 +169,12 @@ static napi_value decode_rgb(napi_env env, napi_callback_info info) {
   job->height = height;
 
   napi_value output, promise, name;
-  if (napi_create_arraybuffer(env, (size_t)width * (size_t)height * 3, (void **)&job->pixels, &output) != napi_ok) {
+  size_t needed = (size_t)width * (size_t)height * 3;
+  if (into_buffer != NULL && into_length >= needed) {
+    output = into_buffer;
+    job->pixels = into_data;
+    job->output_offset = into_offset;
+  } else if (napi_create_arraybuffer(env, needed, (void **)&job->pixels, &output) != napi_ok) {
     free(job->input);
     free(job);
     return NULL; /* the pending RangeError (allocation failed) propagates */
