@@ -3,7 +3,9 @@
  * The GPU ceiling, measured without a GPU: the whole serving path (HTTP body -> decode ->
  * letterbox -> batch -> engine -> decode/NMS -> JSON) with an engine that costs nothing
  * (bench/null-engine: yolov8n's tensors, a fixed prediction expanded to the batch). The real
- * server runs in this process, one per decode-worker count (0, 1 and 2), and autocannon loads it
+ * server runs in this process, one per decode-worker count (0, 1 and 2), plus one with 1 worker
+ * that decodes JPEG with sharp instead of the libjpeg-turbo addon (`DETECTFN_JPEG_DECODER=sharp`:
+ * same pixels; the before/after of that addon, paired per round), and autocannon loads it
  * from a child with 8 connections, on bus.jpg and on the 128 coco128 images in turn.
  * Beside it, in the same rounds, the Python way (bench/peers/cv2_pipeline.py: cv2.imdecode +
  * LetterBox + normalise, single-threaded) on the same images.
@@ -16,7 +18,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { startServer, type RunningServer } from '../../handlers/serve/index.js';
-import { decodeWorkersFor } from '../../infra/image/index.js';
+import { decodeWorkersFor, type JpegDecoderChoice } from '../../infra/image/index.js';
 import { silentLogger } from '../../infra/log/index.js';
 import { COCO128, IMAGES } from '../../test/helpers/shared-data.js';
 import { expectAllOk, runLoad } from '../load/run-load.js';
@@ -25,8 +27,14 @@ import { cv2Peer, type Cv2Peer } from '../peers/cv2-pipeline.js';
 import { CV2_MISSING } from '../peers/run-python.js';
 import { percentile, summarize, type BenchResult, type BenchSuite } from '../report.js';
 
-/** 0 (decode in the event loop's thread, the default before it scaled with cores) for reference. */
-const WORKERS = [0, 1, 2] as const;
+/** Server configurations; w0 (decode in the event loop's thread, the default before it scaled with cores) for reference. */
+interface Config { readonly tag: string; readonly workers: number; readonly jpeg: JpegDecoderChoice }
+const CONFIGS: readonly Config[] = [
+  { tag: 'w0', workers: 0, jpeg: 'auto' },
+  { tag: 'w1', workers: 1, jpeg: 'auto' },
+  { tag: 'w2', workers: 2, jpeg: 'auto' },
+  { tag: 'w1.sharp_jpeg', workers: 1, jpeg: 'sharp' },
+];
 // Enough requests in flight to fill batches of 8 while decodes run; more only queue.
 const CONNECTIONS = 8;
 const median = (xs: readonly number[]) => percentile([...xs].sort((a, b) => a - b), 50);
@@ -75,8 +83,9 @@ async function loadPeer(peer: Cv2Peer, files: readonly string[], seconds: number
 }
 
 /** Starts the server on the null model and checks it answers with the model's boxes. */
-async function nullServer(manifest: string, decodeWorkers: number): Promise<RunningServer> {
-  const server = await startServer({ env: {}, logger: silentLogger(), config: { HOST: '127.0.0.1', PORT: 0, DETECTFN_GRPC_PORT: 0, DETECTFN_MODELS: [manifest], DETECTFN_DECODE_WORKERS: decodeWorkers } });
+async function nullServer(manifest: string, c: Config): Promise<RunningServer> {
+  const config = { HOST: '127.0.0.1', PORT: 0, DETECTFN_GRPC_PORT: 0, DETECTFN_MODELS: [manifest], DETECTFN_DECODE_WORKERS: c.workers, DETECTFN_JPEG_DECODER: c.jpeg };
+  const server = await startServer({ env: {}, logger: silentLogger(), config });
   await server.ready;
   const res = await fetch(`${server.url}/v1/models/null-engine/detect`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: readFileSync(IMAGES.bus()) });
   const body = (await res.json()) as { detections?: unknown[] };
@@ -94,19 +103,19 @@ export const pipelineNullEngineSuite: BenchSuite = {
     const manifest = await writeNullModel(path.join(tmpdir(), 'detectfn-bench-null-engine'));
     const peer = cv2Peer();
     if (!peer) ctx.progress(`${CV2_MISSING} (peer.cv2_pipeline figures)`);
-    const servers = new Map<number, RunningServer>();
+    const servers = new Map<string, RunningServer>();
     const ours: Record<string, ServerRate[]> = {};
     const theirs: Record<string, Rate[]> = {};
     try {
-      for (const w of WORKERS) servers.set(w, await nullServer(manifest, w));
+      for (const c of CONFIGS) servers.set(c.tag, await nullServer(manifest, c));
       for (const server of servers.values()) await loadServer(server, sets.coco128, 1); // warm-up: every batch shape, decode workers started
       for (let round = 0; round < rounds; round++) {
         for (const [set, files] of Object.entries(sets)) {
           // Alternate which worker count goes first, so neither always meets a cooler machine.
-          for (const w of round % 2 === 0 ? WORKERS : [...WORKERS].reverse()) {
-            const rate = await loadServer(servers.get(w)!, files, seconds);
-            (ours[`${set}.w${w}`] ??= []).push(rate);
-            ctx.progress(`round ${round + 1}/${rounds} ${set} w${w}: ${rate.perS.toFixed(1)} img/s, ${rate.perCpuS.toFixed(1)} img/CPU-s (${rate.cores.toFixed(2)} cores), event loop ${rate.mainMs.toFixed(1)} ms/img (GC ${rate.gcMs.toFixed(1)}), CPU ${(1000 / rate.perCpuS).toFixed(1)} ms/img (main thread ${rate.mainCpuMs.toFixed(1)})`);
+          for (const { tag } of round % 2 === 0 ? CONFIGS : [...CONFIGS].reverse()) {
+            const rate = await loadServer(servers.get(tag)!, files, seconds);
+            (ours[`${set}.${tag}`] ??= []).push(rate);
+            ctx.progress(`round ${round + 1}/${rounds} ${set} ${tag}: ${rate.perS.toFixed(1)} img/s, ${rate.perCpuS.toFixed(1)} img/CPU-s (${rate.cores.toFixed(2)} cores), event loop ${rate.mainMs.toFixed(1)} ms/img (GC ${rate.gcMs.toFixed(1)}), CPU ${(1000 / rate.perCpuS).toFixed(1)} ms/img (main thread ${rate.mainCpuMs.toFixed(1)})`);
           }
           if (!peer) continue;
           const rate = await loadPeer(peer, files, seconds);
@@ -125,10 +134,12 @@ function report(ours: Record<string, ServerRate[]>, theirs: Record<string, Rate[
   const cores = availableParallelism();
   const results: BenchResult[] = [];
   for (const set of sets) {
-    for (const w of WORKERS) {
-      const r = ours[`${set}.w${w}`]!;
-      const tag = `${set}.w${w}`;
-      const where = `${set === 'bus' ? 'bus.jpg' : 'coco128 (128 images)'}, ${w === 0 ? 'decoded in the event loop thread' : `${w} decode worker${w > 1 ? 's' : ''}`}${w === decodeWorkersFor(cores) ? ' (the default here)' : ''}, ${CONNECTIONS} connections`;
+    for (const c of CONFIGS) {
+      const w = c.workers;
+      const tag = `${set}.${c.tag}`;
+      const r = ours[tag]!;
+      const jpeg = c.jpeg === 'sharp' ? ', JPEG decoded by sharp (DETECTFN_JPEG_DECODER=sharp)' : '';
+      const where = `${set === 'bus' ? 'bus.jpg' : 'coco128 (128 images)'}, ${w === 0 ? 'decoded in the event loop thread' : `${w} decode worker${w > 1 ? 's' : ''}`}${w === decodeWorkersFor(cores) && !jpeg ? ' (the default here)' : ''}${jpeg}, ${CONNECTIONS} connections`;
       results.push(summarize(`pipeline.null_engine.images_per_s.${tag}`, 'img/s', r.map((x) => x.perS), { note: `${where}; server used ${median(r.map((x) => x.cores)).toFixed(2)} of ${cores} cores at load average ${median(r.map((x) => x.load)).toFixed(1)}` }));
       results.push(summarize(`pipeline.null_engine.images_per_cpu_s.${tag}`, 'img/CPU-s', r.map((x) => x.perCpuS), {
         note: `per core: images / CPU-seconds of the server process (all threads), ${(1000 / median(r.map((x) => x.perCpuS))).toFixed(1)} CPU ms per image, ${median(r.map((x) => x.mainCpuMs)).toFixed(1)} of them on the main thread; its event loop busy ${median(r.map((x) => x.mainMs)).toFixed(1)} ms per image (wall), ${median(r.map((x) => x.gcMs)).toFixed(1)} ms of it in GC`,
@@ -142,6 +153,10 @@ function report(ours: Record<string, ServerRate[]>, theirs: Record<string, Rate[
         note: 'per core: detectfn img per CPU-s / cv2 pipeline img per CPU-s (single-threaded script), paired per round',
       }));
     }
+    const [withAddon, withSharp] = [ours[`${set}.w1`]!, ours[`${set}.w1.sharp_jpeg`]!];
+    results.push(summarize(`pipeline.null_engine.turbojpeg_gain.${set}.w1`, 'x', withAddon.map((x, i) => x.perCpuS / withSharp[i]!.perCpuS), {
+      note: 'per core: img per CPU-s with the libjpeg-turbo addon / with sharp decoding the JPEG (same pixels), 1 decode worker, paired per round',
+    }));
     const peer = theirs[set];
     if (!peer) continue;
     results.push(summarize(`peer.cv2_pipeline.images_per_s.${set}`, 'img/s', peer.map((x) => x.perS), { note: 'cv2.imdecode + LetterBox + HWC->CHW /255 float32, 1 thread, wall clock' }));

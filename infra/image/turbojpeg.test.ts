@@ -110,7 +110,7 @@ describe('the libjpeg-turbo addon', () => {
     const inputs = files.map((f) => new Uint8Array(readFileSync(f)));
     const fresh = await Promise.all(inputs.map((b) => decodeFullRgb(b, LIMIT, 'sharp')));
     const expected = fresh.map((f) => planLetterbox({ width: f.width, height: f.height }));
-    const sequential = [];
+    const sequential: Uint8Array[] = [];
     for (const b of inputs) sequential.push((await decoder.decode(b, (s) => planLetterbox(s))).pixels);
     expect(spareBytes()).toBeGreaterThan(0);
     // All at once, twice over: buffers are taken and handed back while others are in flight.
