@@ -64,6 +64,7 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
     inputSize,
     inputName: manifest.input.name,
     inputDtype: manifest.input.dtype,
+    tensorInput: !manifest.engine.preprocessInGraph,
     batchSizes: manifest.batching.batchSizes,
     maxQueueDelayUs: manifest.batching.maxQueueDelayUs,
     maxQueue: manifest.batching.maxQueue,

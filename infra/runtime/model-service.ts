@@ -33,6 +33,11 @@ export interface ModelDescription {
   readonly inputSize: Size;
   readonly inputName: string;
   readonly inputDtype: string;
+  /**
+   * Whether a preprocessed tensor in `inputDtype` [N,3,H,W] is accepted besides encoded images.
+   * False under `engine.preprocessInGraph`: the engine's graph takes uint8 pixels, so only images.
+   */
+  readonly tensorInput: boolean;
   readonly batchSizes: readonly number[];
   /** The micro-batcher's longest wait for a fuller batch (manifest batching.maxQueueDelayUs). */
   readonly maxQueueDelayUs: number;

@@ -28,7 +28,7 @@ export interface StandInRegistry extends ModelRegistry {
 export function standInRegistry(name = 'stand-in'): StandInRegistry {
   const calls: DetectCall[] = [];
   const describe = (): ModelDescription => ({
-    name, version: '1', task: 'detect', outputName: 'output0', labels: ['thing'], inputSize: { width: 32, height: 32 }, inputName: 'images', inputDtype: 'float32',
+    name, version: '1', task: 'detect', outputName: 'output0', labels: ['thing'], inputSize: { width: 32, height: 32 }, inputName: 'images', inputDtype: 'float32', tensorInput: true,
     batchSizes: [1], maxQueueDelayUs: 0, maxQueue: 8, instances: 1, decoder: 'yolov8', provider: 'cpu', skippedProviders: [], warm: reg.ready, coldStart: null, defaults: DEFAULT_DETECT_OPTIONS,
   });
   const service: ModelService = {

@@ -13,7 +13,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNormalizer, packBatch, planLetterbox, type NormalizeOptions, type Tensor, type TensorMap } from '../../core/index.js';
 import { createEngine, warmupEngine, type EngineOptions, type WorkerEngine } from '../../infra/engine/index.js';
+import { createApp } from '../../handlers/app.js';
+import { loadConfig } from '../../infra/config/index.js';
 import { createSharpDecoder } from '../../infra/image/index.js';
+import { createMetrics } from '../../infra/metrics/index.js';
 import { silentLogger } from '../../infra/log/index.js';
 import { model, node, valueInfo } from '../../infra/onnx/index.js';
 import { parseManifest } from '../../infra/manifest/index.js';
@@ -153,6 +156,23 @@ describe('engine.preprocessInGraph through the service (manifest option)', () =>
     await decoder.close();
     expect(err.code).toBe('CONFIG_INVALID');
     expect(err.message).toMatch(/engine\.preprocessInGraph needs pixels normalised in the engine/);
+  });
+
+  it('KServe v2 metadata and config list only the image input for the in-graph model, and a tensor input is refused naming the option', async () => {
+    const app = createApp({ registry, metrics: createMetrics(), logger: silentLogger(), config: loadConfig({}) });
+    const inputs = async (m: string, view = '') => {
+      const body = (await (await app.request(`/v2/models/${m}${view}`)).json()) as { inputs?: { name: string }[]; input?: { name: string }[] };
+      return (body.inputs ?? body.input)!.map((i) => i.name);
+    };
+    expect(await inputs('yolov8n')).toEqual(['image', 'images']);
+    expect(await inputs('yolov8n-ingraph')).toEqual(['image']);
+    expect(await inputs('yolov8n-ingraph', '/config')).toEqual(['image']);
+    const res = await app.request('/v2/models/yolov8n-ingraph/infer', {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ name: 'images', datatype: 'FP32', shape: [1, 3, 640, 640], data: new Array(3 * 640 * 640).fill(0) }] }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: expect.stringMatching(/input 'images' is not an input of model yolov8n-ingraph; send 'image' .*engine\.preprocessInGraph/) });
   });
 
   it('refuses a preprocessed tensor for the in-graph model, naming the option', async () => {

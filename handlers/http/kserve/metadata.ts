@@ -2,7 +2,8 @@
  * @module handlers/http/kserve/metadata
  * Server and model metadata objects ($metadata_server_response, $metadata_model_response).
  * A model lists two ways in: `image` (BYTES, one encoded image per element) and its own input
- * tensor (preprocessed [N,3,H,W]); a request sends exactly one of them.
+ * tensor (preprocessed [N,3,H,W]); a request sends exactly one of them. A model that normalises
+ * in its graph (`engine.preprocessInGraph`) lists `image` only: no float tensor reaches it.
  */
 import type { ModelDescription } from '../../../infra/runtime/model-service.js';
 import { kserveDatatype } from './datatypes.js';
@@ -24,7 +25,7 @@ export function serverMetadata(version: string) {
 export function modelMetadata(d: ModelDescription) {
   const inputs: KsMetadataTensor[] = [
     { name: IMAGE_INPUT, datatype: 'BYTES', shape: [-1] },
-    { name: d.inputName, datatype: kserveDatatype(d.inputDtype), shape: [-1, 3, d.inputSize.height, d.inputSize.width] },
+    ...(d.tensorInput ? [{ name: d.inputName, datatype: kserveDatatype(d.inputDtype), shape: [-1, 3, d.inputSize.height, d.inputSize.width] }] : []),
   ];
   return {
     name: d.name,

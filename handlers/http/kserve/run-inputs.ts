@@ -43,11 +43,13 @@ export function runInputs<R>(inputs: readonly DecodedInput[], model: ModelServic
   }
   const input = inputs[0];
   const d = model.describe();
-  if (input.name !== IMAGE_INPUT && input.name !== d.inputName) {
+  if (input.name !== IMAGE_INPUT && (input.name !== d.inputName || !d.tensorInput)) {
+    const images = `'${IMAGE_INPUT}' (BYTES, one encoded image per element)`;
     throw new DetectError(
       'INVALID_ARGUMENT',
-      `input '${input.name}' is not an input of model ${d.name}; send '${IMAGE_INPUT}' (BYTES, one encoded image per element) ` +
-        `or '${d.inputName}' (${kserveDatatype(d.inputDtype)} [N,3,${d.inputSize.height},${d.inputSize.width}])`,
+      d.tensorInput
+        ? `input '${input.name}' is not an input of model ${d.name}; send ${images} or '${d.inputName}' (${kserveDatatype(d.inputDtype)} [N,3,${d.inputSize.height},${d.inputSize.width}])`
+        : `input '${input.name}' is not an input of model ${d.name}; send ${images}: it normalises in its graph (engine.preprocessInGraph) and takes no preprocessed tensor`,
     );
   }
   const count = input.datatype === 'BYTES' ? (input.values as Uint8Array[]).length : (input.shape[0] ?? 0);

@@ -46,7 +46,7 @@ export function modelConfig(d: ModelDescription): TritonModelConfig {
   const meta = modelMetadata(d);
   const input: TritonTensorConfig[] = [
     { name: IMAGE_INPUT, data_type: 'TYPE_STRING', dims: [1], reshape: { shape: [] } },
-    { name: d.inputName, data_type: tritonType(kserveDatatype(d.inputDtype)), format: 'FORMAT_NCHW', dims: [3, d.inputSize.height, d.inputSize.width] },
+    ...(d.tensorInput ? [{ name: d.inputName, data_type: tritonType(kserveDatatype(d.inputDtype)), format: 'FORMAT_NCHW' as const, dims: [3, d.inputSize.height, d.inputSize.width] }] : []),
   ];
   return {
     name: d.name,
