@@ -5,7 +5,6 @@
 export { createEngine } from './create-engine.js';
 export { ENGINE_DEFAULTS, SILENT_LOGGER } from './types.js';
 export type { EngineHealth, EngineLogger, EngineOptions, GraphOptimizationLevel, RestartBackoff, WorkerEngine, WorkerEngineRunOptions } from './types.js';
-export { settledWithin } from './settled-within.js';
 export { createSessionWithFallback, sessionOptions } from './session.js';
 export type { CreatedSession, SessionSettings } from './session.js';
 export { toOrtFeeds, fromOrtOutputs } from './tensor-convert.js';

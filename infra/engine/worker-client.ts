@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type { TensorMap } from '../../core/ports/index.js';
 import { callerError, type CallSite } from './caller-error.js';
 import { transferList, type FromWorker, type NormalizeFeeds, type ToWorker, type WorkerInit } from './protocol.js';
-import { settledWithin } from './settled-within.js';
+import { settledWithin } from '../clock/index.js';
 import type { WorkerScript } from './worker-script.js';
 
 export type ReadyInfo = Extract<FromWorker, { type: 'ready' }>;

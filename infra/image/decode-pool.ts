@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { DetectError, type ErrorCode } from '../../core/errors/index.js';
-import { settledWithin } from '../engine/settled-within.js';
+import { settledWithin } from '../clock/index.js';
 import type { DecodeClose, DecodeReply, DecodeRequest } from './decode-protocol.js';
 import { resolveDecodeWorker } from './decode-worker-script.js';
 import type { ImagePlan, PixelRoute } from './pipeline.js';

@@ -1,5 +1,5 @@
 /**
- * @module infra/engine/settled-within
+ * @module infra/clock/settled-within
  * A bounded wait for shutdown paths: close() must finish even when what it waits for never does
  * (a worker thread stuck in native code, a batch whose engine is gone).
  */
