@@ -10,6 +10,7 @@ import { parseTopK } from '../../core/classify/index.js';
 import { DetectError } from '../../core/errors/index.js';
 import { invalidParameterError } from '../../core/validate/index.js';
 import type { ModelService } from '../../infra/runtime/model-service.js';
+import { wrongTaskError } from '../../infra/runtime/index.js';
 import { renderDetections } from '../../infra/image/index.js';
 import { imageBodyCap } from './body-cap.js';
 import { classifyJson, detectJson, maxTimings, serverTiming } from './detect-response.js';
@@ -25,10 +26,8 @@ const ROUTE = { detect: 'detect', classify: 'classify' } as const;
 function expectTask(model: ModelService, want: 'detect' | 'classify'): void {
   const { name, task } = model.describe();
   if (task === want) return;
-  const what = task === 'classify' ? 'a classifier' : 'a detector';
-  throw new DetectError('WRONG_TASK', `model ${name} is ${what} (task ${task}): use POST /v1/models/${name}/${ROUTE[task]}`, {
-    details: { model: name, task, route: `/v1/models/${name}/${ROUTE[task]}` },
-  });
+  const route = `/v1/models/${name}/${ROUTE[task]}`;
+  throw wrongTaskError(name, task, want, `POST ${route}`, { route });
 }
 
 /** top_k (or topK) only: any other name is a typo or a detect parameter, and refused. */

@@ -5,6 +5,8 @@
 export { createBatchedInference } from './batched-inference.js';
 export type { BatchedInference, BatchedInferenceOptions, InferItem, InferResult } from './batched-inference.js';
 export { loadModel } from './load-model.js';
+export { wrongTaskError } from './wrong-task.js';
+export type { Task } from './wrong-task.js';
 export type { LoadModelDeps } from './load-model.js';
 export { createModelRegistry, manifestFor } from './registry.js';
 export type {

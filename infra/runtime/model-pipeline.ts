@@ -24,6 +24,7 @@ import type { BatchedInference, InferItem, InferResult, TensorItem } from './bat
 import type { ClassifyOptions, ClassifyResult, ColdStart, DetectResult, ModelDescription, ModelService, RequestContext } from './model-service.js';
 import { cropOptionsOf, inputSizeOf, letterboxOptionsOf } from './image-plans.js';
 import { createPreprocessor, type Preprocessor } from './preprocess-image.js';
+import { wrongTaskError } from './wrong-task.js';
 
 type Stages = { decode: number; preprocess: number; queue: number; infer: number; batchSize: number };
 
@@ -115,8 +116,7 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
    */
   function forTask<A extends unknown[], R>(want: 'detect' | 'classify', call: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
     if (task === want) return call;
-    const verb = task === 'classify' ? 'classifies images (task classify): use classify' : 'detects objects (task detect): use detect';
-    return () => Promise.reject(new DetectError('WRONG_TASK', `model ${manifest.name} ${verb}, not ${want}`, { details: { model: manifest.name, task } }));
+    return () => Promise.reject(wrongTaskError(manifest.name, task, want));
   }
 
   function checkOpen(ctx: RequestContext | undefined): void {

@@ -133,17 +133,17 @@ describe('the task decides the route', () => {
   it('detect on a classifier and classify on a detector: 400 WRONG_TASK naming the route to use', async () => {
     const onClassifier = await post('colours', 'detect', images.red!);
     expect(onClassifier.status).toBe(400);
-    expect(await onClassifier.json()).toMatchObject({ error: { code: 'WRONG_TASK', message: 'model colours is a classifier (task classify): use POST /v1/models/colours/classify' } });
+    expect(await onClassifier.json()).toMatchObject({ error: { code: 'WRONG_TASK', message: 'model colours is a classifier (task classify), not a detector: use POST /v1/models/colours/classify' } });
     const onDetector = await post('demo', 'classify', images.red!);
     expect(onDetector.status).toBe(400);
-    expect(await onDetector.json()).toMatchObject({ error: { code: 'WRONG_TASK', message: 'model demo is a detector (task detect): use POST /v1/models/demo/detect' } });
+    expect(await onDetector.json()).toMatchObject({ error: { code: 'WRONG_TASK', message: 'model demo is a detector (task detect), not a classifier: use POST /v1/models/demo/detect' } });
   });
 
   it('the service refuses the other task\'s call too (CLI, events), without counting it as a request of the model', async () => {
     const colours = srv.registry.get('colours');
     const before = colours.stats();
-    await expect(colours.detectMany([images.red!], {})).rejects.toMatchObject({ code: 'WRONG_TASK', message: 'model colours classifies images (task classify): use classify, not detect' });
-    await expect(srv.registry.get('demo').classifyMany([images.red!], {})).rejects.toMatchObject({ code: 'WRONG_TASK', message: 'model demo detects objects (task detect): use detect, not classify' });
+    await expect(colours.detectMany([images.red!], {})).rejects.toMatchObject({ code: 'WRONG_TASK', message: 'model colours is a classifier (task classify), not a detector: use classify' });
+    await expect(srv.registry.get('demo').classifyMany([images.red!], {})).rejects.toMatchObject({ code: 'WRONG_TASK', message: 'model demo is a detector (task detect), not a classifier: use detect' });
     expect(colours.stats().fail).toEqual(before.fail);
     expect(colours.stats().inferenceCount).toBe(before.inferenceCount);
   });
