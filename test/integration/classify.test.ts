@@ -148,9 +148,17 @@ describe('the task decides the route', () => {
     expect(colours.stats().inferenceCount).toBe(before.inferenceCount);
   });
 
-  it('GET /v1/models shows each model\'s task', async () => {
+  it('GET /v1/models shows each model\'s task, and a classifier without the detector\'s fields', async () => {
     const { models } = (await (await fetch(`${srv.url}/v1/models`)).json()) as { models: { name: string; task: string }[] };
     expect(Object.fromEntries(models.map((m) => [m.name, m.task]))).toEqual({ colours: 'classify', 'colours-noscale': 'classify', 'colours-bgr': 'classify', demo: 'detect' });
+    // A detector's fields only where they apply.
+    const one = async (m: string) => (await (await fetch(`${srv.url}/v1/models/${m}`)).json()) as Record<string, unknown>;
+    const [colours, demo] = [await one('colours'), await one('demo')];
+    expect(colours).toMatchObject({ task: 'classify', outputKind: 'logits', labels: expect.any(Array) });
+    expect(colours).not.toHaveProperty('decoder');
+    expect(colours).not.toHaveProperty('defaults');
+    expect(demo).toMatchObject({ task: 'detect', decoder: expect.any(String), defaults: expect.objectContaining({ conf: expect.any(Number) }) });
+    expect((models as unknown as Record<string, unknown>[]).find((m) => m.name === 'colours')).not.toHaveProperty('decoder');
   });
 });
 
