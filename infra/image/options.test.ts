@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { usableCores } from '../host/usable-cores.js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.js';
 import { createSharpDecoder, decodeWorkersFor, DEFAULT_DECODER_OPTIONS } from './index.js';
@@ -13,7 +13,7 @@ describe('decode worker default', () => {
     const config = loadConfig({});
     expect(config.DETECTFN_DECODE_WORKERS).toBeUndefined();
     const decoder = createSharpDecoder();
-    expect(decoder.options.workers).toBe(decodeWorkersFor(availableParallelism()));
+    expect(decoder.options.workers).toBe(decodeWorkersFor(usableCores().cores));
     expect(DEFAULT_DECODER_OPTIONS.workers).toBe(decoder.options.workers);
     await decoder.close();
   });

@@ -5,7 +5,7 @@
  * decode; the sharp kernels resample inside libvips (faster, but not what the model was trained
  * on; see FIDELITY.md for the measured differences).
  */
-import { availableParallelism } from 'node:os';
+import { usableCores } from '../host/usable-cores.js';
 import { expectInteger, expectOneOf } from '../../core/validate/index.js';
 import { JPEG_DECODER_CHOICES, type JpegDecoderChoice } from './turbojpeg.js';
 
@@ -26,7 +26,7 @@ export interface SharpDecoderOptions {
   /**
    * Decode worker threads that run the pixel pass (sharp decode + letterbox), keeping it off the
    * caller's event loop; 0 runs it in the calling thread. The header is always read in the
-   * caller's thread (it decides the plan). @default decodeWorkersFor(os.availableParallelism())
+   * caller's thread (it decides the plan). @default decodeWorkersFor(usableCores().cores): the CPUs, or the cgroup's CPU quota where lower
    */
   readonly workers: number;
   /**
@@ -55,7 +55,7 @@ export const DEFAULT_DECODER_OPTIONS: Readonly<SharpDecoderOptions> = Object.fre
   maxInputPixels: 40_000_000,
   resize: 'cv2-linear',
   concurrency: 1,
-  workers: decodeWorkersFor(availableParallelism()),
+  workers: decodeWorkersFor(usableCores().cores),
   jpegDecoder: 'auto',
 });
 

@@ -171,7 +171,7 @@ export interface ModelRegistryOptions {
   /** LRU bound of the model disk cache (DETECTFN_CACHE_MAX_BYTES). @default 4 GiB */
   readonly cacheMaxBytes?: number;
   readonly maxInputPixels?: number;
-  /** Decode worker threads (infra/image); 0 decodes in the calling thread. @default decodeWorkersFor(os.availableParallelism()) */
+  /** Decode worker threads (infra/image); 0 decodes in the calling thread. @default decodeWorkersFor(usableCores().cores), infra/host */
   readonly decodeWorkers?: number;
   /** Who decodes plain JPEGs (infra/image/turbojpeg.ts). @default 'auto' */
   readonly jpegDecoder?: JpegDecoderChoice;

@@ -8,6 +8,7 @@
  * entry points then exit non-zero, so the platform restarts the service.
  */
 import { DetectError } from '../../core/errors/index.js';
+import { usableCores } from '../host/usable-cores.js';
 import { createSharpDecoder, describeJpegDecoder, sharpCounters } from '../image/index.js';
 import { silentLogger } from '../log/index.js';
 import { defaultManifestForOnnx, loadManifest, type ModelManifest } from '../manifest/index.js';
@@ -39,7 +40,11 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     ...(options.decodeWorkers !== undefined ? { workers: options.decodeWorkers } : {}),
     ...(options.jpegDecoder !== undefined ? { jpegDecoder: options.jpegDecoder } : {}),
   });
-  logger.info({ jpegDecoder: decoder.jpeg, decodeWorkers: decoder.options.workers }, `image decoder: JPEG by ${describeJpegDecoder(decoder.jpeg)}, ${decoder.options.workers} decode worker(s)`);
+  const cores = usableCores();
+  logger.info(
+    { jpegDecoder: decoder.jpeg, decodeWorkers: decoder.options.workers, cores: cores.cores, coresFrom: cores.source },
+    `image decoder: JPEG by ${describeJpegDecoder(decoder.jpeg)}, ${decoder.options.workers} decode worker(s), ${cores.cores} usable core(s) (${cores.source})`,
+  );
   options.metrics?.addGauge('detectfn_libvips_queue', 'Images waiting for a libvips thread', () => sharpCounters().queue);
 
   const loaded = new Map<string, ModelService>();

@@ -24,8 +24,13 @@ export interface ServerProcess extends DistProcess {
   readonly port: number;
 }
 
-export function spawnDist(script: string, args: readonly string[], env: Record<string, string>): DistProcess {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist', script), ...args], {
+/**
+ * `launcher`: a command the node process is started through, which must end by exec'ing its
+ * arguments (e.g. `sh -c 'echo $$ > cgroup/tasks && exec "$0" "$@"'`).
+ */
+export function spawnDist(script: string, args: readonly string[], env: Record<string, string>, launcher: readonly string[] = []): DistProcess {
+  const argv = [process.execPath, path.join(repoRoot, 'dist', script), ...args];
+  const child = spawn(launcher[0] ?? argv[0]!, [...launcher.slice(1), ...(launcher.length > 0 ? argv : argv.slice(1))], {
     cwd: repoRoot,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

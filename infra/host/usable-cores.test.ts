@@ -1,0 +1,47 @@
+/**
+ * The cgroup readers on file contents as the kernel writes them (v2 `cpu.max`, v1 cfs files),
+ * served from a map: the real files are read in test/integration/cgroup-cores.test.ts, which
+ * puts a real server in a real cgroup with a quota.
+ */
+import { describe, expect, it } from 'vitest';
+import { cgroupCpuQuota, usableCores } from './usable-cores.js';
+
+const fs = (files: Record<string, string>) => (file: string) => files[file];
+
+describe('cgroupCpuQuota', () => {
+  it('v2: the smallest quota from the process cgroup up to the root binds; "max" sets none', () => {
+    const read = fs({
+      '/proc/self/cgroup': '0::/kubepods/pod1/ctr\n',
+      '/sys/fs/cgroup/kubepods/pod1/ctr/cpu.max': 'max 100000\n',
+      '/sys/fs/cgroup/kubepods/pod1/cpu.max': '250000 100000\n',
+      '/sys/fs/cgroup/kubepods/cpu.max': '800000 100000\n',
+    });
+    expect(cgroupCpuQuota(read)).toEqual({ cpus: 2.5, where: '/sys/fs/cgroup/kubepods/pod1/cpu.max' });
+    expect(cgroupCpuQuota(fs({ '/proc/self/cgroup': '0::/\n', '/sys/fs/cgroup/cpu.max': 'max 100000\n' }))).toBeUndefined();
+  });
+
+  it('v1: cpu,cpuacct mounted together, quota -1 is none, a container sees its own cgroup at the mount root', () => {
+    const read = fs({
+      '/proc/self/cgroup': '4:memory:/docker/abc\n3:cpu,cpuacct:/docker/abc\n0::/\n',
+      '/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us': '100000\n',
+      '/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us': '150000\n',
+    });
+    expect(cgroupCpuQuota(read)).toEqual({ cpus: 1.5, where: '/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us' });
+    expect(cgroupCpuQuota(fs({ '/proc/self/cgroup': '1:cpu:/\n', '/sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000', '/sys/fs/cgroup/cpu/cpu.cfs_quota_us': '-1' }))).toBeUndefined();
+  });
+
+  it('no cgroup files at all (not Linux, or hidden): no quota', () => {
+    expect(cgroupCpuQuota(fs({}))).toBeUndefined();
+  });
+});
+
+describe('usableCores', () => {
+  const quota = (q: string) => fs({ '/proc/self/cgroup': '0::/x\n', '/sys/fs/cgroup/x/cpu.max': `${q} 100000` });
+  it('is the CPU count without a lower quota, the quota rounded down (at least 1) with one', () => {
+    expect(usableCores(quota('max'), 16)).toEqual({ cores: 16, source: '16 CPUs' });
+    expect(usableCores(quota('400000'), 16)).toMatchObject({ cores: 4, source: expect.stringMatching(/^cgroup CPU quota 4 \(\/sys\/fs\/cgroup\/x\/cpu\.max\) of 16 CPUs$/) });
+    expect(usableCores(quota('250000'), 16).cores).toBe(2);
+    expect(usableCores(quota('50000'), 16).cores).toBe(1);
+    expect(usableCores(quota('3200000'), 16)).toEqual({ cores: 16, source: '16 CPUs' });
+  });
+});
