@@ -4,7 +4,7 @@
  * puts a real server in a real cgroup with a quota.
  */
 import { describe, expect, it } from 'vitest';
-import { cgroupCpuQuota, usableCores } from './usable-cores.js';
+import { cgroupCpuQuota, intraOpThreadsFor, usableCores } from './usable-cores.js';
 
 const fs = (files: Record<string, string>) => (file: string) => files[file];
 
@@ -32,6 +32,17 @@ describe('cgroupCpuQuota', () => {
 
   it('no cgroup files at all (not Linux, or hidden): no quota', () => {
     expect(cgroupCpuQuota(fs({}))).toBeUndefined();
+  });
+});
+
+describe('intraOpThreadsFor', () => {
+  const quota = { cores: 4, source: 'cgroup CPU quota 4 (/sys/fs/cgroup/x/cpu.max) of 64 CPUs' };
+  it('keeps a configured count, shares a quota among engine workers, and leaves ORT its default without a quota', () => {
+    expect(intraOpThreadsFor(3, 2, quota)).toBe(3);
+    expect(intraOpThreadsFor(0, 1, quota)).toBe(4);
+    expect(intraOpThreadsFor(0, 3, quota)).toBe(1);
+    expect(intraOpThreadsFor(0, 8, quota)).toBe(1);
+    expect(intraOpThreadsFor(0, 2, { cores: 64, source: '64 CPUs' })).toBe(0);
   });
 });
 

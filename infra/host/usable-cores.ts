@@ -76,6 +76,17 @@ export function cgroupCpuQuota(read: Read = readOrUndefined, mount = '/sys/fs/cg
   return best;
 }
 
+/**
+ * onnxruntime's intra-op threads per engine worker: the manifest's when set (not 0); under a CPU
+ * quota below the CPU count, the quota's cores shared among the workers (ORT's own default
+ * counts the host's cores: 32 threads per session in a 4-CPU container on a 64-core host);
+ * otherwise 0, ORT's default.
+ */
+export function intraOpThreadsFor(configured: number, engineWorkers: number, cores: UsableCores = usableCores()): number {
+  if (configured > 0 || !cores.source.startsWith('cgroup')) return configured;
+  return Math.max(1, Math.floor(cores.cores / Math.max(1, engineWorkers)));
+}
+
 /** Cores this process may use; see the module note. */
 export function usableCores(read: Read = readOrUndefined, cpus: number = availableParallelism()): UsableCores {
   const quota = cgroupCpuQuota(read);

@@ -7,6 +7,7 @@
  * The fetched file stays leased in the disk cache until the model is closed: a replacement
  * engine worker reads it again, so eviction must not delete it while the model is served.
  */
+import { intraOpThreadsFor } from '../host/usable-cores.js';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { DetectError } from '../../core/errors/index.js';
@@ -83,11 +84,12 @@ async function startModel(
   const normalize = normalizeOptions(manifest);
 
   const t1 = performance.now();
+  const intraOpThreads = intraOpThreadsFor(manifest.engine.intraOpThreads, manifest.engine.workers);
   const engine = await createEngine({
     modelPath,
     providers: manifest.engine.providers,
     workers: manifest.engine.workers,
-    intraOpThreads: manifest.engine.intraOpThreads,
+    intraOpThreads,
     interOpThreads: manifest.engine.interOpThreads,
     graphOptimizationLevel: manifest.engine.graphOptimizationLevel,
     enableMemArena: manifest.engine.enableMemArena,
@@ -95,7 +97,7 @@ async function startModel(
     logger: log,
   });
   const sessionMs = performance.now() - t1;
-  log.info({ provider: engine.provider, skipped: engine.skippedProviders, sessionMs }, 'engine ready');
+  log.info({ provider: engine.provider, skipped: engine.skippedProviders, sessionMs, intraOpThreads }, 'engine ready');
 
   try {
     const [, channels, height, width] = manifest.input.shape as readonly (number | string)[];

@@ -3,7 +3,7 @@
  * dist/server.js started inside a real cgroup of this machine with a quota of one CPU
  * (cgroup v1 `cpu.cfs_quota_us` or v2 `cpu.max`, whichever the kernel mounts; the tests run as
  * root, as CI does) against the same server outside it. Node's own os.availableParallelism()
- * ignores the quota on both Node 20 and 24.
+ * ignores the quota on both Node 20 and 24, and onnxruntime's default thread count the same.
  */
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -43,12 +43,18 @@ const env = { DETECTFN_GRPC_PORT: '0' };
 const decoderLine = (l: LogLine) => l.decodeWorkers !== undefined;
 
 describe('decode workers and the CPU quota', () => {
-  it('a server limited to 1 CPU by its cgroup decodes in-thread and says why; outside it, one worker per core beyond the first', async () => {
+  it('a server limited to 1 CPU by its cgroup decodes in-thread, runs ORT on 1 thread and says why; outside it, one worker per core beyond the first', async () => {
     const limited = spawnDist('server.js', [], env, ['sh', '-c', `echo $$ > ${cgroup.join} && exec "$0" "$@"`]);
     const free = spawnDist('server.js', [], env);
     running.push(limited, free);
     const [inside, outside] = await Promise.all([limited.waitForLine(decoderLine), free.waitForLine(decoderLine)]);
     expect(inside).toMatchObject({ decodeWorkers: 0, cores: 1, coresFrom: expect.stringContaining(`cgroup CPU quota 1 (${cgroup.dir}/`) });
     expect(outside).toMatchObject({ cores: availableParallelism(), decodeWorkers: Math.min(8, availableParallelism() - 1) });
+    // onnxruntime's intra-op pool: the quota's one core (the demo manifest leaves it at 0 = ORT's
+    // default, which would count the host's cores), and ORT's default outside.
+    const engineReady = (l: LogLine) => l.msg === 'engine ready';
+    const [inEngine, outEngine] = await Promise.all([limited.waitForLine(engineReady), free.waitForLine(engineReady)]);
+    expect(inEngine).toMatchObject({ intraOpThreads: 1 });
+    expect(outEngine).toMatchObject({ intraOpThreads: 0 });
   });
 });
