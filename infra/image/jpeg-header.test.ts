@@ -23,7 +23,8 @@ describe('readJpegHeader: the same answer as sharp, or none', () => {
       const fast = readJpegHeader(bytes);
       if (!fast) continue;
       answered++;
-      expect(fast, f).toEqual(await readOrientedHeader(bytes));
+      const { format, size } = fast;
+      expect({ format, size }, f).toEqual(await readOrientedHeader(bytes));
     }
     // It answers for (nearly) all of them, or it would not save anything.
     expect(answered).toBeGreaterThan(files.length * 0.9);
@@ -31,13 +32,32 @@ describe('readJpegHeader: the same answer as sharp, or none', () => {
 
   it('answers for baseline, progressive, greyscale and EXIF orientation 1 JPEGs', async () => {
     for (const bytes of [await jpeg(37, 21), await jpeg(37, 21, { progressive: true }), await jpeg(37, 21, { greyscale: true }), await jpeg(37, 21, { orientation: 1 })]) {
-      expect(readJpegHeader(bytes)).toEqual({ format: 'jpeg', size: { width: 37, height: 21 } });
+      expect(readJpegHeader(bytes)).toEqual({ format: 'jpeg', size: { width: 37, height: 21 }, orientation: 1 });
       expect(await readOrientedHeader(bytes)).toEqual({ format: 'jpeg', size: { width: 37, height: 21 } });
     }
   });
 
-  it('leaves rotated photos to sharp (orientation 2-8)', async () => {
-    for (const orientation of [2, 3, 5, 6, 8]) expect(readJpegHeader(await jpeg(37, 21, { orientation })), `orientation ${orientation}`).toBeUndefined();
+  it('answers every EXIF orientation 1-8 with the oriented size, as sharp does', async () => {
+    for (const orientation of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const bytes = await jpeg(37, 21, { orientation });
+      const swapped = orientation >= 5;
+      expect(readJpegHeader(bytes), `orientation ${orientation}`).toEqual({ format: 'jpeg', size: swapped ? { width: 21, height: 37 } : { width: 37, height: 21 }, orientation });
+      expect(await readOrientedHeader(bytes)).toEqual({ format: 'jpeg', size: readJpegHeader(bytes)!.size });
+    }
+  });
+
+  it('leaves an orientation outside 1-8, or two EXIF blocks, to sharp', async () => {
+    const bytes = Buffer.from(await jpeg(37, 21, { orientation: 6 }));
+    const exif = bytes.indexOf(Buffer.from('Exif\0\0', 'latin1'));
+    const tag = bytes.indexOf(Buffer.from([0x12, 0x01]), exif); // orientation tag, little-endian (sharp writes II)
+    expect(tag).toBeGreaterThan(exif);
+    const bad = Buffer.from(bytes);
+    bad[tag + 8] = 9;
+    expect(readJpegHeader(bad)).toBeUndefined();
+    const app1 = exif - 4;
+    const length = bytes.readUInt16BE(app1 + 2);
+    const twice = Buffer.concat([bytes.subarray(0, app1 + 2 + length), bytes.subarray(app1, app1 + 2 + length), bytes.subarray(app1 + 2 + length)]);
+    expect(readJpegHeader(twice)).toBeUndefined();
   });
 
   it('leaves non-JPEG and broken headers to sharp', async () => {

@@ -7,7 +7,7 @@
  *   all inside libvips;
  * - shrink-on-load (a manifest's `decode.shrinkOnLoad`, large JPEGs only): the sharp route with
  *   libvips' JPEG load scaled in the DCT (1/2, 1/4 or 1/8) and its linear kernel for the rest.
- * The full-size decode of a plain JPEG (readJpegHeader: 8-bit, 1 or 3 components, upright) is
+ * The full-size decode of a plain JPEG (readJpegHeader: 8-bit, 1 or 3 components, a clear EXIF orientation) is
  * libjpeg-turbo's own where `jpeg` is 'turbojpeg' (infra/image/turbojpeg.ts): the same pixels as
  * sharp's, at about half the CPU; every other input, and every JPEG under 'sharp', is sharp's.
  * Every route outputs the plan's target, and the plan is made from the ORIGINAL oriented size,
@@ -55,7 +55,8 @@ async function toRgb(image: Sharp): Promise<RgbImage> {
  * `scratch`: the caller reads it once and calls `release?.()` (the buffer is then reused).
  */
 async function decodeFull(bytes: Uint8Array, limitInputPixels: number, padValue: number, jpeg: JpegDecoder, scratch = false): Promise<RgbImage> {
-  const direct = jpeg === 'turbojpeg' && readJpegHeader(bytes) !== undefined ? await decodeJpegRgb(bytes, limitInputPixels, scratch) : undefined;
+  const header = jpeg === 'turbojpeg' ? readJpegHeader(bytes) : undefined;
+  const direct = header ? await decodeJpegRgb(bytes, limitInputPixels, scratch, header.orientation) : undefined;
   return direct ?? toRgb(oriented(bytes, limitInputPixels, padValue));
 }
 

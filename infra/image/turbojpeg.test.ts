@@ -87,6 +87,41 @@ describe('the libjpeg-turbo addon', () => {
     });
   });
 
+  it('applies every EXIF orientation after the decode: the same bytes as cv2.imread and sharp, letterboxed the same', async () => {
+    const python = findCv2Python()!;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'detectfn-orient-'));
+    try {
+      const orientations = [1, 2, 3, 4, 5, 6, 7, 8] as const;
+      // Odd sizes and 4:2:0 chroma: an off-by-one or a rotate-before-decode shows.
+      const encoded = await Promise.all(orientations.map(async (orientation) => new Uint8Array(await sharp(bus).resize(203, 131, { fit: 'fill' }).jpeg({ quality: 80 }).withMetadata({ orientation }).toBuffer())));
+      const files = orientations.map((o, i) => {
+        const file = path.join(dir, `o${o}.jpg`);
+        writeFileSync(file, encoded[i]!);
+        return file;
+      });
+      const refs = runCv2Reference(python, 'decode', files);
+      for (const [i, orientation] of orientations.entries()) {
+        const bytes = encoded[i]!;
+        const ref = refs[i];
+        expect(readJpegHeader(bytes)?.orientation).toBe(orientation);
+        const ours = await decodeFullRgb(bytes, LIMIT, 'turbojpeg');
+        const viaSharp = await decodeFullRgb(bytes, LIMIT, 'sharp');
+        expect({ width: ours.width, height: ours.height }, `orientation ${orientation}`).toEqual(ref!.source);
+        expect(firstDifference(ours.data, ref!.pixels), `orientation ${orientation} vs cv2`).toBe(-1);
+        expect(firstDifference(ours.data, viaSharp.data), `orientation ${orientation} vs sharp`).toBe(-1);
+        const [a, b] = await Promise.all([createSharpDecoder({ workers: 1 }), createSharpDecoder({ workers: 0, jpegDecoder: 'sharp' })].map(async (d) => {
+          const out = await d.decode(bytes, (s) => planLetterbox(s, { size: { width: 96, height: 96 } }));
+          await d.close();
+          return out;
+        }));
+        expect(a!.source).toEqual(b!.source);
+        expect(firstDifference(a!.pixels, b!.pixels)).toBe(-1);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('declines what it cannot turn into RGB (CMYK), which then decodes through sharp', async () => {
     const cmyk = new Uint8Array(await sharp(bus).resize(64, 48).toColourspace('cmyk').jpeg().toBuffer());
     expect(await decodeJpegRgb(cmyk, LIMIT)).toBeUndefined();

@@ -4,7 +4,8 @@
  * (infra/image/native/turbojpeg.c, built into dist/native/ by `npm run build`). Same pixels as
  * sharp and cv2.imread (libjpeg's default decode), at about half sharp's CPU per image, because
  * nothing of libvips' pipeline runs around it. It takes plain JPEGs only (what
- * `readJpegHeader` is certain of: 8-bit, 1 or 3 components, upright); everything else, and
+ * `readJpegHeader` is certain of: 8-bit, 1 or 3 components, a clear EXIF orientation, applied
+ * after the decode as cv2.imread does); everything else, and
  * every JPEG where the addon is not built, goes through sharp.
  * `DETECTFN_JPEG_DECODER` picks: `auto` (the addon where it loads), `turbojpeg` (start-up fails
  * without it: a deployment that measured its speed gets it or does not start), `sharp`.
@@ -13,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { DetectError } from '../../core/errors/index.js';
+import type { Orientation } from './jpeg-header.js';
 
 export interface RgbImage {
   readonly data: Uint8Array;
@@ -26,7 +28,7 @@ export interface RgbImage {
 }
 
 interface Addon {
-  decodeRgb(bytes: Uint8Array, maxPixels: number, into?: Uint8Array): Promise<RgbImage>;
+  decodeRgb(bytes: Uint8Array, maxPixels: number, into?: Uint8Array, orientation?: Orientation): Promise<RgbImage>;
   readonly libjpegTurboVersion: string;
 }
 
@@ -99,12 +101,12 @@ export function spareBytes(): number {
  * Full-size RGB of a plain JPEG, in a reused buffer when `scratch` (call `release()` when done). Undefined where the addon declines the file (CMYK/YCCK): the
  * caller decodes it with sharp. Failures leave as DetectErrors with the codes sharp's would have.
  */
-export async function decodeJpegRgb(bytes: Uint8Array, maxPixels: number, scratch = false): Promise<RgbImage | undefined> {
+export async function decodeJpegRgb(bytes: Uint8Array, maxPixels: number, scratch = false, orientation: Orientation = 1): Promise<RgbImage | undefined> {
   const addon = loadTurbojpeg();
   if (!addon.ok) throw new Error(`turbojpeg decode without the addon: ${addon.reason}`);
   const spare = scratch ? spares.pop() : undefined;
   try {
-    const image = await addon.addon.decodeRgb(bytes, maxPixels, spare);
+    const image = await addon.addon.decodeRgb(bytes, maxPixels, spare, orientation);
     if (!scratch) return image;
     const whole = image.data.buffer === spare?.buffer ? spare : new Uint8Array(image.data.buffer);
     let released = false;

@@ -1,8 +1,13 @@
 /*
  * detectfn's JPEG decoder: libjpeg-turbo's TurboJPEG API behind Node-API, one call.
  *
- *   decodeRgb(bytes: Uint8Array, maxPixels: number, into?: Uint8Array)
+ *   decodeRgb(bytes: Uint8Array, maxPixels: number, into?: Uint8Array, orientation?: 1..8)
  *     -> Promise<{ width, height, data: Uint8Array }>
+ *
+ * `orientation` (EXIF, read by the caller) is applied after the decode, pixel for pixel, as
+ * cv2.imread and libvips' autorotate do: decode, then flip/transpose. (TurboJPEG's lossless
+ * transforms would rotate before decoding, which changes the chroma upsampling's direction and
+ * so the bytes.) `width`/`height` are then the oriented size.
  *
  * `into`, where given and large enough, receives the pixels (`data` is then a view of its
  * buffer): a caller that decodes image after image reuses one buffer instead of allocating and
@@ -35,7 +40,8 @@ typedef struct {
   unsigned char *input;
   unsigned long input_len;
   unsigned char *pixels;
-  int width, height;
+  int width, height; /* as stored in the file */
+  int orientation;
   char error[256];
 } Job;
 
@@ -57,6 +63,31 @@ static napi_value reject_now(napi_env env, const char *code, const char *message
   return promise;
 }
 
+/* EXIF orientation 2-8 of a w x h RGB image into dst (h x w for 5-8): oriented (x, y) <- stored (sx, sy). */
+static void orient_rgb(const unsigned char *src, int w, int h, unsigned char *dst, int orientation) {
+  int ow = orientation >= 5 ? h : w, oh = orientation >= 5 ? w : h;
+  for (int y = 0; y < oh; y++) {
+    unsigned char *row = dst + (size_t)y * (size_t)ow * 3;
+    for (int x = 0; x < ow; x++) {
+      int sx, sy;
+      switch (orientation) {
+        case 2: sx = w - 1 - x; sy = y; break;         /* mirrored left-right */
+        case 3: sx = w - 1 - x; sy = h - 1 - y; break; /* rotated 180 */
+        case 4: sx = x; sy = h - 1 - y; break;         /* mirrored top-bottom */
+        case 5: sx = y; sy = x; break;                 /* transposed */
+        case 6: sx = y; sy = h - 1 - x; break;         /* rotated 90 clockwise to view */
+        case 7: sx = w - 1 - y; sy = h - 1 - x; break; /* transversed */
+        case 8: sx = w - 1 - y; sy = x; break;         /* rotated 90 anticlockwise to view */
+        default: sx = x; sy = y; break;
+      }
+      const unsigned char *p = src + ((size_t)sy * (size_t)w + (size_t)sx) * 3;
+      row[x * 3] = p[0];
+      row[x * 3 + 1] = p[1];
+      row[x * 3 + 2] = p[2];
+    }
+  }
+}
+
 static void execute(napi_env env, void *data) {
   (void)env;
   Job *job = data;
@@ -65,10 +96,22 @@ static void execute(napi_env env, void *data) {
     snprintf(job->error, sizeof job->error, "tjInitDecompress failed: %s", tjGetErrorStr2(NULL));
     return;
   }
-  if (tjDecompress2(h, job->input, job->input_len, job->pixels, job->width, 0, job->height, TJPF_RGB, 0) != 0) {
+  unsigned char *target = job->pixels;
+  if (job->orientation != 1) {
+    target = malloc((size_t)job->width * (size_t)job->height * 3);
+    if (target == NULL) {
+      snprintf(job->error, sizeof job->error, "out of memory");
+      tjDestroy(h);
+      return;
+    }
+  }
+  if (tjDecompress2(h, job->input, job->input_len, target, job->width, 0, job->height, TJPF_RGB, 0) != 0) {
     snprintf(job->error, sizeof job->error, "%s", tjGetErrorStr2(h));
     if (job->error[0] == '\0') snprintf(job->error, sizeof job->error, "decode failed");
+  } else if (target != job->pixels) {
+    orient_rgb(target, job->width, job->height, job->pixels, job->orientation);
   }
+  if (target != job->pixels) free(target);
   tjDestroy(h);
 }
 
@@ -88,8 +131,9 @@ static void complete(napi_env env, napi_status status, void *data) {
     size_t length = (size_t)job->width * (size_t)job->height * 3;
     napi_create_typedarray(env, napi_uint8_array, length, output, job->output_offset, &array);
     napi_create_object(env, &result);
-    napi_create_int32(env, job->width, &width);
-    napi_create_int32(env, job->height, &height);
+    int swap = job->orientation >= 5;
+    napi_create_int32(env, swap ? job->height : job->width, &width);
+    napi_create_int32(env, swap ? job->width : job->height, &height);
     napi_set_named_property(env, result, "width", width);
     napi_set_named_property(env, result, "height", height);
     napi_set_named_property(env, result, "data", array);
@@ -102,12 +146,12 @@ static void complete(napi_env env, napi_status status, void *data) {
 }
 
 static napi_value decode_rgb(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3] = { NULL, NULL, NULL };
+  size_t argc = 4;
+  napi_value argv[4] = { NULL, NULL, NULL, NULL };
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   bool is_typed = false;
   if (argc < 2 || napi_is_typedarray(env, argv[0], &is_typed) != napi_ok || !is_typed) {
-    napi_throw_type_error(env, NULL, "decodeRgb(bytes: Uint8Array, maxPixels: number, into?: Uint8Array)");
+    napi_throw_type_error(env, NULL, "decodeRgb(bytes: Uint8Array, maxPixels: number, into?: Uint8Array, orientation?: 1..8)");
     return NULL;
   }
   napi_typedarray_type type;
@@ -116,7 +160,7 @@ static napi_value decode_rgb(napi_env env, napi_callback_info info) {
   napi_get_typedarray_info(env, argv[0], &type, &length, &bytes, NULL, NULL);
   double max_pixels;
   if (type != napi_uint8_array || napi_get_value_double(env, argv[1], &max_pixels) != napi_ok) {
-    napi_throw_type_error(env, NULL, "decodeRgb(bytes: Uint8Array, maxPixels: number, into?: Uint8Array)");
+    napi_throw_type_error(env, NULL, "decodeRgb(bytes: Uint8Array, maxPixels: number, into?: Uint8Array, orientation?: 1..8)");
     return NULL;
   }
   napi_value into_buffer = NULL;
@@ -132,6 +176,14 @@ static napi_value decode_rgb(napi_env env, napi_callback_info info) {
       napi_throw_type_error(env, NULL, "decodeRgb: `into` must be a Uint8Array");
       return NULL;
     }
+  }
+  int orientation = 1;
+  napi_valuetype orientation_type = napi_undefined;
+  if (argc >= 4) napi_typeof(env, argv[3], &orientation_type);
+  if (orientation_type != napi_undefined &&
+      (napi_get_value_int32(env, argv[3], &orientation) != napi_ok || orientation < 1 || orientation > 8)) {
+    napi_throw_type_error(env, NULL, "decodeRgb: `orientation` must be an EXIF orientation 1..8");
+    return NULL;
   }
   if (length == 0) return reject_now(env, "JPEG_DECODE_FAILED", "empty input");
 
@@ -167,6 +219,7 @@ static napi_value decode_rgb(napi_env env, napi_callback_info info) {
   job->input_len = (unsigned long)length;
   job->width = width;
   job->height = height;
+  job->orientation = orientation;
 
   napi_value output, promise, name;
   size_t needed = (size_t)width * (size_t)height * 3;
