@@ -10,9 +10,11 @@ import { createLinearResizer } from '../../core/resize/index.js';
 import type { DecodeClose, DecodeReply, DecodeRequest } from './decode-protocol.js';
 import { mapSharpError } from './errors.js';
 import { runPlan } from './pipeline.js';
+import { decodeJpegOnThisThread } from './turbojpeg.js';
 
 const port = parentPort!;
 const resizer = createLinearResizer();
+decodeJpegOnThisThread();
 
 /**
  * Transfers the pixels. sharp's kernels return memory libvips allocated (an external

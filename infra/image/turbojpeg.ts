@@ -29,6 +29,7 @@ export interface RgbImage {
 
 interface Addon {
   decodeRgb(bytes: Uint8Array, maxPixels: number, into?: Uint8Array, orientation?: Orientation): Promise<RgbImage>;
+  decodeRgbSync(bytes: Uint8Array, maxPixels: number, into?: Uint8Array, orientation?: Orientation): RgbImage;
   readonly libjpegTurboVersion: string;
 }
 
@@ -40,6 +41,19 @@ export type JpegDecoder = Exclude<JpegDecoderChoice, 'auto'>;
 /** dist/native/turbojpeg.node: beside a bundle (dist/*.js), or the repo's dist/ when running from source. */
 export function turbojpegAddonPath(here: string = import.meta.url): string {
   return fileURLToPath(here.endsWith('.ts') ? new URL('../../dist/native/turbojpeg.node', here) : new URL('./native/turbojpeg.node', here));
+}
+
+let onThisThread = false;
+
+/**
+ * Decode on the calling thread from now on (decode workers call this once): a worker exists to
+ * decode, and decoding on it means N workers decode N images at once. The default, for an
+ * event loop, runs each decode on the process-wide libuv pool (4 threads unless
+ * UV_THREADPOOL_SIZE says otherwise, shared with fs, dns, zlib and sharp), which would cap a
+ * GPU host's 8 decode workers at 4 decodes in flight.
+ */
+export function decodeJpegOnThisThread(): void {
+  onThisThread = true;
 }
 
 type Loaded = { readonly ok: true; readonly addon: Addon } | { readonly ok: false; readonly reason: string };
@@ -106,7 +120,7 @@ export async function decodeJpegRgb(bytes: Uint8Array, maxPixels: number, scratc
   if (!addon.ok) throw new Error(`turbojpeg decode without the addon: ${addon.reason}`);
   const spare = scratch ? spares.pop() : undefined;
   try {
-    const image = await addon.addon.decodeRgb(bytes, maxPixels, spare, orientation);
+    const image = onThisThread ? addon.addon.decodeRgbSync(bytes, maxPixels, spare, orientation) : await addon.addon.decodeRgb(bytes, maxPixels, spare, orientation);
     if (!scratch) return image;
     const whole = image.data.buffer === spare?.buffer ? spare : new Uint8Array(image.data.buffer);
     let released = false;

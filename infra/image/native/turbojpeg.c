@@ -21,8 +21,11 @@
  *
  * The header is read on the calling thread (cheap, and the pixel limit is enforced before any
  * allocation); the output is a V8 ArrayBuffer allocated there (transferable to another thread,
- * unlike external memory) and the decode runs on the libuv thread pool. The input is copied, so
- * nothing the caller does to its buffer meanwhile can reach the decoder.
+ * unlike external memory). `decodeRgb` decodes on the libuv thread pool (the input is copied, so
+ * nothing the caller does to its buffer meanwhile can reach the decoder): for an event loop that
+ * must not block. `decodeRgbSync`, the same on the calling thread: for a decode worker, whose
+ * thread exists to decode, so that N decode workers decode N images at once instead of queueing
+ * on the process-wide libuv pool (4 threads by default, shared with fs, dns, zlib and sharp).
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -52,13 +55,19 @@ typedef struct {
  * Creating one costs microseconds against milliseconds of decoding.
  */
 
-static napi_value reject_now(napi_env env, const char *code, const char *message) {
-  napi_deferred deferred;
-  napi_value promise, err, msg, code_value;
-  napi_create_promise(env, &deferred, &promise);
+/* An Error with a `code`: rejected (async) or thrown (sync). NULL in the sync case, as Node-API wants. */
+static napi_value fail(napi_env env, bool sync, const char *code, const char *message) {
+  napi_value err, msg, code_value;
   napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
   napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value);
   napi_create_error(env, code_value, msg, &err);
+  if (sync) {
+    napi_throw(env, err);
+    return NULL;
+  }
+  napi_deferred deferred;
+  napi_value promise;
+  napi_create_promise(env, &deferred, &promise);
   napi_reject_deferred(env, deferred, err);
   return promise;
 }
@@ -115,9 +124,24 @@ static void execute(napi_env env, void *data) {
   tjDestroy(h);
 }
 
+/* { width, height, data } for a finished job (oriented size). */
+static napi_value result_of(napi_env env, Job *job, napi_value output) {
+  napi_value result, width, height, array;
+  size_t length = (size_t)job->width * (size_t)job->height * 3;
+  int swap = job->orientation >= 5;
+  napi_create_typedarray(env, napi_uint8_array, length, output, job->output_offset, &array);
+  napi_create_object(env, &result);
+  napi_create_int32(env, swap ? job->height : job->width, &width);
+  napi_create_int32(env, swap ? job->width : job->height, &height);
+  napi_set_named_property(env, result, "width", width);
+  napi_set_named_property(env, result, "height", height);
+  napi_set_named_property(env, result, "data", array);
+  return result;
+}
+
 static void complete(napi_env env, napi_status status, void *data) {
   Job *job = data;
-  napi_value output, result;
+  napi_value output;
   napi_get_reference_value(env, job->output, &output);
   if (status != napi_ok) snprintf(job->error, sizeof job->error, "decode was cancelled");
   if (job->error[0] != '\0') {
@@ -127,17 +151,7 @@ static void complete(napi_env env, napi_status status, void *data) {
     napi_create_error(env, code, msg, &err);
     napi_reject_deferred(env, job->deferred, err);
   } else {
-    napi_value width, height, array;
-    size_t length = (size_t)job->width * (size_t)job->height * 3;
-    napi_create_typedarray(env, napi_uint8_array, length, output, job->output_offset, &array);
-    napi_create_object(env, &result);
-    int swap = job->orientation >= 5;
-    napi_create_int32(env, swap ? job->height : job->width, &width);
-    napi_create_int32(env, swap ? job->width : job->height, &height);
-    napi_set_named_property(env, result, "width", width);
-    napi_set_named_property(env, result, "height", height);
-    napi_set_named_property(env, result, "data", array);
-    napi_resolve_deferred(env, job->deferred, result);
+    napi_resolve_deferred(env, job->deferred, result_of(env, job, output));
   }
   napi_delete_reference(env, job->output);
   napi_delete_async_work(env, job->work);
@@ -145,7 +159,7 @@ static void complete(napi_env env, napi_status status, void *data) {
   free(job);
 }
 
-static napi_value decode_rgb(napi_env env, napi_callback_info info) {
+static napi_value decode_common(napi_env env, napi_callback_info info, bool sync) {
   size_t argc = 4;
   napi_value argv[4] = { NULL, NULL, NULL, NULL };
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -185,53 +199,64 @@ static napi_value decode_rgb(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "decodeRgb: `orientation` must be an EXIF orientation 1..8");
     return NULL;
   }
-  if (length == 0) return reject_now(env, "JPEG_DECODE_FAILED", "empty input");
+  if (length == 0) return fail(env, sync, "JPEG_DECODE_FAILED", "empty input");
 
   tjhandle h = tjInitDecompress();
-  if (h == NULL) return reject_now(env, "JPEG_DECODE_FAILED", tjGetErrorStr2(NULL));
+  if (h == NULL) return fail(env, sync, "JPEG_DECODE_FAILED", tjGetErrorStr2(NULL));
   int width = 0, height = 0, subsamp = -1, colorspace = -1;
   int header = tjDecompressHeader3(h, bytes, length, &width, &height, &subsamp, &colorspace);
   if (header != 0) {
-    napi_value rejected = reject_now(env, "JPEG_DECODE_FAILED", tjGetErrorStr2(h));
+    char message[256];
+    snprintf(message, sizeof message, "%s", tjGetErrorStr2(h));
     tjDestroy(h);
-    return rejected;
+    return fail(env, sync, "JPEG_DECODE_FAILED", message);
   }
   tjDestroy(h);
   /* libjpeg-turbo 2.1 answers a stream that ends before any frame (tables only) with success. */
-  if (width <= 0 || height <= 0) return reject_now(env, "JPEG_DECODE_FAILED", "JPEG ends before its frame header (SOF)");
+  if (width <= 0 || height <= 0) return fail(env, sync, "JPEG_DECODE_FAILED", "JPEG ends before its frame header (SOF)");
   if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) {
-    return reject_now(env, "JPEG_UNSUPPORTED", "CMYK/YCCK JPEG: not decoded to RGB here");
+    return fail(env, sync, "JPEG_UNSUPPORTED", "CMYK/YCCK JPEG: not decoded to RGB here");
   }
   if ((double)width * (double)height > max_pixels) {
     char message[128];
     snprintf(message, sizeof message, "JPEG is %dx%d, more than the limit of %.0f pixels", width, height, max_pixels);
-    return reject_now(env, "JPEG_TOO_LARGE", message);
+    return fail(env, sync, "JPEG_TOO_LARGE", message);
   }
 
   Job *job = calloc(1, sizeof *job);
-  if (job == NULL) return reject_now(env, "JPEG_DECODE_FAILED", "out of memory");
-  job->input = malloc(length);
-  if (job->input == NULL) {
-    free(job);
-    return reject_now(env, "JPEG_DECODE_FAILED", "out of memory");
-  }
-  memcpy(job->input, bytes, length);
-  job->input_len = (unsigned long)length;
+  if (job == NULL) return fail(env, sync, "JPEG_DECODE_FAILED", "out of memory");
   job->width = width;
   job->height = height;
   job->orientation = orientation;
-
-  napi_value output, promise, name;
+  napi_value output;
   size_t needed = (size_t)width * (size_t)height * 3;
   if (into_buffer != NULL && into_length >= needed) {
     output = into_buffer;
     job->pixels = into_data;
     job->output_offset = into_offset;
   } else if (napi_create_arraybuffer(env, needed, (void **)&job->pixels, &output) != napi_ok) {
-    free(job->input);
     free(job);
     return NULL; /* the pending RangeError (allocation failed) propagates */
   }
+
+  if (sync) {
+    /* The caller's bytes are read in place: nothing else runs on this thread meanwhile. */
+    job->input = bytes;
+    job->input_len = (unsigned long)length;
+    execute(env, job);
+    napi_value result = job->error[0] != '\0' ? fail(env, true, "JPEG_DECODE_FAILED", job->error) : result_of(env, job, output);
+    free(job);
+    return result;
+  }
+
+  job->input = malloc(length);
+  if (job->input == NULL) {
+    free(job);
+    return fail(env, false, "JPEG_DECODE_FAILED", "out of memory");
+  }
+  memcpy(job->input, bytes, length);
+  job->input_len = (unsigned long)length;
+  napi_value promise, name;
   napi_create_reference(env, output, 1, &job->output);
   napi_create_promise(env, &job->deferred, &promise);
   napi_create_string_utf8(env, "detectfn.turbojpeg.decode", NAPI_AUTO_LENGTH, &name);
@@ -240,10 +265,20 @@ static napi_value decode_rgb(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+static napi_value decode_rgb(napi_env env, napi_callback_info info) {
+  return decode_common(env, info, false);
+}
+
+static napi_value decode_rgb_sync(napi_env env, napi_callback_info info) {
+  return decode_common(env, info, true);
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn, version;
   napi_create_function(env, "decodeRgb", NAPI_AUTO_LENGTH, decode_rgb, NULL, &fn);
   napi_set_named_property(env, exports, "decodeRgb", fn);
+  napi_create_function(env, "decodeRgbSync", NAPI_AUTO_LENGTH, decode_rgb_sync, NULL, &fn);
+  napi_set_named_property(env, exports, "decodeRgbSync", fn);
   /* The libjpeg-turbo this was built against (turbojpeg.h has no runtime version call). */
 #ifdef LIBJPEG_TURBO_VERSION
 #define DETECTFN_STR2(x) #x
