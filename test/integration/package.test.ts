@@ -46,6 +46,7 @@ const CONSUMER = `import * as core from 'detectfn/core';
 import * as detectfn from 'detectfn';
 import sharp from 'sharp';
 import { writeFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 ${CORE_CHECK}
 const out = { core: coreCheck(core), sameErrorClass: detectfn.DetectError === core.DetectError };
 try { await import('detectfn/dist/server.js'); out.deepImport = 'allowed'; } catch (err) { out.deepImport = err.code; }
@@ -53,7 +54,9 @@ try { await import('detectfn/dist/server.js'); out.deepImport = 'allowed'; } cat
 const broken = await detectfn.startServer({ env: { DETECTFN_MODELS: 'missing.json' }, config: { PORT: 0, HOST: '127.0.0.1' }, logger: detectfn.silentLogger() });
 out.loadFailure = await broken.ready.then(() => 'ready', (err) => ({ isCoreDetectError: err instanceof core.DetectError, code: err.code, message: err.message }));
 await broken.close();
-const running = await detectfn.startServer({ env: {}, config: { PORT: 0, HOST: '127.0.0.1' }, logger: detectfn.silentLogger() });
+const lines = [];
+const destination = new Writable({ write(chunk, _enc, done) { lines.push(...String(chunk).split('\\n').filter(Boolean).map((l) => JSON.parse(l))); done(); } });
+const running = await detectfn.startServer({ env: {}, config: { PORT: 0, HOST: '127.0.0.1' }, logger: detectfn.createLogger({ level: 'info', destination }) });
 try {
   await running.ready;
   const png = await sharp({ create: { width: 640, height: 480, channels: 3, background: 'white' } })
@@ -65,6 +68,11 @@ try {
   // The web page is read from dist/ui/ beside the package's chunks.
   const page = await fetch(running.url + '/');
   out.page = { status: page.status, inlined: (await page.text()).includes('<script>') };
+  // The JPEG addon ships in dist/native/ and is the one that decodes.
+  out.jpegDecoder = lines.find((l) => l.jpegDecoder !== undefined)?.jpegDecoder;
+  const jpeg = await sharp(png).jpeg().toBuffer();
+  const jres = await fetch(running.url + '/v1/models/demo/detect', { method: 'POST', body: jpeg, headers: { 'content-type': 'image/jpeg' } });
+  out.jpegDetect = { status: jres.status, red: (await jres.json()).detections.filter((d) => d.label === 'red').length };
 } finally {
   await running.close();
 }
@@ -90,7 +98,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the npm tarball', () => {
   it('holds the entries, their declarations and the demo model, and no tests, bench or scripts', () => {
-    for (const f of ['dist/index.js', 'dist/core.js', 'dist/types/index.d.ts', 'dist/types/core/index.d.ts', 'dist/cli.js', 'dist/engine-worker.js', 'dist/proto/grpc_service.proto', 'dist/proto/health.proto', 'dist/ui/page.html', 'dist/ui/page.js', 'models/demo.json', 'models/demo/demo.onnx', 'README.md']) {
+    for (const f of ['dist/index.js', 'dist/core.js', 'dist/types/index.d.ts', 'dist/types/core/index.d.ts', 'dist/cli.js', 'dist/engine-worker.js', 'dist/proto/grpc_service.proto', 'dist/proto/health.proto', 'dist/ui/page.html', 'dist/ui/page.js', 'dist/native/turbojpeg.node', 'dist/native/libturbojpeg.so.0', 'dist/native/LICENSE.libjpeg-turbo', 'models/demo.json', 'models/demo/demo.onnx', 'README.md']) {
       expect(packed, f).toContain(f);
     }
     const unwanted = packed.filter((f) => /^(test|bench|scripts|\.ci|infra|handlers|core)\/|\.test\.|(?<!\.d)\.ts$|tsbuildinfo|node_modules/.test(f));
@@ -109,6 +117,8 @@ describe('the npm tarball', () => {
     expect(out.loadFailure.message).toContain('missing.json');
     expect(out.detect.status).toBe(200);
     expect(out.page).toEqual({ status: 200, inlined: true });
+    expect(out.jpegDecoder).toBe('turbojpeg');
+    expect(out.jpegDetect).toEqual({ status: 200, red: 1 });
     const red = out.detect.body.detections.filter((d: { label: string }) => d.label === 'red');
     expect(red).toHaveLength(1);
     // The rectangle is at x 100..300, y 80..200 of the 640x480 image.
