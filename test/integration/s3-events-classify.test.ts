@@ -4,7 +4,9 @@
  * running server's webhook, an SQS-shaped delivery, a redelivery, and an undecodable object
  * whose error record must be the one a detector (the real `demo` model) writes for the same
  * bytes. Then dist/lambda.js in a real child process, invoked with S3 and SQS events as Lambda
- * would. DETECTFN_EVENTS_TOP_K=2 throughout, so the results show it is honoured.
+ * would, and the server's SQS consumer (DETECTFN_SQS_QUEUE_URL) reading a queue: SQS itself is
+ * a STAND-IN there (test/helpers/sqs-standin.ts; no real SQS runs here, see sqs-consumer.test.ts).
+ * DETECTFN_EVENTS_TOP_K is set (2, or 1) so the results show it is honoured.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,12 +14,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { startServer } from '../../handlers/serve/index.js';
+import { createSqsClient } from '../../infra/sqs/index.js';
 import { buildColourModelFiles } from '../../models/classify/colour-classifier.js';
 import { buildDemoModelFile } from '../../models/demo/index.js';
 import { capturingLogger } from '../helpers/capture-logger.js';
 import { postEvent as post, s3PutEvent as s3Event, startEventHarness, waitFor, type EventHarness } from '../helpers/event-harness.js';
+import { s3ClientFor } from '../helpers/radosgw.js';
 import { repoRoot } from '../helpers/shared-data.js';
+import { startSqsStandin } from '../helpers/sqs-standin.js';
 
 const COLOURS_ONNX = path.join(repoRoot, 'models/classify/colours.onnx');
 const COLOURS = path.join(repoRoot, 'models/examples/colours.json');
@@ -172,5 +179,36 @@ describe('dist/lambda.js with a classifier', () => {
       expect(r.classes.map((c) => c.label)).toEqual([colour]);
     }
     expect(JSON.parse((await h.getText(h.output, 'lambda/_errors/corrupt.jpg.json'))!)).toMatchObject({ model: 'colours', code: 'UNSUPPORTED_MEDIA_TYPE' });
+  });
+});
+
+describe('the SQS consumer with a classifier', () => {
+  it('classifies a queued notification\'s object, writes an error record for a corrupt one, and deletes both messages', async () => {
+    const q = await startSqsStandin({ maxReceiveCount: 2 });
+    const sqs = createSqsClient({ queueUrl: q.queueUrl, region: conn.region, credentials: conn });
+    const server = await startServer({
+      env: {}, logger: capturingLogger().logger,
+      config: {
+        HOST: '127.0.0.1', PORT: 0, DETECTFN_MODELS: [COLOURS], DETECTFN_EVENTS_OUTPUT: `s3://${h.output}/sqs-consumer/`, DETECTFN_EVENTS_TOP_K: 3,
+        DETECTFN_SQS_QUEUE_URL: q.queueUrl, DETECTFN_SQS_WAIT_S: 1, DETECTFN_SQS_VISIBILITY_TIMEOUT_S: 3,
+      },
+      sqs: { client: sqs, s3Client: () => s3ClientFor(conn) },
+    });
+    try {
+      await server.ready;
+      await h.put('queued/green.jpg', await jpeg(SOLID.green));
+      await h.put('queued/corrupt.jpg', CORRUPT);
+      const send = async (key: string) => (await sqs.send(new SendMessageCommand({ QueueUrl: q.queueUrl, MessageBody: JSON.stringify(s3Event([key], h.input)) }))).MessageId!;
+      const ids = [await send('queued/green.jpg'), await send('queued/corrupt.jpg')];
+      for (const id of ids) await waitFor(async () => q.messages.get(id)?.state === 'deleted', `message ${id} deleted`);
+      const r = JSON.parse((await h.getText(h.output, 'sqs-consumer/queued/green.jpg.json'))!) as Result;
+      expect(r).toMatchObject({ model: { name: 'colours', version: '1' }, input: { bucket: h.input, key: 'queued/green.jpg' } });
+      expect(r.classes).toHaveLength(3);
+      expect(r.classes[0]!.label).toBe('green');
+      expect(JSON.parse((await h.getText(h.output, 'sqs-consumer/_errors/queued/corrupt.jpg.json'))!)).toMatchObject({ model: 'colours', code: 'UNSUPPORTED_MEDIA_TYPE' });
+    } finally {
+      await server.close();
+      await q.close();
+    }
   });
 });
