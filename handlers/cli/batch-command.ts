@@ -1,12 +1,15 @@
 /**
  * @module handlers/cli/batch-command
  * `detectfn batch INPUT --out OUT [--errors ERR] [--model M] [--concurrency N]
- * [--max-object-bytes B]`: the backfill. INPUT and OUT are s3://bucket/prefix or directories.
+ * [--max-object-bytes B] [--top-k K]`: the backfill. INPUT and OUT are s3://bucket/prefix or
+ * directories. The model may be a detector or a classifier (its results hold the top --top-k
+ * classes, default 5, as S3 events write them).
  * Lists INPUT (paginated) and runs every object through the same processor as S3 events, so a
  * rerun skips what is done (same input ETag + model version). SIGINT stops starting new
  * objects, lets in-flight ones finish (a result is one PutObject or one rename: never partial),
  * prints the summary and exits 1; a second SIGINT exits at once (130). Exit 1 if any failed.
  */
+import { DEFAULT_TOP_K, MAX_TOP_K } from '../../core/classify/index.js';
 import { createEventProcessor, defaultErrorsLocation, lazyStores, openDestination, parseLocation, type EventRecord, type Location } from '../../infra/events/index.js';
 import { cliLogger } from './cli-logger.js';
 import { createS3Client } from '../../infra/store/index.js';
@@ -21,6 +24,7 @@ export const BATCH_FLAGS = {
   model: { type: 'string', short: 'm' },
   concurrency: { type: 'string', short: 'c' },
   'max-object-bytes': { type: 'string' },
+  'top-k': { type: 'string', short: 'k' },
 } as const;
 
 export async function batchCommand(argv: readonly string[]): Promise<void> {
@@ -33,6 +37,7 @@ export async function batchCommand(argv: readonly string[]): Promise<void> {
   const errLoc = errorsFlag ? asUsage(() => parseLocation(errorsFlag, '--errors')) : defaultErrorsLocation(out);
   const concurrency = integerFlag(values, 'concurrency', 1, 256, 8);
   const maxObjectBytes = integerFlag(values, 'max-object-bytes', 1, 2 ** 40, 20 * 1024 ** 2);
+  const classifyOptions = { topK: integerFlag(values, 'top-k', 1, MAX_TOP_K, DEFAULT_TOP_K) };
   const stores = lazyStores(() => createS3Client());
   const output = openDestination(out, stores);
   const errors = openDestination(errLoc, stores);
@@ -46,7 +51,7 @@ export async function batchCommand(argv: readonly string[]): Promise<void> {
 
   const { model, registry } = await openModel(stringFlag(values, 'model') ?? resolveModelPaths([])[0]!);
   const logger = cliLogger();
-  const processor = createEventProcessor({ model: () => model, input: source, output, errors, concurrency, maxObjectBytes, logger });
+  const processor = createEventProcessor({ model: () => model, input: source, output, errors, concurrency, maxObjectBytes, classifyOptions, logger });
   const stop = new AbortController();
   const onSigint = () => {
     if (stop.signal.aborted) process.exit(130);

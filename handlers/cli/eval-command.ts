@@ -2,7 +2,8 @@
  * @module handlers/cli/eval-command
  * `detectfn eval --model M --images DIR --labels DIR [--conf 0.001 --iou 0.7 --max-det 300]`:
  * runs the model over a YOLO-format data set and prints mAP50 and mAP50-95 as `yolo val`
- * computes them (core/metrics). An image without a label file is a background image.
+ * computes them (core/metrics). An image without a label file is a background image. mAP is a
+ * detector's measure: a classifier is refused (WRONG_TASK) naming `detectfn classify`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -47,7 +48,7 @@ export async function evalCommand(argv: readonly string[]): Promise<MapResult> {
     maxDet: integerFlag(values, 'max-det', 1, 10000, EVAL_DEFAULTS.maxDet),
   };
   const files = collectImages([imagesDir]);
-  const { model, registry } = await openModel(modelPath);
+  const { model, registry } = await openModel(modelPath, 'detect');
   const progress = createProgress(files.length, 'eval');
   let results;
   try {

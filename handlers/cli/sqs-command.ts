@@ -1,8 +1,9 @@
 /**
  * @module handlers/cli/sqs-command
  * `detectfn sqs --queue URL [--out s3://bucket/prefix/] [--errors LOC] [--model M]...
- * [--port P] [--host H]`: the server with its SQS consumer (S3 notifications -> detections ->
- * result objects) until SIGTERM/SIGINT, which stops receiving, finishes the batches in hand
+ * [--port P] [--host H]`: the server with its SQS consumer (S3 notifications -> detections,
+ * or a classifier's top DETECTFN_EVENTS_TOP_K classes -> result objects) until SIGTERM/SIGINT,
+ * which stops receiving, finishes the batches in hand
  * and exits 0. The HTTP probes and /metrics stay up for Kubernetes and KEDA. Flags win over
  * DETECTFN_SQS_QUEUE_URL, DETECTFN_EVENTS_OUTPUT, DETECTFN_EVENTS_ERRORS, DETECTFN_MODELS,
  * PORT and HOST; the other DETECTFN_SQS_* variables tune the loop.

@@ -1,10 +1,10 @@
 /**
  * @module handlers/events/configured-processor
  * The one event processor a running function uses, built from the environment on first use
- * (DETECTFN_EVENTS_OUTPUT, _ERRORS, _BUCKETS, _MODEL, _CONCURRENCY, _MAX_OBJECT_BYTES): HTTP webhooks
- * and Lambda invocations share it, so its permits bound memory across all of them. It detects
- * through the registry's ModelService, the same one HTTP detect uses, so event images and HTTP
- * images fill the same micro-batches.
+ * (DETECTFN_EVENTS_OUTPUT, _ERRORS, _BUCKETS, _MODEL, _CONCURRENCY, _MAX_OBJECT_BYTES, _TOP_K): HTTP
+ * webhooks and Lambda invocations share it, so its permits bound memory across all of them. It
+ * detects (or classifies, for a classifier) through the registry's ModelService, the same one
+ * HTTP uses, so event images and HTTP images fill the same micro-batches.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DetectError } from '../../core/errors/index.js';
@@ -62,6 +62,7 @@ export function configuredEvents(deps: EventDeps, s3Client?: () => S3Client): Co
         buckets: config.DETECTFN_EVENTS_BUCKETS,
         concurrency: config.DETECTFN_EVENTS_CONCURRENCY,
         maxObjectBytes: config.DETECTFN_EVENTS_MAX_OBJECT_BYTES,
+        classifyOptions: { topK: config.DETECTFN_EVENTS_TOP_K },
         logger: deps.logger,
         ...(deps.metrics ? { metrics: deps.metrics } : {}),
       }));

@@ -56,6 +56,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ DETECTFN_EVENTS_BUCKETS: 'in-a, in-b' })).toMatchObject({ DETECTFN_EVENTS_BUCKETS: ['in-a', 'in-b'], DETECTFN_EVENTS_MAX_RECORDS: 100 });
     expect(() => loadConfig({ DETECTFN_EVENTS_BUCKETS: 's3://in-a/' })).toThrow(/DETECTFN_EVENTS_BUCKETS.*expected bucket names/);
     expect(() => loadConfig({ DETECTFN_EVENTS_MAX_RECORDS: '0' })).toThrow(/DETECTFN_EVENTS_MAX_RECORDS/);
+    expect(loadConfig({}).DETECTFN_EVENTS_TOP_K).toBe(5);
+    expect(loadConfig({ DETECTFN_EVENTS_TOP_K: '2' }).DETECTFN_EVENTS_TOP_K).toBe(2);
+    expect(() => loadConfig({ DETECTFN_EVENTS_TOP_K: '0' })).toThrow(/DETECTFN_EVENTS_TOP_K/);
+    expect(() => loadConfig({ DETECTFN_EVENTS_TOP_K: 'three' })).toThrow(/DETECTFN_EVENTS_TOP_K/);
   });
 
   it('turns the web page on by default and off with DETECTFN_UI=off, naming the variable otherwise', () => {

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from '../log/index.js';
 import { DetectError } from '../../core/errors/index.js';
+import { DEFAULT_TOP_K, MAX_TOP_K } from '../../core/classify/index.js';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const list = z
@@ -55,6 +56,8 @@ const EnvSchema = z.object({
   DETECTFN_EVENTS_BUCKETS: list.pipe(z.array(z.string().regex(/^[^/:\s]+$/, 'expected bucket names, without s3:// or /'))).default([]),
   /** Object records one POST /v1/events/s3 may carry (413 beyond). */
   DETECTFN_EVENTS_MAX_RECORDS: int(1).default(100),
+  /** Classes an event result of a classifier model holds, best first (detectors ignore it). */
+  DETECTFN_EVENTS_TOP_K: int(1).max(MAX_TOP_K).default(DEFAULT_TOP_K),
   DETECTFN_S3_FORCE_PATH_STYLE: bool.default(false),
   /** Set: the server also consumes this SQS queue of S3 notifications (handlers/events/queue-consumer). */
   DETECTFN_SQS_QUEUE_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) SQS queue URL' }).optional(),

@@ -1,7 +1,7 @@
 /**
  * @module infra/events
- * S3 object events -> detections -> result JSON objects, with bounded memory, idempotency and
- * error records (see processor.ts and process-record.ts).
+ * S3 object events -> detections (or a classifier's top-k classes) -> result JSON objects, with
+ * bounded memory, idempotency and error records (see processor.ts and process-record.ts).
  */
 export { createEventProcessor, DEFAULT_EVENT_CONCURRENCY, DEFAULT_MAX_OBJECT_BYTES } from './processor.js';
 export { createS3ObjectStore } from './s3-store.js';

@@ -3,7 +3,8 @@
  * One object, start to end: skip our own outputs; refuse (unread) what infra/events/refusal
  * refuses; then, one record per output key at a time, HEAD the result and the error record
  * (either written for a later event -> skip as superseded; same input ETag and model version
- * -> skip); holding a permit, GET the bytes (size-limited, the event's version) and detect;
+ * -> skip); holding a permit, GET the bytes (size-limited, the event's version) and run the
+ * model (detect, or classify for a classifier: infra/events/run-model);
  * write the result in one PutObject, then remove the key's stale error record. Any failure becomes an error record, a
  * log line and a `failed` outcome; it never escapes to the other records.
  */
@@ -15,6 +16,7 @@ import { isSuperseded, storedSequencer } from './ordering.js';
 import { isCurrent, orderMetadata, resultMetadata, type ErrorRecord, type InputRef, type ResultRecord } from './records.js';
 import { refusal, refusedRecordKey, type RefusalRules } from './refusal.js';
 import { describeFailure, type Retrier } from './retry.js';
+import { answerSummary, runModel } from './run-model.js';
 import type { Semaphore } from './semaphore.js';
 import type { EventProcessorOptions, EventRecord, RecordOutcome } from './types.js';
 
@@ -81,16 +83,16 @@ async function processAccepted(rec: EventRecord, base: Base, path: string, c: Re
       const t0 = performance.now();
       const obj = await retry('get', where, () => opts.input.read(rec.bucket, rec.key, opts.maxObjectBytes, rec.versionId));
       const download = performance.now() - t0;
-      const result = await retry('detect', where, () => m.detect(obj.bytes, opts.detectOptions ?? {}));
+      const result = await retry('model', where, () => runModel(m, obj.bytes, opts));
       const input: InputRef = { bucket: rec.bucket, key: rec.key, eTag: obj.eTag ?? eTag, versionId: obj.versionId ?? rec.versionId, size: obj.bytes.byteLength, sequencer: rec.sequencer };
       return {
         model: { name: result.model, version: result.version }, input, image: result.image,
-        detections: result.detections, timings: { ...result.timings, download }, createdAt: opts.now().toISOString(),
+        ...result.answer, timings: { ...result.timings, download }, createdAt: opts.now().toISOString(),
       };
     });
     const put = resultMetadata(record.model.name, record.model.version, record.input.eTag ?? '', record.input);
     await retry('put-result', where, () => output.store.put(output.bucket, outKey, JSON.stringify(record), put));
-    return (await clearError()) ?? { ...base, status: 'processed', resultKey: outKey, detections: record.detections.length };
+    return (await clearError()) ?? { ...base, status: 'processed', resultKey: outKey, ...answerSummary(record) };
   } catch (err) {
     if (err instanceof Cancelled) return { ...base, status: 'cancelled' };
     return fail(rec, base, err, model, c, errorKey);

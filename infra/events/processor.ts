@@ -37,7 +37,7 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
           inFlight.run(async (): Promise<RecordOutcome> => {
             const outcome = await processRecord(rec, ctx);
             if (outcome.status !== 'cancelled') options.metrics?.recordEvent(outcome.status);
-            if (outcome.status === 'processed') log.info({ messageId: rec.messageId, bucket: rec.bucket, key: rec.key, resultKey: outcome.resultKey, detections: outcome.detections }, 'event: object processed');
+            if (outcome.status === 'processed') log.info({ messageId: rec.messageId, bucket: rec.bucket, key: rec.key, resultKey: outcome.resultKey, detections: outcome.detections, topClass: outcome.topClass }, 'event: object processed');
             run.onOutcome?.(outcome);
             return outcome;
           }),

@@ -1,11 +1,12 @@
 /**
  * @module infra/events/records
  * What the processor writes. A result (`<output prefix><key>.json`) carries the model, the
- * input it was computed from and the detections; its S3 user metadata repeats the input ETag
+ * input it was computed from and the detections (a classifier's result has `classes`, top-k
+ * best first, in their place); its S3 user metadata repeats the input ETag
  * and model version so "already done?" is one HEAD, without reading the body. An error record
  * (`<errors prefix><key>.json`) says which input failed, how, after how many attempts, when.
  */
-import type { DetectResult } from '../runtime/model-service.js';
+import type { ClassifyResult, DetectResult } from '../runtime/model-service.js';
 
 export interface InputRef {
   readonly bucket: string;
@@ -17,15 +18,26 @@ export interface InputRef {
   readonly sequencer?: string | undefined;
 }
 
-export interface ResultRecord {
+interface ResultFields {
   readonly model: { readonly name: string; readonly version: string };
   readonly input: InputRef;
   readonly image: DetectResult['image'];
-  readonly detections: DetectResult['detections'];
   /** Milliseconds: the model's stages plus `download` (GET of the input). */
   readonly timings: DetectResult['timings'] & { readonly download: number };
   readonly createdAt: string;
 }
+
+/** A detector's result (model task `detect`). */
+export interface DetectionRecord extends ResultFields {
+  readonly detections: DetectResult['detections'];
+}
+
+/** A classifier's result (model task `classify`): the top-k classes, best first. */
+export interface ClassificationRecord extends ResultFields {
+  readonly classes: ClassifyResult['classes'];
+}
+
+export type ResultRecord = DetectionRecord | ClassificationRecord;
 
 export interface ErrorRecord {
   readonly input: InputRef;

@@ -46,6 +46,6 @@ export function describeFailure(err: unknown): { code: string; message: string; 
   const e = inner as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } } | undefined;
   const status = e?.$metadata?.httpStatusCode;
   const what = [status && `HTTP ${status}`, e?.name, e?.message].filter(Boolean).join(' ') || String(inner);
-  const code = wrapped && wrapped.op !== 'detect' ? 'STORE_ERROR' : 'INTERNAL';
+  const code = wrapped && wrapped.op !== 'model' ? 'STORE_ERROR' : 'INTERNAL';
   return { code, message: `${wrapped?.op ?? 'processing'} failed after ${attempts} attempt(s): ${what}`, attempts };
 }

@@ -5,7 +5,7 @@
 import type { DetectOptions } from '../../core/options/index.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
-import type { ModelService } from '../runtime/model-service.js';
+import type { ClassifyOptions, ModelService } from '../runtime/model-service.js';
 import type { RetryPolicy } from '../store/index.js';
 import type { Destination, ObjectStore } from './object-store.js';
 
@@ -33,7 +33,10 @@ export interface RecordOutcome {
   readonly reason?: 'already-done' | 'superseded' | 'own-output';
   /** processed / already-done: where the result is. */
   readonly resultKey?: string;
+  /** processed, by a detector: how many detections the result holds. */
   readonly detections?: number;
+  /** processed, by a classifier: the best class's label. */
+  readonly topClass?: string | undefined;
   /** failed: what went wrong; the error record is at errorKey (absent if that write failed too). */
   readonly error?: { readonly code: string; readonly message: string; readonly attempts: number };
   readonly errorKey?: string;
@@ -56,7 +59,10 @@ export interface EventProcessorOptions {
   readonly concurrency?: number;
   /** @default 20 MiB */
   readonly maxObjectBytes?: number;
+  /** Options of a detector's `detect` (the model's defaults where absent). */
   readonly detectOptions?: Partial<DetectOptions>;
+  /** Options of a classifier's `classifyMany` (DETECTFN_EVENTS_TOP_K). @default { topK: 5 } */
+  readonly classifyOptions?: Partial<ClassifyOptions>;
   /** Retries of S3 operations (transient errors only). @default infra/store DEFAULT_RETRY_POLICY */
   readonly retries?: RetryPolicy;
   readonly logger?: Logger;

@@ -1,14 +1,16 @@
 /**
  * An events-enabled detectfn server for integration tests and the events bench: the real
  * server (startServer) with the real registry, `POST /v1/events/s3` mounted, S3 on the given
- * radosgw, fresh input/output buckets. The registry is wrapped only to COUNT detect() calls
- * and objects between GetObject start and detect end (what the events path holds in memory).
+ * radosgw, fresh input/output buckets. The registry is wrapped only to COUNT detect() and
+ * classifyMany() calls and objects between GetObject start and the model's answer (what the
+ * events path holds in memory).
  * The server's S3 client records every GetObject (`stats.gets`, "bucket/key": what was read)
  * and, when `holdGet` is given, holds a GetObject until the promise it returns settles (fault
  * tests stop the gateway while a read is held).
  */
 import { randomBytes } from 'node:crypto';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { eventRoutes } from '../../handlers/http/events.js';
 import { startServer, type RunningServer } from '../../handlers/serve/index.js';
 import type { ServiceConfig } from '../../infra/config/index.js';
@@ -22,8 +24,13 @@ export interface EventHarness {
   readonly admin: S3Client;
   readonly input: string;
   readonly output: string;
-  readonly stats: { detectCalls: number; live: number; peakLive: number; gets: string[] };
+  readonly stats: { detectCalls: number; classifyCalls: number; live: number; peakLive: number; gets: string[] };
   put(key: string, body: Uint8Array): Promise<void>;
+  /**
+   * A fresh bucket (`<input>-notified`) whose every object-created event radosgw itself pushes
+   * to this server's /v1/events/s3 (an SNS-style topic with an http push-endpoint).
+   */
+  notifiedBucket(): Promise<string>;
   /** The object's text, or undefined when it does not exist. */
   getText(bucket: string, key: string): Promise<string | undefined>;
   close(): Promise<void>;
@@ -40,7 +47,7 @@ export async function startEventHarness(conn: RadosgwConnection, models: string[
   const tag = randomBytes(3).toString('hex');
   const [input, output] = [`ev-in-${tag}`, `ev-out-${tag}`];
   for (const Bucket of [input, output]) await admin.send(new CreateBucketCommand({ Bucket }));
-  const stats = { detectCalls: 0, live: 0, peakLive: 0, gets: [] as string[] };
+  const stats = { detectCalls: 0, classifyCalls: 0, live: 0, peakLive: 0, gets: [] as string[] };
   const config = typeof options.config === 'function' ? options.config({ input, output }) : (options.config ?? {});
   const client = s3ClientFor(conn);
   client.middlewareStack.add(
@@ -65,6 +72,17 @@ export async function startEventHarness(conn: RadosgwConnection, models: string[
   return {
     server, admin, input, output, stats,
     put: async (key, body) => void (await admin.send(new PutObjectCommand({ Bucket: input, Key: key, Body: body }))),
+    async notifiedBucket() {
+      const sns = new SNSClient({ endpoint: conn.endpoint, region: conn.region, credentials: { accessKeyId: conn.accessKeyId, secretAccessKey: conn.secretAccessKey } });
+      const topic = await sns.send(new CreateTopicCommand({ Name: `detectfn-${input}`, Attributes: { 'push-endpoint': `${server.url}/v1/events/s3`, persistent: 'false' } }));
+      const bucket = `${input}-notified`;
+      await admin.send(new CreateBucketCommand({ Bucket: bucket }));
+      await admin.send(new PutBucketNotificationConfigurationCommand({
+        Bucket: bucket,
+        NotificationConfiguration: { TopicConfigurations: [{ Id: 'events', TopicArn: topic.TopicArn!, Events: ['s3:ObjectCreated:*'] }] },
+      }));
+      return bucket;
+    },
     async getText(bucket, key) {
       try {
         return await (await admin.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
@@ -77,7 +95,36 @@ export async function startEventHarness(conn: RadosgwConnection, models: string[
   };
 }
 
+/** POST an event body to the harness's /v1/events/s3. */
+export const postEvent = (h: EventHarness, body: unknown): Promise<Response> =>
+  fetch(`${h.server.url}/v1/events/s3`, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+
+/** An AWS S3 notification of PUTs, keys form-URL-encoded as AWS sends them. */
+export const s3PutEvent = (keys: readonly string[], bucket: string) => ({
+  Records: keys.map((key) => ({ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key: encodeURIComponent(key).replace(/%20/g, '+'), size: 1 } } })),
+});
+
+/** Polls `fn` every 100 ms until it gives a value; throws naming `what` after `ms`. */
+export async function waitFor<T>(fn: () => Promise<T | null | undefined>, what: string, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 function countingRegistry(inner: ModelRegistry, stats: EventHarness['stats']): ModelRegistry {
+  // A model answer ends what the events path holds for that object (counted live since its GetObject).
+  const counted = <A extends unknown[], R>(calls: 'detectCalls' | 'classifyCalls', fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+    stats[calls] += 1;
+    try {
+      return await fn(...a);
+    } finally {
+      stats.live = Math.max(0, stats.live - 1);
+    }
+  };
   const wrapped = new Map<ModelService, ModelService>();
   const wrap = (m: ModelService): ModelService => {
     let w = wrapped.get(m);
@@ -89,17 +136,10 @@ function countingRegistry(inner: ModelRegistry, stats: EventHarness['stats']): M
         detectTensor: (t, o, c) => m.detectTensor(t, o, c),
         preprocess: (b, c) => m.preprocess(b, c),
         detectMany: (images, o, c) => m.detectMany(images, o, c),
-        classifyMany: (images, o, c) => m.classifyMany(images, o, c),
+        classifyMany: counted('classifyCalls', (images, o, c) => m.classifyMany(images, o, c)),
         classifyTensor: (t, o, c) => m.classifyTensor(t, o, c),
         close: () => m.close(),
-        async detect(bytes, options, ctx) {
-          stats.detectCalls += 1;
-          try {
-            return await m.detect(bytes, options, ctx);
-          } finally {
-            stats.live = Math.max(0, stats.live - 1);
-          }
-        },
+        detect: counted('detectCalls', (bytes, o, c) => m.detect(bytes, o, c)),
       };
       wrapped.set(m, w);
     }

@@ -7,13 +7,12 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutBucketNotificationConfigurationCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { compareSequencers } from '../../infra/events/index.js';
 import { buildDemoModelFile } from '../../models/demo/index.js';
 import { capturingLogger } from '../helpers/capture-logger.js';
-import { startEventHarness, type EventHarness } from '../helpers/event-harness.js';
+import { postEvent, s3PutEvent, startEventHarness, waitFor, type EventHarness } from '../helpers/event-harness.js';
 import { repoRoot } from '../helpers/shared-data.js';
 import { shapeImage, type Box, type DrawnShape } from '../helpers/shape-images.js';
 
@@ -33,10 +32,8 @@ type Result = { model: { name: string; version: string }; input: { bucket: strin
 const shapes = (i: number): DrawnShape[] => [{ kind: 'rect', label: 'red', box: [20 + i, 30, 120 + i, 150] }, { kind: 'circle', label: 'blue', box: [180, 160, 290, 290] }];
 const image = (i = 0) => shapeImage(320, 320, shapes(i), 'png');
 const result = async (key: string) => JSON.parse((await h.getText(h.output, `results/${key}.json`)) ?? 'null') as Result | null;
-const post = (body: unknown) => fetch(`${h.server.url}/v1/events/s3`, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
-const s3Event = (keys: string[], bucket = h.input) => ({
-  Records: keys.map((key) => ({ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key: encodeURIComponent(key).replace(/%20/g, '+'), size: 1 } } })),
-});
+const post = (body: unknown) => postEvent(h, body);
+const s3Event = (keys: string[], bucket = h.input) => s3PutEvent(keys, bucket);
 
 function expectShapesFound(r: Result, i: number): void {
   expect(r.detections.map((d) => d.label).sort()).toEqual(['blue', 'red']);
@@ -46,30 +43,12 @@ function expectShapesFound(r: Result, i: number): void {
   }
 }
 
-async function waitFor<T>(fn: () => Promise<T | null | undefined>, what: string, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('real radosgw bucket notifications to POST /v1/events/s3', () => {
   const KEYS = ['plain.png', 'nested/dir/red flower.png', 'a+b=c&d.png', 'ünï/çødé 猫.png', 'pct%20x.png'];
 
   it('detects every PUT object (spaces, +, %, unicode, nested) and writes its result where its key says', async () => {
-    const conn = inject('radosgw');
-    const sns = new SNSClient({ endpoint: conn.endpoint, region: conn.region, credentials: { accessKeyId: conn.accessKeyId, secretAccessKey: conn.secretAccessKey } });
-    const topic = await sns.send(new CreateTopicCommand({ Name: `detectfn-${h.input}`, Attributes: { 'push-endpoint': `${h.server.url}/v1/events/s3`, persistent: 'false' } }));
     // A bucket of its own: the tests below deliver events themselves and count what happens.
-    const bucket = `${h.input}-notified`;
-    await h.admin.send(new CreateBucketCommand({ Bucket: bucket }));
-    await h.admin.send(new PutBucketNotificationConfigurationCommand({
-      Bucket: bucket,
-      NotificationConfiguration: { TopicConfigurations: [{ Id: 'detect', TopicArn: topic.TopicArn!, Events: ['s3:ObjectCreated:*'] }] },
-    }));
+    const bucket = await h.notifiedBucket();
     for (const [i, key] of KEYS.entries()) await h.admin.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await image(i) }));
     for (const [i, key] of KEYS.entries()) {
       const r = await waitFor(() => result(key), `result of ${key}`);
