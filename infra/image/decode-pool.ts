@@ -13,16 +13,26 @@ import type { DecodeClose, DecodeReply, DecodeRequest } from './decode-protocol.
 import { resolveDecodeWorker } from './decode-worker-script.js';
 import type { ImagePlan, PixelRoute } from './pipeline.js';
 
+/** A worker's pixels; `reused`: written into the `into` buffer the call brought. */
+export interface PooledPixels {
+  readonly pixels: Uint8Array;
+  readonly reused: boolean;
+}
+
 export interface DecodePool {
   readonly size: number;
-  /** HWC RGB of `plan.target` size (letterboxed or cropped), computed in a worker. `bytes` is not detached. */
-  letterbox(bytes: Uint8Array, plan: ImagePlan, route: PixelRoute): Promise<Uint8Array>;
+  /**
+   * HWC RGB of `plan.target` size (letterboxed or cropped), computed in a worker. `bytes` is not
+   * detached. `into`: a spent pixel buffer, transferred (detached here) for the worker to write
+   * into when its length fits; the pixels may come back in it.
+   */
+  letterbox(bytes: Uint8Array, plan: ImagePlan, route: PixelRoute, into?: Uint8Array): Promise<PooledPixels>;
   close(): Promise<void>;
 }
 
 interface Pending {
   readonly site: Error;
-  resolve(pixels: Uint8Array): void;
+  resolve(result: PooledPixels): void;
   reject(err: DetectError): void;
 }
 
@@ -62,7 +72,7 @@ export function createDecodePool(size: number, script: URL = resolveDecodeWorker
       if (!p) return;
       slot.pending.delete(msg.id);
       if (slot.pending.size === 0) slot.worker.unref();
-      if (msg.ok) p.resolve(msg.pixels);
+      if (msg.ok) p.resolve({ pixels: msg.pixels, reused: msg.reused });
       else p.reject(fromSite(p.site, msg.code, msg.message, msg.details));
     });
     slot.worker.on('error', (err) => die(err.message));
@@ -80,7 +90,7 @@ export function createDecodePool(size: number, script: URL = resolveDecodeWorker
     return slots[best]!;
   };
 
-  function letterbox(bytes: Uint8Array, plan: ImagePlan, route: PixelRoute): Promise<Uint8Array> {
+  function letterbox(bytes: Uint8Array, plan: ImagePlan, route: PixelRoute, into?: Uint8Array): Promise<PooledPixels> {
     const site = new Error('call site');
     Error.captureStackTrace(site, letterbox);
     if (closed) return Promise.reject(fromSite(site, 'NOT_READY', 'image decoder is closed'));
@@ -88,10 +98,11 @@ export function createDecodePool(size: number, script: URL = resolveDecodeWorker
     const id = nextId++;
     // A private copy to transfer: the caller keeps its bytes (a pooled Buffer cannot move anyway).
     const own = new Uint8Array(bytes);
-    return new Promise<Uint8Array>((resolve, reject) => {
+    return new Promise<PooledPixels>((resolve, reject) => {
       if (slot.pending.size === 0) slot.worker.ref();
       slot.pending.set(id, { site, resolve, reject });
-      slot.worker.postMessage({ id, bytes: own, plan, route } satisfies DecodeRequest, [own.buffer]);
+      const spent = into ? { into } : {};
+      slot.worker.postMessage({ id, bytes: own, plan, route, ...spent } satisfies DecodeRequest, into ? [own.buffer, into.buffer as ArrayBuffer] : [own.buffer]);
     });
   }
 
