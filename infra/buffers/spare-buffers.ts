@@ -19,6 +19,16 @@ export interface SpareBuffers {
   readonly size: number;
 }
 
+/**
+ * A zeroed buffer of `length` bytes on a SharedArrayBuffer. Posted to a worker it is shared, not
+ * moved: no thread gets a new ArrayBuffer per message, so a buffer that goes back and forth
+ * never again counts as young external memory to V8 (whose young-generation GCs are forced once
+ * that count passes 32 MB, which transferred batches of pixels and outputs reach within a batch).
+ */
+export function sharedBytes(length: number): Uint8Array {
+  return new Uint8Array(new SharedArrayBuffer(length));
+}
+
 export function createSpareBuffers(keep: number): SpareBuffers {
   const spare = new Map<number, Uint8Array[]>();
   let size = 0;

@@ -15,7 +15,7 @@ import type { NormalizeFeeds } from './protocol.js';
 export interface PreparedFeeds {
   /** What the session runs on: each normalised feed replaced by its float tensor. */
   readonly feeds: TensorMap;
-  /** The pixel feeds, to hand back to the caller for reuse; undefined when none were normalised. */
+  /** The pixel feeds, to hand back to the caller for reuse (not shared ones: the caller has those); undefined when none were normalised. */
   readonly returned: TensorMap | undefined;
 }
 
@@ -53,7 +53,7 @@ export function createWorkerInputs(inGraph: ReadonlySet<string> = new Set()): Wo
       const returned: TensorMap = {};
       for (const [name, given] of Object.entries(normalize)) {
         const pixels = feeds[name]!;
-        returned[name] = pixels;
+        if (!(pixels.data.buffer instanceof SharedArrayBuffer)) returned[name] = pixels;
         if (inGraph.has(name)) continue; // out[name] stays the uint8 [B, H, W, 3] feed
         const options = stable(given);
         // Checked once, in the pool before posting (engine boundary): the worker trusts it.

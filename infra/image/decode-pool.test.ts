@@ -63,6 +63,9 @@ describe('pixel buffer reuse (DecodedImage.release)', () => {
     const reusing = createSharpDecoder({ workers });
     try {
       const fresh = await Promise.all(photos.map((b) => inThread.decode(b, (s) => planLetterbox(s))));
+      // Never released: its buffer must never be written again, whatever decodes follow.
+      const held = await reusing.decode(photos[0]!, (s) => planLetterbox(s));
+      const heldCopy = held.pixels.slice();
       for (const [i, bytes] of photos.entries()) {
         const d = await reusing.decode(bytes, (s) => planLetterbox(s));
         expect(Buffer.from(d.pixels).equals(Buffer.from(fresh[i]!.pixels))).toBe(true);
@@ -70,10 +73,11 @@ describe('pixel buffer reuse (DecodedImage.release)', () => {
         d.release?.(); // a second call must not offer the buffer twice
         expect(reusing.pixelReuse().spare).toBe(1);
       }
-      expect(reusing.pixelReuse().reused).toBe(photos.length - 1);
+      expect(reusing.pixelReuse().reused).toBe(photos.length - 1); // the first had no released buffer to take
       // Twice the work at once: each image is written into a buffer of its own, never one shared.
       const both = await Promise.all([...photos, ...photos].map((b) => reusing.decode(b, (s) => planLetterbox(s))));
       both.forEach((d, i) => expect(Buffer.from(d.pixels).equals(Buffer.from(fresh[i % photos.length]!.pixels))).toBe(true));
+      expect(Buffer.from(held.pixels).equals(Buffer.from(heldCopy))).toBe(true);
     } finally {
       await reusing.close();
     }

@@ -23,8 +23,9 @@ export interface DecodePool {
   readonly size: number;
   /**
    * HWC RGB of `plan.target` size (letterboxed or cropped), computed in a worker. `bytes` is not
-   * detached. `into`: a spent pixel buffer, transferred (detached here) for the worker to write
-   * into when its length fits; the pixels may come back in it.
+   * detached. `into`: a spent pixel buffer for the worker to write into when its length fits:
+   * shared when it is on a SharedArrayBuffer (the pixels are then `into` itself), else
+   * transferred (detached here; the pixels may come back in it).
    */
   letterbox(bytes: Uint8Array, plan: ImagePlan, route: PixelRoute, into?: Uint8Array): Promise<PooledPixels>;
   close(): Promise<void>;
@@ -32,6 +33,8 @@ export interface DecodePool {
 
 interface Pending {
   readonly site: Error;
+  /** The caller's shared `into` buffer: the pixels when the worker wrote them there. */
+  readonly into: Uint8Array | undefined;
   resolve(result: PooledPixels): void;
   reject(err: DetectError): void;
 }
@@ -72,7 +75,8 @@ export function createDecodePool(size: number, script: URL = resolveDecodeWorker
       if (!p) return;
       slot.pending.delete(msg.id);
       if (slot.pending.size === 0) slot.worker.unref();
-      if (msg.ok) p.resolve({ pixels: msg.pixels, reused: msg.reused });
+      // No pixels in the reply only when they were written into the shared `into` (decode-worker-main).
+      if (msg.ok) p.resolve({ pixels: msg.pixels ?? p.into!, reused: msg.reused });
       else p.reject(fromSite(p.site, msg.code, msg.message, msg.details));
     });
     slot.worker.on('error', (err) => die(err.message));
@@ -100,9 +104,11 @@ export function createDecodePool(size: number, script: URL = resolveDecodeWorker
     const own = new Uint8Array(bytes);
     return new Promise<PooledPixels>((resolve, reject) => {
       if (slot.pending.size === 0) slot.worker.ref();
-      slot.pending.set(id, { site, resolve, reject });
       const spent = into ? { into } : {};
-      slot.worker.postMessage({ id, bytes: own, plan, route, ...spent } satisfies DecodeRequest, into ? [own.buffer, into.buffer as ArrayBuffer] : [own.buffer]);
+      const shared = into?.buffer instanceof SharedArrayBuffer;
+      slot.pending.set(id, { site, into: shared ? into : undefined, resolve, reject });
+      const transfer = into && !shared ? [own.buffer, into.buffer as ArrayBuffer] : [own.buffer];
+      slot.worker.postMessage({ id, bytes: own, plan, route, ...spent } satisfies DecodeRequest, transfer);
     });
   }
 

@@ -14,7 +14,7 @@ export interface DecodeRequest {
   readonly bytes: Uint8Array;
   readonly plan: ImagePlan;
   readonly route: PixelRoute;
-  /** A spent pixel buffer (transferred) to write the result into when its length fits. */
+  /** A spent pixel buffer to write the result into when its length fits (shared when on a SharedArrayBuffer, else transferred). */
   readonly into?: Uint8Array;
 }
 
@@ -24,8 +24,8 @@ export interface DecodeClose {
 }
 
 export type DecodeReply =
-  // `reused`: the pixels are in the request's `into` buffer.
-  | { readonly id: number; readonly ok: true; readonly pixels: Uint8Array; readonly reused: boolean }
+  // `reused`: the pixels are in the request's `into` buffer; `pixels` is absent when that buffer is shared (the caller has it).
+  | { readonly id: number; readonly ok: true; readonly pixels?: Uint8Array; readonly reused: boolean }
   | {
       readonly id: number;
       readonly ok: false;

@@ -21,6 +21,8 @@ const resizer = createLinearResizer();
  * ("Cannot transfer object of unsupported type") where Node 20 allowed it: those are copied.
  */
 function reply(id: number, out: Uint8Array, reused: boolean): void {
+  // Written into the caller's shared buffer: nothing to send but the answer.
+  if (reused && out.buffer instanceof SharedArrayBuffer) return port.postMessage({ id, ok: true, reused } satisfies DecodeReply);
   const shared = Buffer.isBuffer(out) || out.byteLength !== out.buffer.byteLength;
   const pixels = shared ? new Uint8Array(out) : out;
   try {

@@ -10,7 +10,7 @@ import type { LetterboxPlan } from '../../core/letterbox/types.js';
 import type { DecodedImage, DecodeHints, ImageDecoder } from '../../core/ports/index.js';
 import type { Size } from '../../core/types.js';
 import { createLinearResizer } from '../../core/resize/index.js';
-import { createSpareBuffers } from '../buffers/spare-buffers.js';
+import { createSpareBuffers, sharedBytes } from '../buffers/spare-buffers.js';
 import { createDecodePool, type PooledPixels } from './decode-pool.js';
 import { checkHeader, checkInput, mapSharpError } from './errors.js';
 import { readJpegHeader } from './jpeg-header.js';
@@ -50,6 +50,8 @@ function rethrowMapped(err: unknown): never {
 /**
  * How many spent pixel buffers a decoder keeps for reuse, per target size: enough for a batch
  * of 8 being packed while as many images decode (16 x 1.2 MB at 640x640). Beyond it they are dropped.
+ * They are SharedArrayBuffers (sharedBytes): the decode worker writes into the caller's memory,
+ * and the pixels never cross threads as a new buffer.
  */
 export const SPARE_PIXEL_BUFFERS = 16;
 
@@ -79,10 +81,13 @@ export function createSharpDecoder(options: Partial<SharpDecoderOptions> = {}): 
       const plan = planFor(size);
       const shrinkOnLoad = hints?.shrinkOnLoad === true && shrinkOnLoadApplies(format, size, plan.resized);
       const route: PixelRoute = { mode: opts.resize, limitInputPixels: opts.maxInputPixels, shrinkOnLoad, jpeg };
-      const into = spares.take(plan.target.width * plan.target.height * 3);
+      const length = plan.target.width * plan.target.height * 3;
+      const spare = spares.take(length);
+      const into = spare ?? sharedBytes(length);
       const made = pool ? await pool.letterbox(bytes, plan, route, into) : await runInThread(bytes, plan, route, into);
       const pixels = made.pixels;
-      if (made.reused) reused++;
+      if (!made.reused) spares.give(into); // a libvips route made its own: `into` is still ours, unused
+      else if (spare) reused++;
       let released = false;
       const release = () => {
         if (!released) spares.give(pixels);

@@ -16,7 +16,7 @@ import type { Size } from '../../core/types.js';
 import { expectInteger, expectOneOf, invalidParameterError } from '../../core/validate/index.js';
 import { BATCHER_DEFAULTS, createBatcher, type BatcherOptions, type BatchStats, type Reservation, type SubmitOptions } from '../batcher/index.js';
 import type { ExecutionTimings } from '../metrics/index.js';
-import { createSpareBuffers } from '../buffers/spare-buffers.js';
+import { createSpareBuffers, sharedBytes } from '../buffers/spare-buffers.js';
 
 export interface BatchedInferenceOptions {
   readonly engine: Engine;
@@ -223,8 +223,9 @@ function packInEngine(inputName: string, normalize: Partial<NormalizeOptions>, a
   const runOptions: EngineRunOptions = Object.freeze({ normalize: Object.freeze({ [inputName]: normalize }), recycle });
   return (items) => {
     const { width, height } = items[0]!.size;
-    const into = buffers.take(3 * width * height * pickBatchSize(items.length, allowed));
-    return { batch: packBatch(items, allowed, into ? { into } : {}), runOptions };
+    // On a SharedArrayBuffer: the engine worker reads it where it is, and it comes back without a copy or a new ArrayBuffer.
+    const length = 3 * width * height * pickBatchSize(items.length, allowed);
+    return { batch: packBatch(items, allowed, { into: buffers.take(length) ?? sharedBytes(length) }), runOptions };
   };
 }
 
