@@ -29,7 +29,7 @@ export const pipelineSuite: BenchSuite = {
     const bytes = new Uint8Array(readFileSync(IMAGES.bus()));
     const decoders: Record<'workers' | 'in_thread', SharpDecoder> = { workers: createSharpDecoder({ workers: 1 }), in_thread: createSharpDecoder({ workers: 0 }) };
     let current: SharpDecoder = decoders.workers;
-    const decoder: SharpDecoder = { options: decoders.workers.options, jpeg: decoders.workers.jpeg, decode: (b, p) => current.decode(b, p), close: async () => {} };
+    const decoder: SharpDecoder = { options: decoders.workers.options, jpeg: decoders.workers.jpeg, decode: (b, p) => current.decode(b, p), pixelReuse: () => current.pixelReuse(), close: async () => {} };
     const manifest = await manifestFor(MODELS.yolov8n());
     const store = createModelStore({ cacheDir: '/tmp/detectfn-bench-cache', logger: silentLogger() });
     const service = await loadModel(manifest, { store, decoder, logger: silentLogger() });

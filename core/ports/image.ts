@@ -13,6 +13,11 @@ export interface DecodedImage<Plan> {
   readonly pixels: Uint8Array;
   /** Milliseconds spent decoding and resizing. */
   readonly decodeMs: number;
+  /**
+   * Hands `pixels` back to the decoder for a later image (no allocation, no garbage). Call it
+   * only once nothing reads them any more; later calls do nothing. Not calling it costs only the reuse.
+   */
+  readonly release?: () => void;
 }
 
 /** Per-model choices that change how pixels are produced (the manifest's `decode` section). */

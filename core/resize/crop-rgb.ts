@@ -8,15 +8,16 @@
 import type { CropPlan } from '../crop/plan.js';
 import { resizeLinearInto, type Raster } from './linear.js';
 import type { LinearResizer } from './resizer.js';
+import { paddedTarget } from './target.js';
 
-/** The plan's window of an image already at `plan.resized` size, padded to `plan.target`. */
-export function cropWindow(resized: Raster, plan: CropPlan): Uint8Array {
+/** The plan's window of an image already at `plan.resized` size, padded to `plan.target` (written into `into` when its length fits). */
+export function cropWindow(resized: Raster, plan: CropPlan, into?: Uint8Array): Uint8Array {
   const cn = resized.channels;
   const { target, crop, pad } = plan;
   if (resized.width !== plan.resized.width || resized.height !== plan.resized.height) {
     throw new RangeError(`cropWindow: image is ${resized.width}x${resized.height}, plan resized ${plan.resized.width}x${plan.resized.height}`);
   }
-  const out = new Uint8Array(target.width * target.height * cn).fill(plan.padValue);
+  const out = paddedTarget(target.width * target.height * cn, plan.padValue, into);
   const rowLen = crop.width * cn;
   for (let y = 0; y < crop.height; y++) {
     const from = ((crop.top + y) * resized.width + crop.left) * cn;
@@ -26,15 +27,16 @@ export function cropWindow(resized: Raster, plan: CropPlan): Uint8Array {
 }
 
 /**
- * Returns a new HWC buffer of `plan.target` size. Pass the thread's `resizer` for the WASM
- * route; without one the JS reference runs. A source already at the resized size is not resampled.
+ * Returns an HWC buffer of `plan.target` size (`into` when its length fits, as letterboxLinear).
+ * Pass the thread's `resizer` for the WASM route; without one the JS reference runs. A source
+ * already at the resized size is not resampled.
  */
-export function cropLinear(src: Raster, plan: CropPlan, resizer?: LinearResizer): Uint8Array {
+export function cropLinear(src: Raster, plan: CropPlan, resizer?: LinearResizer, into?: Uint8Array): Uint8Array {
   const { width, height } = plan.resized;
-  if (src.width === width && src.height === height) return cropWindow(src, plan);
+  if (src.width === width && src.height === height) return cropWindow(src, plan, into);
   const resized: Raster = { data: new Uint8Array(width * height * src.channels), width, height, channels: src.channels };
   const region = { left: 0, top: 0, width, height };
   if (resizer) resizer.resizeInto(src, resized, region);
   else resizeLinearInto(src, resized, region);
-  return cropWindow(resized, plan);
+  return cropWindow(resized, plan, into);
 }

@@ -8,15 +8,17 @@
 import type { LetterboxPlan } from '../letterbox/types.js';
 import { resizeLinearInto, type Raster } from './linear.js';
 import type { LinearResizer } from './resizer.js';
+import { paddedTarget } from './target.js';
 
 /**
- * Returns a new HWC buffer of `plan.target` size with `src.channels` channels. Pass the
- * thread's `resizer` for the WASM route; without one the JS reference runs.
+ * Returns an HWC buffer of `plan.target` size with `src.channels` channels: `into` when its length
+ * is exactly that (a recycled buffer, overwritten whole), else a new one. Pass the thread's
+ * `resizer` for the WASM route; without one the JS reference runs.
  */
-export function letterboxLinear(src: Raster, plan: LetterboxPlan, resizer?: LinearResizer): Uint8Array {
+export function letterboxLinear(src: Raster, plan: LetterboxPlan, resizer?: LinearResizer, into?: Uint8Array): Uint8Array {
   const cn = src.channels;
   const { target, resized, pad } = plan;
-  const out = new Uint8Array(target.width * target.height * cn).fill(plan.padValue);
+  const out = paddedTarget(target.width * target.height * cn, plan.padValue, into);
   const dst: Raster = { data: out, width: target.width, height: target.height, channels: cn };
   if (resized.width === src.width && resized.height === src.height) {
     const rowLen = src.width * cn;

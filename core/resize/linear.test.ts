@@ -52,4 +52,15 @@ describe('letterboxLinear', () => {
   it('copies an image already at the resized size', () => {
     expect([...letterboxLinear(gray([7, 8], 2, 1), plan(2, 2, 1, 0))]).toEqual([114, 7, 8]);
   });
+
+  it('overwrites a given buffer of the target length whole (nothing of its last image stays), and ignores one of another length', () => {
+    const spent = new Uint8Array([1, 2, 3, 4, 5]);
+    const out = letterboxLinear(gray([0, 100, 200, 50], 4, 1), plan(4, 2, 1, 2), undefined, spent);
+    expect(out).toBe(spent);
+    expect([...out]).toEqual([114, 50, 125, 114, 114]);
+    const short = new Uint8Array(4);
+    const fresh = letterboxLinear(gray([7, 8], 2, 1), plan(2, 2, 1, 0), undefined, short);
+    expect(fresh).not.toBe(short);
+    expect([...fresh]).toEqual([114, 7, 8]);
+  });
 });

@@ -35,8 +35,9 @@ function halfAsBits(type: string, data: TensorArray): TensorArray {
   return new Uint16Array(view.buffer, view.byteOffset, view.length);
 }
 
-/** A typed array that owns its whole ArrayBuffer, so it can be transferred. */
+/** A typed array that owns its whole ArrayBuffer, so it can be transferred; one on a SharedArrayBuffer is shared as it is. */
 export function owned<T extends TensorArray>(data: T): T {
+  if (data.buffer instanceof SharedArrayBuffer) return data;
   if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer) return data;
   return data.slice() as T;
 }

@@ -46,6 +46,20 @@ export interface WorkerEvents {
   crashed(client: WorkerClient, reason: string): void;
 }
 
+/**
+ * The job's pixel feeds on SharedArrayBuffers: the worker is done with them once it replied (it
+ * reads them before or during the run), and they are the caller's own objects, so they are
+ * handed back from here; sending them back would make a new ArrayBuffer of each per message.
+ */
+function sharedPixels(job: Job): TensorMap {
+  const shared: TensorMap = {};
+  for (const name of Object.keys(job.normalize ?? {})) {
+    const t = job.feeds[name];
+    if (t?.data.buffer instanceof SharedArrayBuffer) shared[name] = t;
+  }
+  return shared;
+}
+
 export function spawnWorker(script: WorkerScript, init: WorkerInit, events: WorkerEvents): WorkerClient {
   const worker = new Worker(script.url, { workerData: init });
   let current: Job | undefined;
@@ -108,7 +122,8 @@ export function spawnWorker(script: WorkerScript, init: WorkerInit, events: Work
     } else {
       const job = current;
       current = undefined;
-      if (msg.returned) job?.recycle(msg.returned);
+      const back = { ...(job ? sharedPixels(job) : {}), ...msg.returned };
+      if (job && Object.keys(back).length > 0) job.recycle(back);
       if (msg.type === 'result') job?.resolve(msg.outputs, msg.reused);
       else job?.reject(callerError('ENGINE_ERROR', msg.message, job.site));
       events.idle(client);

@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DetectError } from '../../core/errors/index.js';
 import { planLetterbox } from '../../core/letterbox/index.js';
-import { IMAGES } from '../../test/helpers/shared-data.js';
+import { COCO128, IMAGES } from '../../test/helpers/shared-data.js';
 import { createDecodePool } from './decode-pool.js';
+import { SPARE_PIXEL_BUFFERS } from './decoder.js';
 import { createSharpDecoder } from './index.js';
 
 const inThread = createSharpDecoder({ workers: 0 });
@@ -45,9 +47,48 @@ describe('createDecodePool', () => {
   it('fails the jobs of a worker that dies with WORKER_CRASHED, and refuses work once closed', async () => {
     // A stand-in worker that exits at once: the only way to make a real decode worker die on cue.
     const pool = createDecodePool(1, new URL('data:text/javascript,process.exit(3)'));
-    const err = await failure(pool.letterbox(new Uint8Array(4), plan, route));
+    const into = new Uint8Array(8 * 8 * 3); // a spent buffer travelling with the job dies with it
+    const err = await failure(pool.letterbox(new Uint8Array(4), plan, route, into));
     expect(err).toMatchObject({ code: 'WORKER_CRASHED', message: 'decode worker crashed: exit code 3' });
     await pool.close();
     expect(await failure(pool.letterbox(new Uint8Array(4), plan, route))).toMatchObject({ code: 'NOT_READY' });
+  });
+});
+
+describe('pixel buffer reuse (DecodedImage.release)', () => {
+  const cocoDir = COCO128.images();
+  const photos = readdirSync(cocoDir).filter((f) => f.endsWith('.jpg')).sort().slice(0, 12).map((f) => new Uint8Array(readFileSync(path.join(cocoDir, f))));
+
+  it.each([['a decode worker', 1], ['the calling thread', 0]])('in %s: released buffers are written again, and every image comes out bit-identical to a decoder that never reuses', async (_, workers) => {
+    const reusing = createSharpDecoder({ workers });
+    try {
+      const fresh = await Promise.all(photos.map((b) => inThread.decode(b, (s) => planLetterbox(s))));
+      // Never released: its buffer must never be written again, whatever decodes follow.
+      const held = await reusing.decode(photos[0]!, (s) => planLetterbox(s));
+      const heldCopy = held.pixels.slice();
+      for (const [i, bytes] of photos.entries()) {
+        const d = await reusing.decode(bytes, (s) => planLetterbox(s));
+        expect(Buffer.from(d.pixels).equals(Buffer.from(fresh[i]!.pixels))).toBe(true);
+        d.release?.();
+        d.release?.(); // a second call must not offer the buffer twice
+        expect(reusing.pixelReuse().spare).toBe(1);
+      }
+      expect(reusing.pixelReuse().reused).toBe(photos.length - 1); // the first had no released buffer to take
+      // Twice the work at once: each image is written into a buffer of its own, never one shared.
+      const both = await Promise.all([...photos, ...photos].map((b) => reusing.decode(b, (s) => planLetterbox(s))));
+      both.forEach((d, i) => expect(Buffer.from(d.pixels).equals(Buffer.from(fresh[i % photos.length]!.pixels))).toBe(true));
+      expect(Buffer.from(held.pixels).equals(Buffer.from(heldCopy))).toBe(true);
+    } finally {
+      await reusing.close();
+    }
+  });
+
+  it(`keeps at most SPARE_PIXEL_BUFFERS (${SPARE_PIXEL_BUFFERS}) released buffers of a size`, async () => {
+    const decoded = await Promise.all([...photos, ...photos].map((b) => pooled.decode(b, (s) => planLetterbox(s))));
+    expect(decoded.length).toBeGreaterThan(SPARE_PIXEL_BUFFERS);
+    const before = pooled.pixelReuse().spare;
+    decoded.forEach((d) => d.release?.());
+    expect(pooled.pixelReuse().spare).toBe(SPARE_PIXEL_BUFFERS);
+    expect(before).toBeLessThanOrEqual(SPARE_PIXEL_BUFFERS);
   });
 });

@@ -13,16 +13,29 @@ import type { DecodeClose, DecodeReply, DecodeRequest } from './decode-protocol.
 import { resolveDecodeWorker } from './decode-worker-script.js';
 import type { ImagePlan, PixelRoute } from './pipeline.js';
 
+/** A worker's pixels; `reused`: written into the `into` buffer the call brought. */
+export interface PooledPixels {
+  readonly pixels: Uint8Array;
+  readonly reused: boolean;
+}
+
 export interface DecodePool {
   readonly size: number;
-  /** HWC RGB of `plan.target` size (letterboxed or cropped), computed in a worker. `bytes` is not detached. */
-  letterbox(bytes: Uint8Array, plan: ImagePlan, route: PixelRoute): Promise<Uint8Array>;
+  /**
+   * HWC RGB of `plan.target` size (letterboxed or cropped), computed in a worker. `bytes` is not
+   * detached. `into`: a spent pixel buffer for the worker to write into when its length fits:
+   * shared when it is on a SharedArrayBuffer (the pixels are then `into` itself), else
+   * transferred (detached here; the pixels may come back in it).
+   */
+  letterbox(bytes: Uint8Array, plan: ImagePlan, route: PixelRoute, into?: Uint8Array): Promise<PooledPixels>;
   close(): Promise<void>;
 }
 
 interface Pending {
   readonly site: Error;
-  resolve(pixels: Uint8Array): void;
+  /** The caller's shared `into` buffer: the pixels when the worker wrote them there. */
+  readonly into: Uint8Array | undefined;
+  resolve(result: PooledPixels): void;
   reject(err: DetectError): void;
 }
 
@@ -62,7 +75,8 @@ export function createDecodePool(size: number, script: URL = resolveDecodeWorker
       if (!p) return;
       slot.pending.delete(msg.id);
       if (slot.pending.size === 0) slot.worker.unref();
-      if (msg.ok) p.resolve(msg.pixels);
+      // No pixels in the reply only when they were written into the shared `into` (decode-worker-main).
+      if (msg.ok) p.resolve({ pixels: msg.pixels ?? p.into!, reused: msg.reused });
       else p.reject(fromSite(p.site, msg.code, msg.message, msg.details));
     });
     slot.worker.on('error', (err) => die(err.message));
@@ -80,7 +94,7 @@ export function createDecodePool(size: number, script: URL = resolveDecodeWorker
     return slots[best]!;
   };
 
-  function letterbox(bytes: Uint8Array, plan: ImagePlan, route: PixelRoute): Promise<Uint8Array> {
+  function letterbox(bytes: Uint8Array, plan: ImagePlan, route: PixelRoute, into?: Uint8Array): Promise<PooledPixels> {
     const site = new Error('call site');
     Error.captureStackTrace(site, letterbox);
     if (closed) return Promise.reject(fromSite(site, 'NOT_READY', 'image decoder is closed'));
@@ -88,10 +102,13 @@ export function createDecodePool(size: number, script: URL = resolveDecodeWorker
     const id = nextId++;
     // A private copy to transfer: the caller keeps its bytes (a pooled Buffer cannot move anyway).
     const own = new Uint8Array(bytes);
-    return new Promise<Uint8Array>((resolve, reject) => {
+    return new Promise<PooledPixels>((resolve, reject) => {
       if (slot.pending.size === 0) slot.worker.ref();
-      slot.pending.set(id, { site, resolve, reject });
-      slot.worker.postMessage({ id, bytes: own, plan, route } satisfies DecodeRequest, [own.buffer]);
+      const spent = into ? { into } : {};
+      const shared = into?.buffer instanceof SharedArrayBuffer;
+      slot.pending.set(id, { site, into: shared ? into : undefined, resolve, reject });
+      const transfer = into && !shared ? [own.buffer, into.buffer as ArrayBuffer] : [own.buffer];
+      slot.worker.postMessage({ id, bytes: own, plan, route, ...spent } satisfies DecodeRequest, transfer);
     });
   }
 

@@ -82,12 +82,13 @@ export function shrinkOnLoadApplies(format: string | undefined, source: Size, re
 
 /**
  * Letterboxed HWC RGB of `plan.target` size; `resizer` (one per thread) runs the cv2-linear mode.
- * `route.shrinkOnLoad` takes the libvips route.
+ * `route.shrinkOnLoad` takes the libvips route. `into`: a spent pixel buffer the cv2-linear
+ * route writes into when its length fits (the libvips routes return libvips' own memory).
  */
-export async function runLetterbox(bytes: Uint8Array, plan: LetterboxPlan, route: PixelRoute, resizer: LinearResizer): Promise<Uint8Array> {
+export async function runLetterbox(bytes: Uint8Array, plan: LetterboxPlan, route: PixelRoute, resizer: LinearResizer, into?: Uint8Array): Promise<Uint8Array> {
   const { mode, limitInputPixels, shrinkOnLoad } = route;
   if (mode === 'cv2-linear' && !shrinkOnLoad) {
-    return withFullDecode(bytes, limitInputPixels, plan.padValue, route.jpeg, (full) => letterboxLinear({ ...full, channels: 3 }, plan, resizer));
+    return withFullDecode(bytes, limitInputPixels, plan.padValue, route.jpeg, (full) => letterboxLinear({ ...full, channels: 3 }, plan, resizer, into));
   }
   const { pad, resized } = plan;
   // fastShrinkOnLoad false still lets libvips shrink a JPEG in its DCT when that leaves a 2x
@@ -107,17 +108,17 @@ export const isCropPlan = (plan: ImagePlan): plan is CropPlan => (plan as { kind
  * A classifier's input of `plan.target` size: the same decode, then the same cv2-exact resize
  * (or sharp kernel) to `plan.resized`, then core's crop window with the pad grey around it.
  */
-export async function runCrop(bytes: Uint8Array, plan: CropPlan, route: PixelRoute, resizer: LinearResizer): Promise<Uint8Array> {
+export async function runCrop(bytes: Uint8Array, plan: CropPlan, route: PixelRoute, resizer: LinearResizer, into?: Uint8Array): Promise<Uint8Array> {
   const { mode, limitInputPixels } = route;
-  if (mode === 'cv2-linear') return withFullDecode(bytes, limitInputPixels, plan.padValue, route.jpeg, (full) => cropLinear({ ...full, channels: 3 }, plan, resizer));
+  if (mode === 'cv2-linear') return withFullDecode(bytes, limitInputPixels, plan.padValue, route.jpeg, (full) => cropLinear({ ...full, channels: 3 }, plan, resizer, into));
   const { width, height } = plan.resized;
   const resized = await toRgb(oriented(bytes, limitInputPixels, plan.padValue).resize(width, height, { kernel: mode, fit: 'fill', fastShrinkOnLoad: false }));
-  return cropWindow({ ...resized, channels: 3 }, plan);
+  return cropWindow({ ...resized, channels: 3 }, plan, into);
 }
 
-/** Runs either plan; shrink-on-load is a letterbox route only (a classifier's crop stays exact). */
-export function runPlan(bytes: Uint8Array, plan: ImagePlan, route: PixelRoute, resizer: LinearResizer): Promise<Uint8Array> {
-  return isCropPlan(plan) ? runCrop(bytes, plan, route, resizer) : runLetterbox(bytes, plan, route, resizer);
+/** Runs either plan (`into` as for runLetterbox); shrink-on-load is a letterbox route only (a classifier's crop stays exact). */
+export function runPlan(bytes: Uint8Array, plan: ImagePlan, route: PixelRoute, resizer: LinearResizer, into?: Uint8Array): Promise<Uint8Array> {
+  return isCropPlan(plan) ? runCrop(bytes, plan, route, resizer, into) : runLetterbox(bytes, plan, route, resizer, into);
 }
 
 /** Full-size oriented RGB, no resize (fidelity measurements, rendering, the decode bench). */

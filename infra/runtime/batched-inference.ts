@@ -16,7 +16,7 @@ import type { Size } from '../../core/types.js';
 import { expectInteger, expectOneOf, invalidParameterError } from '../../core/validate/index.js';
 import { BATCHER_DEFAULTS, createBatcher, type BatcherOptions, type BatchStats, type Reservation, type SubmitOptions } from '../batcher/index.js';
 import type { ExecutionTimings } from '../metrics/index.js';
-import { createPixelBuffers } from './pixel-buffers.js';
+import { createSpareBuffers, sharedBytes } from '../buffers/spare-buffers.js';
 
 export interface BatchedInferenceOptions {
   readonly engine: Engine;
@@ -46,6 +46,11 @@ export interface PixelItem {
   /** HWC uint8 RGB, letterboxed to the model's input size. */
   readonly pixels: Uint8Array;
   readonly size: Size;
+  /**
+   * Called once `pixels` were copied into a batch (or normalised on this thread): from then on
+   * nothing here reads them, and their owner may reuse them (the decoder's DecodedImage.release).
+   */
+  readonly release?: () => void;
 }
 
 export interface TensorItem {
@@ -102,6 +107,11 @@ export function createBatchedInference(o: BatchedInferenceOptions): BatchedInfer
   const prepare = where === 'engine' ? packInEngine(inputName, normalize, allowed, o.batcher?.maxInFlight ?? BATCHER_DEFAULTS.maxInFlight) : normalizeHere(allowed, normalize);
 
   const packTensors = tensorBatch(allowed, [3, h, w], dtype);
+  const prepareAndRelease = (items: PixelItem[]) => {
+    const prepared = prepare(items);
+    for (const item of items) item.release?.();
+    return prepared;
+  };
   /** One engine run for items of one kind. */
   const runKind = async (queued: Queued[], make: () => ReturnType<Prepare>): Promise<InferResult[]> => {
     const start = clock.now();
@@ -127,7 +137,7 @@ export function createBatchedInference(o: BatchedInferenceOptions): BatchedInfer
     const pixels = queued.filter((q) => 'pixels' in q.item);
     const tensors = queued.filter((q) => 'tensor' in q.item);
     const [fromPixels, fromTensors] = await Promise.all([
-      pixels.length > 0 ? runKind(pixels, () => prepare(pixels.map((q) => q.item as PixelItem))) : [],
+      pixels.length > 0 ? runKind(pixels, () => prepareAndRelease(pixels.map((q) => q.item as PixelItem))) : [],
       tensors.length > 0 ? runKind(tensors, () => packTensors(tensors.map((q) => (q.item as TensorItem).tensor))) : [],
     ]);
     let p = 0;
@@ -208,12 +218,14 @@ type Prepare = (items: BatchItem[]) => { batch: AssembledBatch; runOptions: Engi
 
 /** Pixels packed into a recycled uint8 buffer; the engine normalises (and hands the buffer back). */
 function packInEngine(inputName: string, normalize: Partial<NormalizeOptions>, allowed: readonly number[], maxInFlight: number): Prepare {
-  const buffers = createPixelBuffers(maxInFlight + 1);
-  const runOptions: EngineRunOptions = Object.freeze({ normalize: Object.freeze({ [inputName]: normalize }), recycle: buffers.give });
+  const buffers = createSpareBuffers(maxInFlight + 1);
+  const recycle = (pixels: TensorMap) => Object.values(pixels).forEach((t) => t.data instanceof Uint8Array && buffers.give(t.data));
+  const runOptions: EngineRunOptions = Object.freeze({ normalize: Object.freeze({ [inputName]: normalize }), recycle });
   return (items) => {
     const { width, height } = items[0]!.size;
-    const into = buffers.take(3 * width * height * pickBatchSize(items.length, allowed));
-    return { batch: packBatch(items, allowed, into ? { into } : {}), runOptions };
+    // On a SharedArrayBuffer: the engine worker reads it where it is, and it comes back without a copy or a new ArrayBuffer.
+    const length = 3 * width * height * pickBatchSize(items.length, allowed);
+    return { batch: packBatch(items, allowed, { into: buffers.take(length) ?? sharedBytes(length) }), runOptions };
   };
 }
 

@@ -164,7 +164,7 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
     let decoded: DecodedImage<P>[] = [];
     const results = await admitted(images.length, t0, ctx, async () => {
       decoded = await Promise.all(images.map((img) => p.decoder.decode(img, planFor, manifest.decode)));
-      return decoded.map((d) => ({ pixels: d.pixels, size: d.plan.target }));
+      return decoded.map((d) => ({ pixels: d.pixels, size: d.plan.target, release: d.release }));
     });
     return results.map((r, i) => ({ r, d: decoded[i]!, stages: stagesOf(r, decoded[i]!.decodeMs) }));
   }
