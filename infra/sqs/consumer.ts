@@ -71,6 +71,9 @@ export function createQueueConsumer(o: QueueConsumerOptions): QueueConsumer {
       heartbeatInterval: visibilityTimeout / 3,
       messageSystemAttributeNames: ['ApproximateReceiveCount'],
       pollingCompleteWaitTimeMs: visibilityTimeout * 1000,
+      // Busy from the moment a receive has returned: a stop() between the response and the
+      // handler must not abort (that would abort the batch's deletes too).
+      postReceiveMessageCallback: async () => void (state.busy = true),
       async handleMessageBatch(messages: Message[]) {
         state.busy = true;
         const batch = messages.map((m): QueueMessage => ({ id: m.MessageId ?? '', body: m.Body, receiveCount: Number(m.Attributes?.ApproximateReceiveCount) || undefined }));
