@@ -14,11 +14,12 @@
  * load generator's CPU is not counted (it is the client). Rounds interleave all runs.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { startServer, type RunningServer } from '../../handlers/serve/index.js';
 import { decodeWorkersFor, type JpegDecoderChoice } from '../../infra/image/index.js';
+import { usableCores } from '../../infra/host/usable-cores.js';
 import { silentLogger } from '../../infra/log/index.js';
 import { COCO128, IMAGES } from '../../test/helpers/shared-data.js';
 import { expectAllOk, runLoad } from '../load/run-load.js';
@@ -131,7 +132,7 @@ export const pipelineNullEngineSuite: BenchSuite = {
 };
 
 function report(ours: Record<string, ServerRate[]>, theirs: Record<string, Rate[]>, sets: string[]): BenchResult[] {
-  const cores = availableParallelism();
+  const cores = usableCores().cores;
   const results: BenchResult[] = [];
   for (const set of sets) {
     for (const c of CONFIGS) {
@@ -140,7 +141,7 @@ function report(ours: Record<string, ServerRate[]>, theirs: Record<string, Rate[
       const r = ours[tag]!;
       const jpeg = c.jpeg === 'sharp' ? ', JPEG decoded by sharp (DETECTFN_JPEG_DECODER=sharp)' : '';
       const where = `${set === 'bus' ? 'bus.jpg' : 'coco128 (128 images)'}, ${w === 0 ? 'decoded in the event loop thread' : `${w} decode worker${w > 1 ? 's' : ''}`}${w === decodeWorkersFor(cores) && !jpeg ? ' (the default here)' : ''}${jpeg}, ${CONNECTIONS} connections`;
-      results.push(summarize(`pipeline.null_engine.images_per_s.${tag}`, 'img/s', r.map((x) => x.perS), { note: `${where}; server used ${median(r.map((x) => x.cores)).toFixed(2)} of ${cores} cores at load average ${median(r.map((x) => x.load)).toFixed(1)}` }));
+      results.push(summarize(`pipeline.null_engine.images_per_s.${tag}`, 'img/s', r.map((x) => x.perS), { note: `${where}; server used ${median(r.map((x) => x.cores)).toFixed(2)} of ${cores} usable cores at load average ${median(r.map((x) => x.load)).toFixed(1)}` }));
       results.push(summarize(`pipeline.null_engine.images_per_cpu_s.${tag}`, 'img/CPU-s', r.map((x) => x.perCpuS), {
         note: `per core: images / CPU-seconds of the server process (all threads), ${(1000 / median(r.map((x) => x.perCpuS))).toFixed(1)} CPU ms per image, ${median(r.map((x) => x.mainCpuMs)).toFixed(1)} of them on the main thread; its event loop busy ${median(r.map((x) => x.mainMs)).toFixed(1)} ms per image (wall), ${median(r.map((x) => x.gcMs)).toFixed(1)} ms of it in GC`,
       }));
