@@ -36,23 +36,23 @@ describe('cgroupCpuQuota', () => {
 });
 
 describe('intraOpThreadsFor', () => {
-  const quota = { cores: 4, source: 'cgroup CPU quota 4 (/sys/fs/cgroup/x/cpu.max) of 64 CPUs' };
+  const quota = { cores: 4, byQuota: true, source: 'cgroup CPU quota 4 (/sys/fs/cgroup/x/cpu.max) of 64 CPUs' };
   it('keeps a configured count, shares a quota among engine workers, and leaves ORT its default without a quota', () => {
     expect(intraOpThreadsFor(3, 2, quota)).toBe(3);
     expect(intraOpThreadsFor(0, 1, quota)).toBe(4);
     expect(intraOpThreadsFor(0, 3, quota)).toBe(1);
     expect(intraOpThreadsFor(0, 8, quota)).toBe(1);
-    expect(intraOpThreadsFor(0, 2, { cores: 64, source: '64 CPUs' })).toBe(0);
+    expect(intraOpThreadsFor(0, 2, { cores: 64, byQuota: false, source: '64 CPUs' })).toBe(0);
   });
 });
 
 describe('usableCores', () => {
   const quota = (q: string) => fs({ '/proc/self/cgroup': '0::/x\n', '/sys/fs/cgroup/x/cpu.max': `${q} 100000` });
   it('is the CPU count without a lower quota, the quota rounded down (at least 1) with one', () => {
-    expect(usableCores(quota('max'), 16)).toEqual({ cores: 16, source: '16 CPUs' });
-    expect(usableCores(quota('400000'), 16)).toMatchObject({ cores: 4, source: expect.stringMatching(/^cgroup CPU quota 4 \(\/sys\/fs\/cgroup\/x\/cpu\.max\) of 16 CPUs$/) });
+    expect(usableCores(quota('max'), 16)).toEqual({ cores: 16, byQuota: false, source: '16 CPUs' });
+    expect(usableCores(quota('400000'), 16)).toMatchObject({ cores: 4, byQuota: true, source: expect.stringMatching(/^cgroup CPU quota 4 \(\/sys\/fs\/cgroup\/x\/cpu\.max\) of 16 CPUs$/) });
     expect(usableCores(quota('250000'), 16).cores).toBe(2);
     expect(usableCores(quota('50000'), 16).cores).toBe(1);
-    expect(usableCores(quota('3200000'), 16)).toEqual({ cores: 16, source: '16 CPUs' });
+    expect(usableCores(quota('3200000'), 16)).toEqual({ cores: 16, byQuota: false, source: '16 CPUs' });
   });
 });

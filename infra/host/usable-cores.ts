@@ -14,7 +14,9 @@ import path from 'node:path';
 
 export interface UsableCores {
   readonly cores: number;
-  /** What decided: `cpus` (no quota lower than the CPU count) or the quota and where it was read. */
+  /** True when a cgroup CPU quota, not the CPU count, set `cores`. */
+  readonly byQuota: boolean;
+  /** What decided, for the start-up log: the CPU count, or the quota and where it was read. */
   readonly source: string;
 }
 
@@ -83,14 +85,24 @@ export function cgroupCpuQuota(read: Read = readOrUndefined, mount = '/sys/fs/cg
  * otherwise 0, ORT's default.
  */
 export function intraOpThreadsFor(configured: number, engineWorkers: number, cores: UsableCores = usableCores()): number {
-  if (configured > 0 || !cores.source.startsWith('cgroup')) return configured;
+  if (configured > 0 || !cores.byQuota) return configured;
   return Math.max(1, Math.floor(cores.cores / Math.max(1, engineWorkers)));
 }
 
-/** Cores this process may use; see the module note. */
-export function usableCores(read: Read = readOrUndefined, cpus: number = availableParallelism()): UsableCores {
+let thisProcess: UsableCores | undefined;
+
+/**
+ * Cores this process may use; see the module note. Without arguments the answer is read once
+ * per thread and kept: the decoder defaults, the start-up log and every model load ask for it.
+ */
+export function usableCores(read?: Read, cpus?: number): UsableCores {
+  if (read === undefined && cpus === undefined) return (thisProcess ??= measure(readOrUndefined, availableParallelism()));
+  return measure(read ?? readOrUndefined, cpus ?? availableParallelism());
+}
+
+function measure(read: Read, cpus: number): UsableCores {
   const quota = cgroupCpuQuota(read);
-  if (!quota || Math.max(1, Math.floor(quota.cpus)) >= cpus) return { cores: cpus, source: `${cpus} CPUs` };
+  if (!quota || Math.max(1, Math.floor(quota.cpus)) >= cpus) return { cores: cpus, byQuota: false, source: `${cpus} CPUs` };
   const cores = Math.max(1, Math.floor(quota.cpus));
-  return { cores, source: `cgroup CPU quota ${Number(quota.cpus.toFixed(2))} (${quota.where}) of ${cpus} CPUs` };
+  return { cores, byQuota: true, source: `cgroup CPU quota ${Number(quota.cpus.toFixed(2))} (${quota.where}) of ${cpus} CPUs` };
 }

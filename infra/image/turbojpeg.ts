@@ -112,8 +112,9 @@ export function spareBytes(): number {
 }
 
 /**
- * Full-size RGB of a plain JPEG, in a reused buffer when `scratch` (call `release()` when done). Undefined where the addon declines the file (CMYK/YCCK): the
- * caller decodes it with sharp. Failures leave as DetectErrors with the codes sharp's would have.
+ * Full-size RGB of a plain JPEG, in a reused buffer when `scratch` (call `release()` when done).
+ * Undefined where the addon declines the file (CMYK/YCCK): the caller decodes it with sharp.
+ * Failures leave as DetectErrors with the codes sharp's would have.
  */
 export async function decodeJpegRgb(bytes: Uint8Array, maxPixels: number, scratch = false, orientation: Orientation = 1): Promise<RgbImage | undefined> {
   const addon = loadTurbojpeg();
