@@ -9,7 +9,7 @@ const S224 = { width: 224, height: 224 };
 // Expected values worked by hand from torchvision 0.14's formulas (functional.resize:
 // new_long = int(size * long / short); center_crop: top = int(round((h - ch) / 2.0)), Python's
 // half-even round; pad (ch - h) // 2 before and (ch - h + 1) // 2 after), shown per case.
-const CASES: { src: [number, number]; opts: Partial<CropOptions>; resized: [number, number]; crop: [number, number]; pad: [number, number, number, number] }[] = [
+const CROP_CASES: { src: [number, number]; opts: Partial<CropOptions>; resized: [number, number]; crop: [number, number]; pad: [number, number, number, number] }[] = [
   // w shorter: h = int(256 * 1080 / 810) = 341; top = round(117 / 2 = 58.5) = 58, left = 16
   { src: [810, 1080], opts: { resizeTo: 256 }, resized: [256, 341], crop: [16, 58], pad: [0, 0, 0, 0] },
   // h shorter: w = int(256 * 1280 / 720) = 455; left = round(231 / 2 = 115.5) = 116
@@ -27,7 +27,7 @@ const CASES: { src: [number, number]; opts: Partial<CropOptions>; resized: [numb
 const base: CropOptions = { size: S224, resize: 'shorter', padValue: 0 };
 
 describe('planCrop', () => {
-  it.each(CASES)('matches torchvision/DALI for $src $opts', ({ src, opts, resized, crop, pad }) => {
+  it.each(CROP_CASES)('matches torchvision/DALI for $src $opts', ({ src, opts, resized, crop, pad }) => {
     const plan = planCrop({ width: src[0], height: src[1] }, { ...base, ...opts });
     expect(plan.kind).toBe('crop');
     expect([plan.resized.width, plan.resized.height]).toEqual(resized);

@@ -24,11 +24,11 @@ const POOL = [0, -0, 1e-8, 0.001, Math.fround(0.001), 0.25, Math.fround(0.250000
 const score = fc.oneof(fc.constantFrom(...POOL), fc.float({ min: -1, max: 1, noNaN: true }));
 const conf = fc.oneof(fc.constantFrom(0, 0.001, Math.fround(0.001), 0.25, 0.5), fc.double({ min: 0, max: 1, noNaN: true }));
 
-const wasm = createWasmClassScan();
+const wasmScan = createWasmClassScan();
 
 describe('class scan', () => {
   it('has the WebAssembly SIMD route on this runtime (Node 20)', () => {
-    expect(wasm?.route).toBe('wasm-simd');
+    expect(wasmScan?.route).toBe('wasm-simd');
   });
 
   it('JS and WASM routes both match the plain definition on random tensors with ties', () => {
@@ -40,7 +40,7 @@ describe('class scan', () => {
         const data = Float32Array.from(values);
         const want = reference(data, lead, nc, n, conf);
         expect(run(jsClassScan, data, lead, nc, n, conf)).toEqual(want);
-        expect(run(wasm!, data, lead, nc, n, conf)).toEqual(want);
+        expect(run(wasmScan!, data, lead, nc, n, conf)).toEqual(want);
       }),
       { numRuns: 400 },
     );
@@ -49,13 +49,13 @@ describe('class scan', () => {
   it('WASM route tiles wide rows (one row per tile) and scans the lanes past the last 16', () => {
     const nc = 3, n = 40_007, data = new Float32Array(4 * n + nc * n);
     for (let i = 0; i < data.length; i++) data[i] = ((i * 7919) % 1000) / 1000;
-    for (const conf of [0.25, 0.995]) expect(run(wasm!, data, 4 * n, nc, n, conf)).toEqual(reference(data, 4 * n, nc, n, conf));
+    for (const conf of [0.25, 0.995]) expect(run(wasmScan!, data, 4 * n, nc, n, conf)).toEqual(reference(data, 4 * n, nc, n, conf));
   });
 
   it('reuses its scratch memory: a smaller call after a larger one still matches', () => {
     const big = Float32Array.from({ length: 5 * 5000 }, (_, i) => (i % 13) / 13);
     const small = Float32Array.from([0.3, 0.1, 0.2, 0.3, 0.9, 0.1]);
-    run(wasm!, big, 0, 5, 5000, 0.5);
-    expect(run(wasm!, small, 0, 2, 3, 0.25)).toEqual(reference(small, 0, 2, 3, 0.25));
+    run(wasmScan!, big, 0, 5, 5000, 0.5);
+    expect(run(wasmScan!, small, 0, 2, 3, 0.25)).toEqual(reference(small, 0, 2, 3, 0.25));
   });
 });

@@ -8,7 +8,7 @@ const rows = (items: number[][][]): Tensor => ({
   data: Float32Array.from(items.flat(2)),
 });
 
-const outputs = {
+const e2eOutputs = {
   output0: rows([
     [
       [1, 2, 30, 40, 0.9, 0],
@@ -27,7 +27,7 @@ const outputs = {
 
 describe('end2end decoder', () => {
   it('keeps rows above conf with boxes as given', () => {
-    const c = end2endDecoder.decode(outputs, 0, { conf: 0.25 });
+    const c = end2endDecoder.decode(e2eOutputs, 0, { conf: 0.25 });
     expect(c.count).toBe(2);
     expect(Array.from(c.boxes)).toEqual([1, 2, 30, 40, 7, 8, 9, 10]);
     expect(Array.from(c.scores)).toEqual([0.9, 0.5].map(Math.fround));
@@ -35,8 +35,8 @@ describe('end2end decoder', () => {
   });
 
   it('applies the class filter and reads batch item 1', () => {
-    expect(Array.from(end2endDecoder.decode(outputs, 0, { conf: 0.25, classes: [3] }).classIds)).toEqual([3]);
-    const c = end2endDecoder.decode(outputs, 1, { conf: 0.25 });
+    expect(Array.from(end2endDecoder.decode(e2eOutputs, 0, { conf: 0.25, classes: [3] }).classIds)).toEqual([3]);
+    const c = end2endDecoder.decode(e2eOutputs, 1, { conf: 0.25 });
     expect(Array.from(c.boxes)).toEqual([11, 12, 13, 14]);
     expect(Array.from(c.classIds)).toEqual([5]);
   });

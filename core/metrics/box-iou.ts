@@ -5,7 +5,7 @@
  */
 import type { BoxXYXY } from '../types.js';
 
-const EPS = 1e-7;
+const IOU_EPS = 1e-7;
 
 /** IoU matrix, row-major [a.length][b.length]. */
 export function boxIouMatrix(a: readonly BoxXYXY[], b: readonly BoxXYXY[]): Float64Array {
@@ -18,7 +18,7 @@ export function boxIouMatrix(a: readonly BoxXYXY[], b: readonly BoxXYXY[]): Floa
       const w = Math.max(0, Math.min(ax2, bx2) - Math.max(ax1, bx1));
       const h = Math.max(0, Math.min(ay2, by2) - Math.max(ay1, by1));
       const inter = w * h;
-      out[i * b.length + j] = inter / (areaA + (bx2 - bx1) * (by2 - by1) - inter + EPS);
+      out[i * b.length + j] = inter / (areaA + (bx2 - bx1) * (by2 - by1) - inter + IOU_EPS);
     }
   }
   return out;

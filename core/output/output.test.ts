@@ -5,7 +5,7 @@ import type { Detection } from '../types.js';
 import { toDetections, toPaddedTensors } from './index.js';
 
 // 1280x640 source -> 640x320 resized, padded 160 top and bottom to 640x640, scale 0.5.
-const plan = planLetterbox({ width: 1280, height: 640 });
+const outPlan = planLetterbox({ width: 1280, height: 640 });
 
 const c: Candidates = {
   count: 3,
@@ -16,8 +16,8 @@ const c: Candidates = {
 
 describe('toDetections', () => {
   it('maps kept boxes to source pixels, clips them, labels them and sorts by score', () => {
-    expect(plan).toMatchObject({ scale: 0.5, pad: { left: 0, top: 160 } });
-    const dets = toDetections(c, Int32Array.from([0, 1, 2]), plan, ['person', 'bicycle']);
+    expect(outPlan).toMatchObject({ scale: 0.5, pad: { left: 0, top: 160 } });
+    const dets = toDetections(c, Int32Array.from([0, 1, 2]), outPlan, ['person', 'bicycle']);
     expect(dets).toEqual([
       { box: [200, 80, 400, 280], score: 0.75, classId: 7, label: 'class7' },
       { box: [0, 0, 20, 20], score: 0.5, classId: 0, label: 'person' },
@@ -26,8 +26,8 @@ describe('toDetections', () => {
   });
 
   it('returns only the kept candidates', () => {
-    expect(toDetections(c, Int32Array.from([2]), plan, []).map((d) => d.classId)).toEqual([99]);
-    expect(toDetections(c, new Int32Array(0), plan, [])).toEqual([]);
+    expect(toDetections(c, Int32Array.from([2]), outPlan, []).map((d) => d.classId)).toEqual([99]);
+    expect(toDetections(c, new Int32Array(0), outPlan, [])).toEqual([]);
   });
 });
 
