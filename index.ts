@@ -7,30 +7,30 @@
  * output, errors) is `detectfn/core`; the error class is re-exported here and is the same
  * class object in both entries (one shared chunk), so `instanceof DetectError` holds across them.
  */
-export { DetectError, ERROR_STATUS, isDetectError, toDetectError } from './core/errors/index.js';
-export type { DetectErrorOptions, ErrorCode } from './core/errors/index.js';
+export { DetectError, ERROR_STATUS, isDetectError, toDetectError } from './core/errors.js';
+export type { DetectErrorOptions, ErrorCode } from './core/errors.js';
 
 // Serving: the whole HTTP server, and the parts dist/server.js wires around it.
-export { exitOnLoadFailure, exitOnSignals, registryOptions, resolveModelPaths, startServer } from './handlers/serve/index.js';
-export type { RunningServer, StartServerOptions } from './handlers/serve/index.js';
-export { createApp } from './handlers/app.js';
-export type { App, AppDeps, AppOptions, RouteGroup } from './handlers/app.js';
+export { exitOnLoadFailure, exitOnSignals, registryOptions, resolveModelPaths, startServer } from './handlers/serve.js';
+export type { RunningServer, StartServerOptions } from './handlers/serve.js';
+export { createApp } from './handlers/http/app.js';
+export type { App, AppDeps, AppOptions, RouteGroup } from './handlers/http/app.js';
 
 // The model registry: manifests -> loaded, warm, batched models.
-export { createModelRegistry, manifestFor } from './infra/runtime/index.js';
-export type { ClassifyOptions, ClassifyResult, DetectResult, ModelDescription, ModelRegistry, ModelRegistryOptions, ModelService, RequestContext } from './infra/runtime/index.js';
-export { loadConfig } from './infra/config/index.js';
-export type { ServiceConfig } from './infra/config/index.js';
-export { createLogger, silentLogger } from './infra/log/index.js';
-export type { Logger, LoggerOptions } from './infra/log/index.js';
-export { createMetrics } from './infra/metrics/index.js';
-export type { Metrics } from './infra/metrics/index.js';
+export { createModelRegistry, manifestFor } from './infra/model/registry.js';
+export type { ClassifyOptions, ClassifyResult, DetectResult, ModelDescription, ModelRegistry, ModelRegistryOptions, ModelService, RequestContext } from './infra/model/registry.js';
+export { loadConfig } from './infra/config.js';
+export type { ServiceConfig } from './infra/config.js';
+export { createLogger, silentLogger } from './infra/config.js';
+export type { Logger, LoggerOptions } from './infra/config.js';
+export { createMetrics } from './infra/metrics.js';
+export type { Metrics } from './infra/metrics.js';
 
 // The other handlers: AWS Lambda (HTTP and S3/SQS events), S3 object events, the CLI.
-export { createLambdaHandler } from './handlers/lambda/create-handler.js';
-export type { LambdaHandlerOptions } from './handlers/lambda/create-handler.js';
-export { configuredEvents } from './handlers/events/configured-processor.js';
-export type { ConfiguredEvents, EventDeps } from './handlers/events/configured-processor.js';
-export { createObjectEventHandler } from './handlers/events/lambda-events.js';
-export type { ObjectEventHandlerDeps, ObjectEventResult } from './handlers/events/lambda-events.js';
-export { runCli } from './handlers/cli/index.js';
+export { createLambdaHandler } from './handlers/lambda.js';
+export type { LambdaHandlerOptions } from './handlers/lambda.js';
+export { configuredEvents } from './handlers/events/deliveries.js';
+export type { ConfiguredEvents, EventDeps } from './handlers/events/deliveries.js';
+export { createObjectEventHandler } from './handlers/events/deliveries.js';
+export type { ObjectEventHandlerDeps, ObjectEventResult } from './handlers/events/deliveries.js';
+export { runCli } from './handlers/cli/cli.js';

@@ -1,21 +1,54 @@
 /**
  * @module handlers/lambda
- * The AWS Lambda entry point (bundled to dist/lambda.js; handler "lambda.handler"). The models
- * load and warm during the init phase (top-level await), on Lambda's boosted init CPU, so the
- * first invocation after a cold start is served, never answered 503 NOT_READY. A model that
- * cannot load (after the DETECTFN_LOAD_* retries) rejects the module's import: the init fails
- * with one fatal log line naming the model, and Lambda retries the init on the next invocation.
+ * One AWS Lambda handler for every event the function receives. HTTP events (API Gateway
+ * v1/v2, function URLs, ALB, VPC Lattice) go to the same Hono app as the Node server, through
+ * Hono's adapter (`handle(app)`). Everything else goes to `onOtherEvent`: the seam where
+ * S3 / SQS / EventBridge object events are dispatched (handlers/events); until that is wired
+ * such events are refused loudly rather than dropped.
  */
-import { createApp } from './app.js';
-import { loadConfig } from '../infra/config/index.js';
-import { createLogger } from '../infra/log/index.js';
-import { createMetrics } from '../infra/metrics/index.js';
-import { createModelRegistry } from '../infra/runtime/index.js';
-import { createLambdaHandler } from './lambda/create-handler.js';
-import { configuredEvents } from './events/configured-processor.js';
-import { createObjectEventHandler } from './events/lambda-events.js';
-import { logLoadFailure, registryOptions, resolveModelPaths } from './serve/index.js';
+import { handle, type LambdaContext, type LambdaEvent } from 'hono/aws-lambda';
+import type { Hono } from 'hono';
+import { createLogger, loadConfig, type Logger } from '../infra/config.js';
+import { createMetrics } from '../infra/metrics.js';
+import { createModelRegistry } from '../infra/model/registry.js';
+import { configuredEvents, createObjectEventHandler } from './events/deliveries.js';
+import { createApp } from './http/app.js';
+import { logLoadFailure, registryOptions, resolveModelPaths } from './serve.js';
 
+export type OtherEventHandler = (event: unknown, context: LambdaContext | undefined) => Promise<unknown>;
+
+export interface LambdaHandlerOptions {
+  readonly app: Hono<any>;
+  readonly logger: Logger;
+  /** Non-HTTP events (S3, SQS, EventBridge). @default refuse with an error */
+  readonly onOtherEvent?: OtherEventHandler;
+}
+
+export function isHttpEvent(event: unknown): event is LambdaEvent {
+  if (typeof event !== 'object' || event === null || !('requestContext' in event)) return false;
+  const e = event as Record<string, unknown> & { requestContext?: Record<string, unknown> };
+  return 'httpMethod' in e || 'method' in e || typeof e.requestContext?.http === 'object' || typeof e.requestContext?.elb === 'object';
+}
+
+export function createLambdaHandler(options: LambdaHandlerOptions) {
+  const http = handle(options.app);
+  const other: OtherEventHandler =
+    options.onOtherEvent ??
+    (async (event) => {
+      const keys = typeof event === 'object' && event !== null ? Object.keys(event).slice(0, 8) : [];
+      options.logger.error({ keys }, 'unsupported Lambda event');
+      throw new Error(`unsupported Lambda event (keys: ${keys.join(', ')}): only HTTP events are wired`);
+    });
+  return async (event: unknown, context?: LambdaContext): Promise<unknown> =>
+    isHttpEvent(event) ? http(event, context) : other(event, context);
+}
+
+// ---- lambda ----
+// The AWS Lambda entry point (bundled to dist/lambda.js; handler "lambda.handler"). The models
+// load and warm during the init phase (top-level await), on Lambda's boosted init CPU, so the
+// first invocation after a cold start is served, never answered 503 NOT_READY. A model that
+// cannot load (after the DETECTFN_LOAD_* retries) rejects the module's import: the init fails
+// with one fatal log line naming the model, and Lambda retries the init on the next invocation.
 const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL });
 const metrics = createMetrics();

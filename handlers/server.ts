@@ -7,11 +7,11 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLogger } from '../infra/log/index.js';
-import { exitOnLoadFailure, exitOnSignals, startServer } from './serve/index.js';
+import { createLogger } from '../infra/config.js';
+import { exitOnLoadFailure, exitOnSignals, startServer } from './serve.js';
 
-export { startServer } from './serve/index.js';
-export type { RunningServer, StartServerOptions } from './serve/index.js';
+export { startServer } from './serve.js';
+export type { RunningServer, StartServerOptions } from './serve.js';
 
 async function main(): Promise<void> {
   const logger = createLogger();

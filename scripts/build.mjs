@@ -14,9 +14,9 @@ const ENTRIES = {
   'handlers/server.ts': 'server',
   'handlers/lambda.ts': 'lambda',
   'handlers/cli/main.ts': 'cli',
-  'infra/engine/worker-main.ts': 'engine-worker',
-  'infra/image/decode-worker-main.ts': 'decode-worker',
-  'models/demo/build-demo-model.ts': 'build-demo-model',
+  'infra/engine/worker.ts': 'engine-worker',
+  'infra/image/decode-worker.ts': 'decode-worker',
+  'models/demo/demo-model.ts': 'build-demo-model',
   'models/classify/colour-classifier.ts': 'build-colour-models',
 };
 

@@ -6,10 +6,11 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { LetterboxPlan } from '../core/letterbox/types.js';
-import { letterboxLinear } from '../core/resize/index.js';
-import { createSharpDecoder, decodeFullRgb, RESIZE_MODES } from '../infra/image/index.js';
-import { findCv2Python, runCv2Reference, type Cv2Row } from '../test/helpers/cv2-reference.js';
+import type { LetterboxPlan } from '../core/geometry.js';
+import { letterboxLinear } from '../core/resize.js';
+import { createSharpDecoder, RESIZE_MODES } from '../infra/image/decoder.js';
+import { decodeFullRgb } from '../infra/image/pipeline.js';
+import { type Cv2Row, findCv2Python, runCv2Reference } from '../test/helpers/cv2-reference.js';
 import { COCO128, IMAGES } from '../test/helpers/shared-data.js';
 
 function diff(a: Uint8Array, b: Uint8Array): { mad: number; max: number; changed: number } {

@@ -7,8 +7,8 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { evalCommand } from '../handlers/cli/index.js';
-import { readOrientedHeader } from '../infra/image/index.js';
+import { evalCommand } from '../handlers/cli/images.js';
+import { readOrientedHeader } from '../infra/image/decoder.js';
 import { enlargedJpeg } from '../test/helpers/images.js';
 import { COCO128, MODELS } from '../test/helpers/shared-data.js';
 

@@ -4,7 +4,8 @@
  * thread (CPU, the engine suite's thread settings), batch 1 latency and the best images/s
  * over batches 1/2/4/8. Mid-grey input: CPU time of this graph does not depend on pixels.
  */
-import { createSessionWithFallback, ENGINE_DEFAULTS, toOrtFeeds } from '../../infra/engine/index.js';
+import { ENGINE_DEFAULTS } from '../../infra/engine/engine.js';
+import { createSessionWithFallback, toOrtFeeds } from '../../infra/engine/session.js';
 import { percentile } from '../report.js';
 
 // The engine defaults (whatever session knobs they carry) with the engine suite's thread counts.

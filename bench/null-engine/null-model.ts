@@ -11,7 +11,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { initializer, model, node, valueInfo } from '../../infra/onnx/index.js';
+import { initializer, model, node, valueInfo } from '../../infra/onnx/graph.js';
 
 const CLASSES = 80;
 const ANCHORS = 8400;

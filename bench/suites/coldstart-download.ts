@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { createModelRegistry } from '../../infra/runtime/index.js';
-import { createModelStore } from '../../infra/store/index.js';
+import { createModelRegistry } from '../../infra/model/registry.js';
+import { createModelStore } from '../../infra/store/store.js';
 import { s3ClientFor, startRadosgw } from '../../test/helpers/radosgw.js';
 import { MODELS } from '../../test/helpers/shared-data.js';
-import { summarize, type BenchSuite } from '../report.js';
+import { type BenchSuite, summarize } from '../report.js';
 
 export const coldstartDownloadSuite: BenchSuite = {
   name: 'coldstart-download',

@@ -8,10 +8,13 @@
  * best-class scan over tiles of rows copied into WASM memory); `.js` figures are the JS
  * fallback route. The two routes alternate sample by sample, so load hits both alike.
  */
-import { createYolov8Decoder, DEFAULT_DETECT_OPTIONS, nms, type TensorMap, type Yolov8Decoder } from '../../core/index.js';
+import { createYolov8Decoder, type Yolov8Decoder } from '../../core/decode.js';
+import { DEFAULT_DETECT_OPTIONS } from '../../core/options.js';
+import { nms } from '../../core/postprocess.js';
+import type { TensorMap } from '../../core/types.js';
 import { IMAGES } from '../../test/helpers/shared-data.js';
 import { openYolov8n, yolov8nOutputs } from '../../test/helpers/yolov8n-direct.js';
-import { summarize, type BenchResult, type BenchSuite } from '../report.js';
+import { type BenchResult, type BenchSuite, summarize } from '../report.js';
 
 async function busOutput(): Promise<TensorMap> {
   const session = await openYolov8n();

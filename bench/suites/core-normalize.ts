@@ -7,8 +7,9 @@
  * faults of a new ~5 MB-per-slot buffer cost more than normalising it.
  * `.js` is the plain-JS fallback route, for comparison.
  */
-import { assembleBatch, createBatchTensor, createNormalizer, type Normalizer } from '../../core/index.js';
-import { summarize, timeIt, type BenchResult, type BenchSuite } from '../report.js';
+import { assembleBatch, createBatchTensor } from '../../core/batch.js';
+import { createNormalizer, type Normalizer } from '../../core/normalize.js';
+import { type BenchResult, type BenchSuite, summarize, timeIt } from '../report.js';
 
 const SIZE = { width: 640, height: 640 };
 const TARGET = { target: { op: '<=' as const, value: 0.6 } };

@@ -4,8 +4,8 @@
  * inference kept full by concurrent submitters while a 5 ms timer measures event-loop lag.
  */
 import type * as ort from 'onnxruntime-node';
-import type { BatchedInference } from '../../infra/runtime/batched-inference.js';
-import { toOrtFeeds } from '../../infra/engine/index.js';
+import type { BatchedInference } from '../../infra/model/batcher.js';
+import { toOrtFeeds } from '../../infra/engine/session.js';
 import { randomImages, randomPixels } from '../../test/helpers/tensor-fixtures.js';
 
 /** ms per session.run of one batch of `n` images, in the calling (main) thread. */

@@ -8,11 +8,12 @@
  * 'engine' (uint8 pixels, normalised in the worker: the default) and `.caller` (normalised
  * on the main thread into a fresh float tensor: the path before it).
  */
-import { createSystemClock } from '../../infra/clock/index.js';
-import { createEngine, createSessionWithFallback, warmupEngine } from '../../infra/engine/index.js';
-import { createBatchedInference } from '../../infra/runtime/batched-inference.js';
+import { createSystemClock } from '../../infra/host.js';
+import { createEngine, warmupEngine } from '../../infra/engine/engine.js';
+import { createSessionWithFallback } from '../../infra/engine/session.js';
+import { createBatchedInference } from '../../infra/model/batcher.js';
 import { MODELS } from '../../test/helpers/shared-data.js';
-import { summarize, type BenchResult, type BenchSuite } from '../report.js';
+import { type BenchResult, type BenchSuite, summarize } from '../report.js';
 import { bareRuns, batchedLoad } from './engine-load.js';
 
 const SIZES = [1, 2, 4, 8];

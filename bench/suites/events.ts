@@ -11,11 +11,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { silentLogger } from '../../infra/log/index.js';
-import { startEventHarness, type EventHarness } from '../../test/helpers/event-harness.js';
+import { silentLogger } from '../../infra/config.js';
+import { type EventHarness, startEventHarness } from '../../test/helpers/event-harness.js';
 import { startRadosgw } from '../../test/helpers/radosgw.js';
 import { COCO128, MODELS } from '../../test/helpers/shared-data.js';
-import { summarize, type BenchSuite } from '../report.js';
+import { type BenchSuite, summarize } from '../report.js';
 
 const N = 200;
 const CONCURRENCY = 8;

@@ -10,11 +10,11 @@
  * admission does not yet refuse work that cannot finish in time.
  */
 import { readFileSync } from 'node:fs';
-import { silentLogger } from '../../infra/log/index.js';
-import { startServer } from '../../handlers/serve/index.js';
+import { silentLogger } from '../../infra/config.js';
+import { startServer } from '../../handlers/serve.js';
 import { engineImages } from '../../test/helpers/engine-images.js';
 import { IMAGES, MODELS } from '../../test/helpers/shared-data.js';
-import { summarize, type BenchSuite } from '../report.js';
+import { type BenchSuite, summarize } from '../report.js';
 
 const CLIENTS = 8;
 const IMAGES_PER_REQUEST = 16;

@@ -8,11 +8,11 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PROTO_DIR } from '../../handlers/grpc/load-proto.js';
-import { startServer } from '../../handlers/serve/index.js';
-import { silentLogger } from '../../infra/log/index.js';
+import { PROTO_DIR } from '../../handlers/grpc/server.js';
+import { startServer } from '../../handlers/serve.js';
+import { silentLogger } from '../../infra/config.js';
 import { IMAGES, MODELS } from '../../test/helpers/shared-data.js';
-import { percentile, summarize, type BenchSuite } from '../report.js';
+import { type BenchSuite, percentile, summarize } from '../report.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), '../load/grpc-load-child.mjs');
 

@@ -7,11 +7,11 @@
  * batches 1/2/4/8) is measured here, with the engine suite's settings, before the server starts.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { silentLogger } from '../../infra/log/index.js';
-import { startServer } from '../../handlers/serve/index.js';
+import { silentLogger } from '../../infra/config.js';
+import { startServer } from '../../handlers/serve.js';
 import { IMAGES, MODELS } from '../../test/helpers/shared-data.js';
-import { expectAllOk as check, runLoad, type LoadResult } from '../load/run-load.js';
-import { percentile, summarize, type BenchResult, type BenchSuite } from '../report.js';
+import { expectAllOk as check, type LoadResult, runLoad } from '../load/run-load.js';
+import { type BenchResult, type BenchSuite, percentile, summarize } from '../report.js';
 import { bareBaseline } from '../load/bare-baseline.js';
 
 const median = (xs: readonly number[]) => percentile([...xs].sort((a, b) => a - b), 50);

@@ -12,14 +12,15 @@
  * without the manifest's `decode.shrinkOnLoad`.
  */
 import { readFileSync } from 'node:fs';
-import { planLetterbox } from '../../core/letterbox/index.js';
+import { planLetterbox } from '../../core/geometry.js';
 import type { Size } from '../../core/types.js';
-import { createLinearResizer, letterboxLinear } from '../../core/resize/index.js';
-import { createSharpDecoder, decodeFullRgb } from '../../infra/image/index.js';
+import { createLinearResizer, letterboxLinear } from '../../core/resize.js';
+import { createSharpDecoder } from '../../infra/image/decoder.js';
+import { decodeFullRgb } from '../../infra/image/pipeline.js';
 import { enlargedJpeg } from '../../test/helpers/images.js';
 import { IMAGES } from '../../test/helpers/shared-data.js';
 import { cv2PeerMissing, runCv2Peer } from '../peers/cv2-decode-letterbox.js';
-import { percentile, summarize, timeIt, type BenchResult, type BenchSuite } from '../report.js';
+import { type BenchResult, type BenchSuite, percentile, summarize, timeIt } from '../report.js';
 
 const plan = (s: Size) => planLetterbox(s);
 const median = (xs: readonly number[]) => percentile([...xs].sort((a, b) => a - b), 50);

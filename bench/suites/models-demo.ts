@@ -6,12 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { crossCheckManifest, parseManifest } from '../../infra/manifest/index.js';
-import { readModelInfo } from '../../infra/onnx/index.js';
-import { buildDemoModel, DEMO_SPEC } from '../../models/demo/index.js';
-import { COLORS, drawShapes } from '../../models/demo/draw-shapes.js';
+import { crossCheckManifest } from '../../infra/model/cross-check.js';
+import { parseManifest } from '../../infra/model/manifest.js';
+import { readModelInfo } from '../../infra/onnx/model-info.js';
+import { buildDemoModel, DEMO_SPEC } from '../../models/demo/demo-model.js';
+import { COLORS, drawShapes } from '../../models/demo/demo-model.js';
 import { MODELS } from '../../test/helpers/shared-data.js';
-import { summarize, timeIt, type BenchResult, type BenchSuite } from '../report.js';
+import { type BenchResult, type BenchSuite, summarize, timeIt } from '../report.js';
 
 export const modelsDemoSuite: BenchSuite = {
   name: 'models.demo',

@@ -17,16 +17,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
-import { startServer, type RunningServer } from '../../handlers/serve/index.js';
-import { decodeWorkersFor, type JpegDecoderChoice } from '../../infra/image/index.js';
-import { usableCores } from '../../infra/host/usable-cores.js';
-import { silentLogger } from '../../infra/log/index.js';
+import { type RunningServer, startServer } from '../../handlers/serve.js';
+import { decodeWorkersFor } from '../../infra/image/decoder.js';
+import type { JpegDecoderChoice } from '../../infra/image/pipeline.js';
+import { usableCores } from '../../infra/host.js';
+import { silentLogger } from '../../infra/config.js';
 import { COCO128, IMAGES } from '../../test/helpers/shared-data.js';
 import { expectAllOk, runLoad } from '../load/run-load.js';
 import { NULL_OBJECTS, writeNullModel } from '../null-engine/null-model.js';
 import { cv2Peer, type Cv2Peer } from '../peers/cv2-pipeline.js';
 import { CV2_MISSING } from '../peers/run-python.js';
-import { percentile, summarize, type BenchResult, type BenchSuite } from '../report.js';
+import { type BenchResult, type BenchSuite, percentile, summarize } from '../report.js';
 
 /** Server configurations; w0 (decode in the event loop's thread, the default before it scaled with cores) for reference. */
 interface Config { readonly tag: string; readonly workers: number; readonly jpeg: JpegDecoderChoice }

@@ -10,13 +10,14 @@
  * normalisation), runs interleaved with the same decode workers: the `.caller` figures.
  */
 import { readFileSync } from 'node:fs';
-import { createSessionWithFallback } from '../../infra/engine/index.js';
-import { createSharpDecoder, type SharpDecoder } from '../../infra/image/index.js';
-import { silentLogger } from '../../infra/log/index.js';
-import { loadModel, manifestFor } from '../../infra/runtime/index.js';
-import { createModelStore } from '../../infra/store/index.js';
+import { createSessionWithFallback } from '../../infra/engine/session.js';
+import { createSharpDecoder, type SharpDecoder } from '../../infra/image/decoder.js';
+import { silentLogger } from '../../infra/config.js';
+import { loadModel } from '../../infra/model/load.js';
+import { manifestFor } from '../../infra/model/registry.js';
+import { createModelStore } from '../../infra/store/store.js';
 import { IMAGES, MODELS } from '../../test/helpers/shared-data.js';
-import { summarize, type BenchResult, type BenchSuite } from '../report.js';
+import { type BenchResult, type BenchSuite, summarize } from '../report.js';
 import { bareRuns } from './engine-load.js';
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;

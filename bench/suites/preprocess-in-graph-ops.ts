@@ -7,11 +7,11 @@
  * kernel writing the same float tensor (core/normalize, reused buffer).
  */
 import * as ort from 'onnxruntime-node';
-import { createNormalizer } from '../../core/normalize/index.js';
-import { createSessionWithFallback } from '../../infra/engine/index.js';
-import { initializer, model, node, preprocessInGraph, valueInfo } from '../../infra/onnx/index.js';
+import { createNormalizer } from '../../core/normalize.js';
+import { createSessionWithFallback } from '../../infra/engine/session.js';
+import { initializer, model, node, preprocessInGraph, valueInfo } from '../../infra/onnx/graph.js';
 import { randomPixels } from '../../test/helpers/tensor-fixtures.js';
-import { median, summarize, timeIt, type BenchResult, type BenchSuite } from '../report.js';
+import { type BenchResult, type BenchSuite, median, summarize, timeIt } from '../report.js';
 
 const SETTINGS = { intraOpThreads: 1, interOpThreads: 1, graphOptimizationLevel: 'all', enableMemArena: true, allowSpinning: true } as const;
 const SIZE = { width: 640, height: 640 };

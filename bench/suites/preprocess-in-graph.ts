@@ -6,11 +6,11 @@
  * Images/s at batch 1 and 8 (the paths alternate per round so machine drift hits both), and the
  * main-thread time per batch (packing the pixels: the same work on both paths, shown to prove it).
  */
-import { createSystemClock } from '../../infra/clock/index.js';
-import { createEngine, warmupEngine, type WorkerEngine } from '../../infra/engine/index.js';
-import { createBatchedInference } from '../../infra/runtime/batched-inference.js';
+import { createSystemClock } from '../../infra/host.js';
+import { createEngine, warmupEngine, type WorkerEngine } from '../../infra/engine/engine.js';
+import { createBatchedInference } from '../../infra/model/batcher.js';
 import { MODELS } from '../../test/helpers/shared-data.js';
-import { median, summarize, type BenchResult, type BenchSuite } from '../report.js';
+import { type BenchResult, type BenchSuite, median, summarize } from '../report.js';
 import { batchedLoad } from './engine-load.js';
 
 const SIZES = [1, 8];

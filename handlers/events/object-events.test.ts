@@ -1,7 +1,14 @@
+/**
+ * @module handlers/events/object-events.test
+ *
+ */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compareSequencers } from '../../infra/events/index.js';
-import { cephSequencer, decodeNotificationKey, normaliseEvent } from './object-events.js';
+import { silentLogger } from '../../infra/config.js';
+import type { EventProcessor, RecordOutcome } from '../../infra/events/processor.js';
+import { compareSequencers } from '../../infra/events/records.js';
+import { createObjectEventHandler, sqsBatchHandler } from './deliveries.js';
+import { cephSequencer, decodeNotificationKey, httpStatusOf, needsRedelivery, normaliseEvent, summarise } from './object-events.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../test/fixtures/events/${name}`, import.meta.url), 'utf8'));
 
@@ -80,5 +87,61 @@ describe('normaliseEvent', () => {
     // Rewritten: seconds 0x6B025647 (2026-11-22T02:41:11Z, the records' eventTime), then nanoseconds.
     expect(records.map((r) => r.sequencer)).toEqual(['6B0256472556EC16', '6B02564725DD9A9D', '6B025647263FDACD', '6B02564726F1E219', '6B025647277651FE']);
     expect(cephSequencer('not hex')).toBeUndefined();
+  });
+});
+
+// ---- redelivery.test ----
+const failed = (code: string, recorded = true): RecordOutcome => ({ bucket: 'b', key: 'k', status: 'failed', error: { code, message: 'x', attempts: 1 }, ...(recorded ? { errorKey: 'e.json' } : {}) });
+
+describe('needsRedelivery', () => {
+  it('transient: drops recorded failures about the object, keeps system failures and unrecorded ones', () => {
+    for (const code of ['NOT_FOUND', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE']) expect(needsRedelivery(failed(code), 'transient'), code).toBe(false);
+    for (const code of ['STORE_ERROR', 'QUEUE_FULL', 'NOT_READY', 'INTERNAL', 'SOME_NEW_CODE']) expect(needsRedelivery(failed(code), 'transient'), code).toBe(true);
+    expect(needsRedelivery(failed('NOT_FOUND', false), 'transient')).toBe(true);
+    expect(needsRedelivery({ bucket: 'b', key: 'k', status: 'cancelled' }, 'transient')).toBe(true);
+    expect(needsRedelivery({ bucket: 'b', key: 'k', status: 'skipped' }, 'transient')).toBe(false);
+  });
+
+  it('every-failure (the Lambda default) redelivers any failure', () => {
+    expect(needsRedelivery(failed('NOT_FOUND'), 'every-failure')).toBe(true);
+    expect(needsRedelivery({ bucket: 'b', key: 'k', status: 'processed' }, 'every-failure')).toBe(false);
+  });
+});
+
+describe('sqsBatchHandler', () => {
+  it('deletes all but the messages the object-event handler reports for redelivery', async () => {
+    // STAND-IN processor: outcomes chosen per key (real processing: test/integration/sqs-consumer.test.ts).
+    const codes: Record<string, string> = { 'corrupt.png': 'UNSUPPORTED_MEDIA_TYPE', 'flaky.png': 'STORE_ERROR' };
+    const processor: EventProcessor = {
+      process: async (records) => records.map((r) => (codes[r.key] ? { ...failed(codes[r.key]!), key: r.key, messageId: r.messageId } : { bucket: r.bucket, key: r.key, messageId: r.messageId, status: 'processed' as const })),
+      inMemory: () => 0,
+    };
+    const handle = createObjectEventHandler({ processor: () => processor, whenReady: async () => undefined, logger: silentLogger(), redelivery: 'transient' });
+    const s3 = (key: string) => JSON.stringify({ Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'b' }, object: { key } } }] });
+    const messages = [
+      { id: 'ok', body: s3('ok.png') }, { id: 'corrupt', body: s3('corrupt.png') }, { id: 'flaky', body: s3('flaky.png') },
+      { id: 'test', body: JSON.stringify({ Event: 's3:TestEvent' }) }, { id: 'junk', body: 'not json' }, { id: 'empty', body: undefined },
+    ].map((m) => ({ ...m, receiveCount: 1 }));
+    expect(await sqsBatchHandler(handle)(messages)).toEqual(['ok', 'corrupt', 'test']);
+  });
+});
+
+// ---- summary.test ----
+const event = { kind: 's3' as const, records: [], skipped: [] };
+const o = (status: RecordOutcome['status'], code?: string, errorKey?: string): RecordOutcome => ({
+  bucket: 'b', key: 'k', status, ...(code ? { error: { code, message: code, attempts: 1 } } : {}), ...(errorKey ? { errorKey } : {}),
+});
+const status = (...outcomes: RecordOutcome[]) => httpStatusOf(summarise(event, outcomes));
+
+describe('httpStatusOf', () => {
+  it('answers 200 when all went through, 207 for failures about the objects themselves (recorded)', () => {
+    expect(status(o('processed'), o('skipped'))).toBe(200);
+    expect(status(o('processed'), o('failed', 'NOT_FOUND', 'e/k.json'), o('failed', 'BUCKET_NOT_ALLOWED', 'e/_refused/x'))).toBe(207);
+  });
+
+  it('answers 503 when a redelivery could finish the work: transient, unrecorded or cancelled', () => {
+    expect(status(o('processed'), o('failed', 'STORE_ERROR', 'e/k.json'))).toBe(503);
+    expect(status(o('failed', 'NOT_FOUND'))).toBe(503);
+    expect(status(o('cancelled'))).toBe(503);
   });
 });

@@ -12,6 +12,7 @@
  * "a+b=c&d.png" and "pct%20x?.jpg" verbatim (test/fixtures/events/ceph-radosgw-push.json), so
  * decoding them would turn a literal '+' into a space.
  */
+import type { RecordOutcome } from '../../infra/events/processor.js';
 
 export type EventSourceKind = 'aws:s3' | 'ceph:s3' | 'minio:s3' | 'aws.s3-eventbridge';
 
@@ -192,4 +193,72 @@ function fromEventBridge(event: Json & { detail: Json }, messageId?: string) {
 function describeShape(v: unknown): string {
   if (!isObject(v)) return `expected an object, got ${Array.isArray(v) ? 'array' : typeof v}`;
   return `unrecognised event with keys ${Object.keys(v).slice(0, 8).join(', ') || '(none)'}`;
+}
+
+// ---- redelivery ----
+// Which failed records should come back from the queue. The SQS consumer deletes a message
+// whose failure is about the object itself (missing, corrupt, too large: a retry would fail
+// the same way) once that failure is durably recorded as an error record; anything about the
+// infrastructure (S3 unreachable or refusing, model not ready, queue full, a crashed worker,
+// a bug) or a failure without an error record stays for redelivery, so the queue's redrive
+// policy moves a message that keeps failing to its DLQ. Unknown codes are retried: a new
+// code must never make messages vanish.
+/** Codes that describe the object, not the system: retrying cannot change the outcome. */
+export const PERMANENT_FAILURE_CODES: ReadonlySet<string> = new Set([
+  'NOT_FOUND',
+  'PAYLOAD_TOO_LARGE',
+  'IMAGE_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'UNDECODABLE_IMAGE',
+  'EMPTY_BODY',
+  'INVALID_ARGUMENT',
+  'BUCKET_NOT_ALLOWED',
+]);
+
+/**
+ * `every-failure`: any failed or cancelled record is redelivered (the Lambda default).
+ * `transient`: only failures a retry may fix, or whose error record could not be written.
+ */
+export type RedeliveryPolicy = 'every-failure' | 'transient';
+
+export function needsRedelivery(o: RecordOutcome, policy: RedeliveryPolicy): boolean {
+  if (o.status === 'processed' || o.status === 'skipped') return false;
+  if (policy === 'every-failure' || o.status === 'cancelled') return true;
+  return o.errorKey === undefined || !PERMANENT_FAILURE_CODES.has(o.error?.code ?? '');
+}
+
+// ---- summary ----
+// Outcomes of one delivery -> the answer. HTTP: 200 when every record was processed or skipped,
+// 207 (Multi-Status) when some failed for good (about the object itself, error record
+// written), and 503 when any failure may pass on a retry or has no error record (S3 down):
+// the sender's redelivery then finishes the work, and done objects are skipped. The body
+// lists every record's outcome. Lambda: SQS gets batchItemFailures (failed messages and bodies
+// that were not object events, so they reach the DLQ rather than vanish); S3/EventBridge
+// invocations throw so Lambda retries them.
+export interface EventSummary {
+  readonly counts: { processed: number; skipped: number; failed: number; ignored: number };
+  readonly records: readonly RecordOutcome[];
+  /** Records that were not object-created events (deletes, test events, unknown shapes). */
+  readonly ignored: readonly SkippedRecord[];
+}
+
+export function summarise(event: NormalisedEvent, outcomes: readonly RecordOutcome[]): EventSummary {
+  const count = (s: RecordOutcome['status']) => outcomes.filter((o) => o.status === s).length;
+  return {
+    counts: { processed: count('processed'), skipped: count('skipped'), failed: count('failed') + count('cancelled'), ignored: event.skipped.length },
+    records: outcomes,
+    ignored: event.skipped,
+  };
+}
+
+export function httpStatusOf(s: EventSummary): 200 | 207 | 503 {
+  if (s.records.some((o) => needsRedelivery(o, 'transient'))) return 503;
+  return s.counts.failed > 0 ? 207 : 200;
+}
+
+export function batchItemFailures(event: NormalisedEvent, outcomes: readonly RecordOutcome[], policy: RedeliveryPolicy = 'every-failure'): { itemIdentifier: string }[] {
+  const ids = new Set<string>();
+  for (const o of outcomes) if (o.messageId && needsRedelivery(o, policy)) ids.add(o.messageId);
+  for (const s of event.skipped) if (s.reason === 'unrecognised' && s.messageId) ids.add(s.messageId);
+  return [...ids].map((itemIdentifier) => ({ itemIdentifier }));
 }

@@ -1,6 +1,10 @@
+/**
+ * @module handlers/grpc/server.test
+ *
+ */
 import { describe, expect, it } from 'vitest';
-import { ERROR_STATUS, GRPC_STATUS } from '../../core/errors/index.js';
-import { loadConfig } from '../../infra/config/index.js';
+import { ERROR_STATUS, GRPC_STATUS } from '../../core/errors.js';
+import { loadConfig } from '../../infra/config.js';
 import { DEFAULT_GRPC_PORT, grpcPortFor } from './server.js';
 
 describe('gRPC port', () => {

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { execCmd, finalStage, parseDockerfile, type Dockerfile } from './dockerfile-syntax.js';
+import { type Dockerfile, execCmd, finalStage, parseDockerfile } from '../../test/helpers/dockerfile.js';
 
 function parse(file: string): Dockerfile & { text: string } {
   const text = readFileSync(new URL(file, import.meta.url), 'utf8');

@@ -6,9 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../config/index.js';
-import { finalEnv, parseDockerfile } from './dockerfile-syntax.js';
-import { readPlatformLaunch, readPlatformLaunches } from './platform-manifests.js';
+import { loadConfig } from '../config.js';
+import { finalEnv, parseDockerfile } from '../../test/helpers/dockerfile.js';
+import { readPlatformLaunch, readPlatformLaunches } from '../../test/helpers/platform-manifests.js';
 
 /** Read by Node, not by detectfn's config. */
 const NODE_VARS = new Set(['NODE_OPTIONS']);

@@ -4,7 +4,7 @@
  * (sharp's pattern): the stack is captured when the request is made and the message is
  * filled in later from the worker's reply.
  */
-import { DetectError, type DetectErrorOptions, type ErrorCode } from '../../core/errors/index.js';
+import { DetectError, type DetectErrorOptions, type ErrorCode } from '../../core/errors.js';
 
 export type CallSite = Error;
 

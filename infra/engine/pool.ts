@@ -6,18 +6,18 @@
  * live and none is starting, nothing waits: queued and new runs fail fast with
  * ENGINE_UNAVAILABLE (503, Retry-After = the next restart attempt), and health() says why.
  */
-import { expectPixelBatch } from '../../core/batch/index.js';
-import { DetectError } from '../../core/errors/index.js';
-import type { ExecutionProvider, TensorMap } from '../../core/ports/index.js';
-import { callerError, captureCallSite, type CallSite } from './caller-error.js';
-import type { WorkerInit } from './protocol.js';
-import { expectInGraphFeeds } from './in-graph-feeds.js';
+import { expectPixelBatch } from '../../core/batch.js';
+import { DetectError } from '../../core/errors.js';
+import type { ExecutionProvider, TensorMap } from '../../core/types.js';
+import { callerError, type CallSite, captureCallSite } from './caller-error.js';
+import type { WorkerInit } from './engine.js';
+import { expectInGraphFeeds } from './engine.js';
 import { createRestarts, type RestartsState } from './restarts.js';
-import { ownedTensor } from './tensor-convert.js';
-import type { EngineHealth, EngineLogger, WorkerEngineRunOptions } from './types.js';
-import type { ResolvedEngineOptions } from './options.js';
-import { spawnWorker, type Job, type WorkerClient, type WorkerEvents } from './worker-client.js';
-import type { WorkerScript } from './worker-script.js';
+import { ownedTensor } from './session.js';
+import type { EngineHealth, EngineLogger, WorkerEngineRunOptions } from './engine.js';
+import type { ResolvedEngineOptions } from './engine.js';
+import { type Job, spawnWorker, type WorkerClient, type WorkerEvents } from './worker-client.js';
+import type { WorkerScript } from './engine.js';
 
 export interface Pool {
   readonly size: number;

@@ -6,9 +6,9 @@
  * workers. It remembers the last failure and when the next attempt is, which is what the
  * engine's health and its ENGINE_UNAVAILABLE errors (Retry-After) report.
  */
-import type { Clock, TimerHandle } from '../../core/ports/index.js';
-import { backoffDelay } from '../store/backoff.js';
-import type { EngineLogger, RestartBackoff } from './types.js';
+import type { Clock, TimerHandle } from '../../core/types.js';
+import { backoffDelay } from '../store/store.js';
+import type { EngineLogger, RestartBackoff } from './engine.js';
 import type { WorkerClient } from './worker-client.js';
 
 export interface RestartsConfig {

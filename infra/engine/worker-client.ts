@@ -7,11 +7,11 @@
  * returns, so after `closeTimeoutMs` it is left to die on its own and its job is rejected.
  */
 import { Worker } from 'node:worker_threads';
-import type { TensorMap } from '../../core/ports/index.js';
+import type { TensorMap } from '../../core/types.js';
 import { callerError, type CallSite } from './caller-error.js';
-import { transferList, type FromWorker, type NormalizeFeeds, type ToWorker, type WorkerInit } from './protocol.js';
-import { settledWithin } from '../clock/index.js';
-import type { WorkerScript } from './worker-script.js';
+import { type FromWorker, type NormalizeFeeds, type ToWorker, transferList, type WorkerInit } from './engine.js';
+import { settledWithin } from '../host.js';
+import type { WorkerScript } from './engine.js';
 
 export type ReadyInfo = Extract<FromWorker, { type: 'ready' }>;
 export type InitFailure = Extract<FromWorker, { type: 'init-failed' }>;

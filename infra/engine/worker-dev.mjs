@@ -4,4 +4,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./worker-main.ts');
+await import('./worker.ts');

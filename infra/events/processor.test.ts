@@ -1,16 +1,20 @@
 /**
+ * @module infra/events/processor.test
+ *
+ */
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { DetectError } from '../../core/errors.js';
+import { createModelStats } from '../metrics.js';
+import type { DetectResult, ModelService } from '../model/registry.js';
+import { createEventProcessor, createSemaphore } from './processor.js';
+import { type ObjectStore, readLimited } from './stores.js';
+
+/**
  * The processor's bookkeeping with STAND-INS: an in-memory ObjectStore (so S3 faults can be
  * injected on demand, which the real radosgw cannot do) and a ModelService whose detect() is
  * gated by the test. Real S3 + real models are in test/integration/s3-events.test.ts.
  */
-import { describe, expect, it } from 'vitest';
-import { DetectError } from '../../core/errors/index.js';
-import type { DetectResult, ModelService } from '../runtime/model-service.js';
-import { createModelStats } from '../metrics/index.js';
-import type { ObjectStore } from './object-store.js';
-import { createEventProcessor } from './processor.js';
-import { readLimited } from './read-limited.js';
-import { Readable } from 'node:stream';
 
 function memoryStore() {
   const objects = new Map<string, { body: Uint8Array; meta: Record<string, string>; eTag: string }>();
@@ -190,5 +194,52 @@ describe('createEventProcessor', () => {
     expect(again).toMatchObject({ status: 'skipped', reason: 'superseded' });
     expect(mem.objects.has('out/errors/s.png.json')).toBe(false);
     expect(mem.json('out/results/s.png.json').input.sequencer).toBe('0B');
+  });
+});
+
+// ---- semaphore.test ----
+const deferred = () => {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+};
+
+describe('createSemaphore', () => {
+  it('never runs more than `permits` at once, and runs waiters in arrival order', async () => {
+    const sem = createSemaphore(3);
+    const gates = Array.from({ length: 10 }, deferred);
+    const started: number[] = [];
+    let live = 0;
+    let peak = 0;
+    const all = gates.map((g, i) =>
+      sem.run(async () => {
+        started.push(i);
+        peak = Math.max(peak, ++live);
+        await g.promise;
+        live -= 1;
+      }),
+    );
+    await Promise.resolve();
+    expect(started).toEqual([0, 1, 2]);
+    expect(sem.waiting()).toBe(7);
+    for (const g of gates) {
+      g.resolve();
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(all);
+    expect(peak).toBe(3);
+    expect(started).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(sem.active()).toBe(0);
+  });
+
+  it('returns the permit when the task throws', async () => {
+    const sem = createSemaphore(1);
+    await expect(sem.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(sem.run(async () => 7)).resolves.toBe(7);
+    expect(sem.active()).toBe(0);
+  });
+
+  it('rejects a permit count that is not a positive integer', () => {
+    expect(() => createSemaphore(0)).toThrow(/permits/);
   });
 });

@@ -6,7 +6,11 @@
  * and model version so "already done?" is one HEAD, without reading the body. An error record
  * (`<errors prefix><key>.json`) says which input failed, how, after how many attempts, when.
  */
-import type { ClassifyResult, DetectResult } from '../runtime/model-service.js';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { DetectError, invalidParameterError } from '../../core/errors.js';
+import type { ClassifyResult, DetectResult } from '../model/registry.js';
+import type { Destination } from './stores.js';
 
 export interface InputRef {
   readonly bucket: string;
@@ -86,4 +90,113 @@ export function metadataFromResultBody(body: string): Record<string, string> | u
   } catch {
     return undefined;
   }
+}
+
+// ---- location ----
+// `s3://bucket/prefix` or a local directory -> bucket + prefix, and the keys results and error
+// records get. A result for input key K is `<prefix>K.json`, so the output mirrors the input
+// tree and a listing of the output prefix shows what is done.
+export interface Location {
+  readonly kind: 's3' | 'file';
+  /** Bucket name, or the absolute directory for 'file'. */
+  readonly bucket: string;
+  /** Key prefix; always '' for 'file' (the directory is the root). */
+  readonly prefix: string;
+  readonly uri: string;
+}
+
+export function parseLocation(uri: string, name = 'location'): Location {
+  if (typeof uri !== 'string' || uri.trim() === '') throw invalidParameterError(name, 's3://bucket/prefix or a directory', uri);
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (m) return { kind: 's3', bucket: m[1]!, prefix: m[2]!, uri };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) throw invalidParameterError(name, 's3://bucket/prefix or a directory', uri);
+  return { kind: 'file', bucket: path.resolve(uri), prefix: '', uri };
+}
+
+/** Appends '/' to a non-empty prefix that lacks one ("results" -> "results/"). */
+export function asFolder(prefix: string): string {
+  return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
+
+export const resultKey = (prefix: string, inputKey: string): string => `${prefix}${inputKey}.json`;
+
+/** The default errors location: `_errors/` under the output. */
+export function defaultErrorsLocation(output: Location): Location {
+  return { ...output, prefix: `${asFolder(output.prefix)}_errors/`, uri: `${output.uri.replace(/\/?$/, '/')}_errors/` };
+}
+
+// ---- ordering ----
+// Which of two events for the same key is later. Notifications arrive in any order (SQS
+// redelivery, retries, several senders); each S3 record carries a `sequencer`, a hex string
+// that grows with the key's PUTs and DELETEs. AWS: sequencers may differ in length, so left-pad
+// the shorter with zeros, then compare lexicographically. Only comparable for one key.
+// (MinIO derives it from its clock, so there it orders only as well as the clocks agree.)
+export function compareSequencers(a: string, b: string): number {
+  const n = Math.max(a.length, b.length);
+  const [x, y] = [a.toUpperCase().padStart(n, '0'), b.toUpperCase().padStart(n, '0')];
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * True when the stored result (or error record) came from a later event than `sequencer`: a
+ * late event for an older version must not overwrite it. A record without a sequencer (a backfill listing) reads
+ * the object's current version, which is never older than a stored result, so it is not stale.
+ */
+export function isSuperseded(meta: Record<string, string> | undefined, sequencer: string | undefined): boolean {
+  const stored = storedSequencer(meta);
+  return stored !== undefined && sequencer !== undefined && compareSequencers(stored, sequencer) > 0;
+}
+
+/** The sequencer a result or error record was written for (its metadata), if known. */
+export function storedSequencer(meta: Record<string, string> | undefined): string | undefined {
+  const stored = meta?.[META.sequencer];
+  return stored === undefined ? undefined : decodeURIComponent(stored);
+}
+
+// ---- refusal ----
+// What is refused before anything is read, as a permanent failure:
+// - a bucket not on the allowlist (DETECTFN_EVENTS_BUCKETS): an event may name any bucket, and
+//   it would be read with the service's credentials;
+// - a key with an empty, '.' or '..' segment: its result key would resolve onto another
+//   object's (`x/../bus.jpg.json` is `bus.jpg.json` to any client that normalises paths);
+// - a key whose result would land inside the errors prefix, or whose error record would land
+//   inside the output prefix (`_errors/bus.jpg` would write over the error record of `bus.jpg`).
+// A refused record's error record is named by the SHA-256 of bucket and key, without `.json`:
+// every result and error record of an accepted key ends in `.json`, so no accepted key can
+// produce that name, and the refused key itself is only inside the record.
+export const REFUSED_FOLDER = '_refused/';
+
+export function keyProblem(key: string): string | undefined {
+  const bad = key.split('/').find((s) => s === '' || s === '.' || s === '..');
+  if (bad === undefined) return undefined;
+  return `object key ${JSON.stringify(key)} has ${bad === '' ? 'an empty' : `a '${bad}'`} segment`;
+}
+
+export interface RefusalRules {
+  /** Buckets events may name; undefined: any. */
+  readonly allowed: ReadonlySet<string> | undefined;
+  readonly output: Destination;
+  readonly errors: Destination;
+}
+
+/** `path` is where the key's outputs go under each prefix (the key, or `bucket/key`). */
+export function refusal(bucket: string, key: string, path: string, r: RefusalRules): DetectError | undefined {
+  if (r.allowed && !r.allowed.has(bucket)) {
+    return new DetectError('BUCKET_NOT_ALLOWED', `bucket ${bucket} is not in DETECTFN_EVENTS_BUCKETS; s3://${bucket}/${key} was not read`);
+  }
+  const problem = keyProblem(key);
+  if (problem) return new DetectError('INVALID_ARGUMENT', `${problem}; such keys are refused because their result would land on another object's`);
+  const { output, errors } = r;
+  if (output.store !== errors.store || output.bucket !== errors.bucket) return undefined;
+  // A result and an error record can only meet when one prefix holds the other.
+  const intoErrors = errors.prefix.startsWith(output.prefix) && `${output.prefix}${path}`.startsWith(errors.prefix);
+  const intoOutput = !intoErrors && output.prefix.startsWith(errors.prefix) && `${errors.prefix}${path}`.startsWith(output.prefix);
+  if (intoErrors || intoOutput) {
+    return new DetectError('INVALID_ARGUMENT', `object key ${JSON.stringify(key)} would put its ${intoErrors ? 'result among the error records' : 'error record among the results'} (${errors.uri}); refused so it overwrites neither`);
+  }
+  return undefined;
+}
+
+export function refusedRecordKey(errorsPrefix: string, bucket: string, key: string): string {
+  return `${errorsPrefix}${REFUSED_FOLDER}${createHash('sha256').update(`${bucket}/${key}`).digest('hex')}`;
 }

@@ -1,13 +1,16 @@
+/**
+ * @module infra/image/decode-pool.test
+ *
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DetectError } from '../../core/errors/index.js';
-import { planLetterbox } from '../../core/letterbox/index.js';
+import sharp from 'sharp';
+import { DetectError } from '../../core/errors.js';
+import { planLetterbox } from '../../core/geometry.js';
 import { COCO128, IMAGES } from '../../test/helpers/shared-data.js';
 import { createDecodePool } from './decode-pool.js';
-import { SPARE_PIXEL_BUFFERS } from './decoder.js';
-import { createSharpDecoder } from './index.js';
+import { createSharpDecoder, SPARE_PIXEL_BUFFERS } from './decoder.js';
 
 const inThread = createSharpDecoder({ workers: 0 });
 const pooled = createSharpDecoder({ workers: 2 });

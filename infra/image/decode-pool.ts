@@ -7,10 +7,10 @@
  * created at the call (their stack points at the caller) and filled from the worker's reply.
  */
 import { Worker } from 'node:worker_threads';
-import { DetectError, type ErrorCode } from '../../core/errors/index.js';
-import { settledWithin } from '../clock/index.js';
-import type { DecodeClose, DecodeReply, DecodeRequest } from './decode-protocol.js';
-import { resolveDecodeWorker } from './decode-worker-script.js';
+import { DetectError, type ErrorCode } from '../../core/errors.js';
+import { settledWithin } from '../host.js';
+import type { DecodeClose, DecodeReply, DecodeRequest } from './decoder.js';
+import { resolveDecodeWorker } from './decoder.js';
 import type { ImagePlan, PixelRoute } from './pipeline.js';
 
 /** A worker's pixels; `reused`: written into the `into` buffer the call brought. */

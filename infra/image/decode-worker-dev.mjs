@@ -4,4 +4,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./decode-worker-main.ts');
+await import('./decode-worker.ts');

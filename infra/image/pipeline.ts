@@ -1,31 +1,162 @@
 /**
  * @module infra/image/pipeline
- * The ways a LetterboxPlan is executed, each one sharp pipeline from encoded bytes:
- * - cv2-linear: orient -> flatten -> sRGB 8-bit full-size raw, then core's bit-exact OpenCV
- *   INTER_LINEAR resize writes straight into the padded buffer;
- * - a sharp kernel: orient -> flatten -> resize -> extend with the pad grey -> sRGB 8-bit raw,
- *   all inside libvips;
- * - shrink-on-load (a manifest's `decode.shrinkOnLoad`, large JPEGs only): the sharp route with
- *   libvips' JPEG load scaled in the DCT (1/2, 1/4 or 1/8) and its linear kernel for the rest.
- * The full-size decode of a plain JPEG (readJpegHeader: 8-bit, 1 or 3 components, a clear EXIF orientation) is
- * libjpeg-turbo's own where `jpeg` is 'turbojpeg' (infra/image/turbojpeg.ts): the same pixels as
- * sharp's, at about half the CPU; every other input, and every JPEG under 'sharp', is sharp's.
- * Every route outputs the plan's target, and the plan is made from the ORIGINAL oriented size,
- * so boxes map back through the same plan whichever route made the pixels.
- * Alpha is flattened onto the pad grey, so transparent areas look like padding (cv2.imread
- * would instead drop alpha and expose whatever colour hides under it). Greyscale, CMYK,
- * palette and 16-bit inputs all leave as 3-channel 8-bit sRGB. Embedded ICC profiles are
- * ignored, as cv2.imread ignores them (applying them moved bus.jpg by 1.67 levels on average).
+ * The native JPEG decoder: libjpeg-turbo's TurboJPEG API with the accurate DCT
+ * (infra/image/native/turbojpeg.c, built into dist/native/ by `npm run build`). Same pixels as
+ * sharp and cv2.imread (libjpeg's default decode), at about half sharp's CPU per image, because
+ * nothing of libvips' pipeline runs around it. It takes plain JPEGs only (what
+ * `readJpegHeader` is certain of: 8-bit, 1 or 3 components, a clear EXIF orientation, applied
+ * after the decode as cv2.imread does); everything else, and
+ * every JPEG where the addon is not built, goes through sharp.
+ * `DETECTFN_JPEG_DECODER` picks: `auto` (the addon where it loads), `turbojpeg` (start-up fails
+ * without it: a deployment that measured its speed gets it or does not start), `sharp`.
  */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import sharp, { type Sharp } from 'sharp';
-import type { CropPlan } from '../../core/crop/index.js';
-import type { LetterboxPlan } from '../../core/letterbox/types.js';
+import { DetectError } from '../../core/errors.js';
+import type { CropPlan, LetterboxPlan } from '../../core/geometry.js';
+import { cropLinear, cropWindow, letterboxLinear, type LinearResizer } from '../../core/resize.js';
 import type { Size } from '../../core/types.js';
-import { cropLinear, cropWindow, letterboxLinear, type LinearResizer } from '../../core/resize/index.js';
-import { readJpegHeader } from './jpeg-header.js';
-import type { ResizeMode } from './options.js';
-import { decodeJpegRgb, type JpegDecoder, type RgbImage } from './turbojpeg.js';
+import { type Orientation, readJpegHeader, type ResizeMode } from './decoder.js';
 
+export interface RgbImage {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  /**
+   * Hands the pixel buffer back for the next decode in this thread; the caller must not read
+   * `data` afterwards. Absent where the buffer is the caller's to keep.
+   */
+  readonly release?: () => void;
+}
+
+interface Addon {
+  decodeRgb(bytes: Uint8Array, maxPixels: number, into?: Uint8Array, orientation?: Orientation): Promise<RgbImage>;
+  decodeRgbSync(bytes: Uint8Array, maxPixels: number, into?: Uint8Array, orientation?: Orientation): RgbImage;
+  readonly libjpegTurboVersion: string;
+}
+
+export const JPEG_DECODER_CHOICES = ['auto', 'turbojpeg', 'sharp'] as const;
+export type JpegDecoderChoice = (typeof JPEG_DECODER_CHOICES)[number];
+/** What actually decodes plain JPEGs, once `auto` is resolved. */
+export type JpegDecoder = Exclude<JpegDecoderChoice, 'auto'>;
+
+/** dist/native/turbojpeg.node: beside a bundle (dist/*.js), or the repo's dist/ when running from source. */
+export function turbojpegAddonPath(here: string = import.meta.url): string {
+  return fileURLToPath(here.endsWith('.ts') ? new URL('../../dist/native/turbojpeg.node', here) : new URL('./native/turbojpeg.node', here));
+}
+
+let onThisThread = false;
+
+/**
+ * Decode on the calling thread from now on (decode workers call this once): a worker exists to
+ * decode, and decoding on it means N workers decode N images at once. The default, for an
+ * event loop, runs each decode on the process-wide libuv pool (4 threads unless
+ * UV_THREADPOOL_SIZE says otherwise, shared with fs, dns, zlib and sharp), which would cap a
+ * GPU host's 8 decode workers at 4 decodes in flight.
+ */
+export function decodeJpegOnThisThread(): void {
+  onThisThread = true;
+}
+
+type Loaded = { readonly ok: true; readonly addon: Addon } | { readonly ok: false; readonly reason: string };
+let loaded: Loaded | undefined;
+
+/** Loads the addon once per thread; a missing or broken build is a reason, not a throw. */
+export function loadTurbojpeg(): Loaded {
+  if (loaded) return loaded;
+  const path = turbojpegAddonPath();
+  if (!existsSync(path)) return (loaded = { ok: false, reason: `${path} is not built (npm run build needs a C compiler and libturbojpeg0-dev)` });
+  try {
+    return (loaded = { ok: true, addon: createRequire(import.meta.url)(path) as Addon });
+  } catch (err) {
+    return (loaded = { ok: false, reason: `${path} does not load: ${err instanceof Error ? err.message : String(err)}` });
+  }
+}
+
+/** `auto` -> turbojpeg where the addon loads, else sharp; `turbojpeg` without the addon throws, naming why. */
+export function resolveJpegDecoder(choice: JpegDecoderChoice): JpegDecoder {
+  if (choice === 'sharp') return 'sharp';
+  const addon = loadTurbojpeg();
+  if (addon.ok) return 'turbojpeg';
+  if (choice === 'auto') return 'sharp';
+  throw new Error(`JPEG decoder turbojpeg (DETECTFN_JPEG_DECODER / jpegDecoder) is not available: ${addon.reason}`);
+}
+
+/** "turbojpeg (libjpeg-turbo 2.1.5)" or "sharp (...why)", for the start-up log. */
+export function describeJpegDecoder(decoder: JpegDecoder): string {
+  const addon = loadTurbojpeg();
+  if (decoder === 'turbojpeg' && addon.ok) return `turbojpeg (libjpeg-turbo ${addon.addon.libjpegTurboVersion}, accurate DCT)`;
+  return addon.ok ? 'sharp (chosen)' : `sharp (${addon.reason})`;
+}
+
+/**
+ * Full-size decodes are scratch: read once by the letterbox, then dropped. Reusing a few per
+ * thread spares V8 a multi-megabyte allocation, its zero-fill and the GC it drives per image.
+ * Bounded: at most SPARES buffers of at most SPARE_MAX_BYTES (a 5 MP photo) stay; larger
+ * decodes are left to the GC.
+ */
+const SPARES = 2;
+const SPARE_MAX_BYTES = 16 * 1024 * 1024;
+const spares: Uint8Array[] = [];
+
+function keepSpare(buffer: Uint8Array): void {
+  if (buffer.byteLength > SPARE_MAX_BYTES) return;
+  if (spares.length < SPARES) spares.push(buffer);
+  else {
+    const smallest = spares.reduce((k, b, i) => (b.byteLength < spares[k]!.byteLength ? i : k), 0);
+    if (spares[smallest]!.byteLength < buffer.byteLength) spares[smallest] = buffer;
+  }
+}
+
+/** Buffers kept for reuse in this thread (tests and the bench read it). */
+export function spareBytes(): number {
+  return spares.reduce((n, b) => n + b.byteLength, 0);
+}
+
+/**
+ * Full-size RGB of a plain JPEG, in a reused buffer when `scratch` (call `release()` when done).
+ * Undefined where the addon declines the file (CMYK/YCCK): the caller decodes it with sharp.
+ * Failures leave as DetectErrors with the codes sharp's would have.
+ */
+export async function decodeJpegRgb(bytes: Uint8Array, maxPixels: number, scratch = false, orientation: Orientation = 1): Promise<RgbImage | undefined> {
+  const addon = loadTurbojpeg();
+  if (!addon.ok) throw new Error(`turbojpeg decode without the addon: ${addon.reason}`);
+  const spare = scratch ? spares.pop() : undefined;
+  try {
+    const image = onThisThread ? addon.addon.decodeRgbSync(bytes, maxPixels, spare, orientation) : await addon.addon.decodeRgb(bytes, maxPixels, spare, orientation);
+    if (!scratch) return image;
+    const whole = image.data.buffer === spare?.buffer ? spare : new Uint8Array(image.data.buffer);
+    let released = false;
+    return { ...image, release: () => void (released || ((released = true), keepSpare(whole))) };
+  } catch (err) {
+    if (spare) keepSpare(spare);
+    const code = (err as { code?: unknown }).code;
+    const message = err instanceof Error ? err.message : String(err);
+    if (code === 'JPEG_UNSUPPORTED') return undefined;
+    if (code === 'JPEG_TOO_LARGE') throw new DetectError('IMAGE_TOO_LARGE', `Image exceeds the pixel limit: ${message}`, { cause: err });
+    throw new DetectError('UNDECODABLE_IMAGE', `Image is truncated or corrupt: ${message}`, { cause: err });
+  }
+}
+
+// ---- pipeline ----
+// The ways a LetterboxPlan is executed, each one sharp pipeline from encoded bytes:
+// - cv2-linear: orient -> flatten -> sRGB 8-bit full-size raw, then core's bit-exact OpenCV
+//   INTER_LINEAR resize writes straight into the padded buffer;
+// - a sharp kernel: orient -> flatten -> resize -> extend with the pad grey -> sRGB 8-bit raw,
+//   all inside libvips;
+// - shrink-on-load (a manifest's `decode.shrinkOnLoad`, large JPEGs only): the sharp route with
+//   libvips' JPEG load scaled in the DCT (1/2, 1/4 or 1/8) and its linear kernel for the rest.
+// The full-size decode of a plain JPEG (readJpegHeader: 8-bit, 1 or 3 components, a clear EXIF orientation) is
+// libjpeg-turbo's own where `jpeg` is 'turbojpeg' (infra/image/turbojpeg.ts): the same pixels as
+// sharp's, at about half the CPU; every other input, and every JPEG under 'sharp', is sharp's.
+// Every route outputs the plan's target, and the plan is made from the ORIGINAL oriented size,
+// so boxes map back through the same plan whichever route made the pixels.
+// Alpha is flattened onto the pad grey, so transparent areas look like padding (cv2.imread
+// would instead drop alpha and expose whatever colour hides under it). Greyscale, CMYK,
+// palette and 16-bit inputs all leave as 3-channel 8-bit sRGB. Embedded ICC profiles are
+// ignored, as cv2.imread ignores them (applying them moved bus.jpg by 1.67 levels on average).
 /** How a plan's pixels are made; the same for every image of a decoder. */
 export interface PixelRoute {
   readonly mode: ResizeMode;

@@ -1,7 +1,11 @@
-import sharp from 'sharp';
+/**
+ * @module infra/image/render.test
+ *
+ */
 import { describe, expect, it } from 'vitest';
+import sharp from 'sharp';
 import type { Detection } from '../../core/types.js';
-import { escapeXml, overlaySvg, renderDetections } from './index.js';
+import { escapeXml, overlaySvg, renderDetections } from './render.js';
 
 const det = (box: [number, number, number, number], label = 'person', classId = 0): Detection => ({ box, score: 0.87, classId, label });
 

@@ -1,9 +1,12 @@
+/**
+ * @module infra/store/disk-cache.test
+ *
+ */
 import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDiskCache } from './disk-cache.js';
-import { writeTempFile } from './temp-file.js';
+import { createDiskCache, writeTempFile } from './disk-cache.js';
 
 const silent = { info() {}, warn() {}, error() {} };
 const key = (c: string) => c.repeat(64);

@@ -15,8 +15,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { model, valueInfo, type ModelSpec } from '../../infra/onnx/index.js';
-import { createGraphContext } from '../demo/graph-context.js';
+import { model, type ModelSpec, valueInfo } from '../../infra/onnx/graph.js';
+import { createGraphContext } from '../demo/demo-model.js';
 
 export const COLOUR_LABELS = ['neutral', 'red', 'green', 'blue'] as const;
 export const COLOUR_INPUT_SIZE = 64;

@@ -1,12 +1,12 @@
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { yolov8Decoder } from '../../core/decode/index.js';
-import { nms } from '../../core/nms/index.js';
-import { readModelInfo, parseUltralyticsMetadata } from '../../infra/onnx/index.js';
-import { buildDemoModel } from './build-demo-model.js';
-import { DEMO_ANCHORS, DEMO_CLASSES, DEMO_SPEC } from './demo-spec.js';
-import { COLORS, drawShapes, shapeBox, type Shape } from './draw-shapes.js';
+import { yolov8Decoder } from '../../core/decode.js';
+import { nms } from '../../core/postprocess.js';
+import { parseUltralyticsMetadata, readModelInfo } from '../../infra/onnx/model-info.js';
+import { buildDemoModel } from './demo-model.js';
+import { DEMO_ANCHORS, DEMO_CLASSES, DEMO_SPEC } from './demo-model.js';
+import { COLORS, drawShapes, type Shape, shapeBox } from './demo-model.js';
 
 const S = DEMO_SPEC.size;
 const RED = 0, GREEN = 1, BLUE = 2, YELLOW = 3;

@@ -9,8 +9,8 @@
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { ExecutionProvider } from '../../core/index.js';
-import { expectInteger, expectOneOf } from '../../core/validate/index.js';
+import type { ExecutionProvider } from '../../core/types.js';
+import { expectInteger, expectOneOf } from '../../core/errors.js';
 import { REPORT_NAME } from './layout.js';
 import type { runCheck } from './run.js';
 import { stageRuntime } from './stage.js';

@@ -4,7 +4,12 @@
  * absolute difference) and the detections after the project's own decode + NMS. A GPU sums
  * in another order, so boxes are matched, not compared bit for bit: same class, IoU >= 0.9.
  */
-import { boxIou, DEFAULT_DETECT_OPTIONS, postprocessItem, yolov8Decoder, type Detection, type LetterboxPlan, type TensorMap } from '../../core/index.js';
+import { yolov8Decoder } from '../../core/decode.js';
+import type { LetterboxPlan } from '../../core/geometry.js';
+import { boxIou } from '../../core/map.js';
+import { DEFAULT_DETECT_OPTIONS } from '../../core/options.js';
+import { postprocessItem } from '../../core/postprocess.js';
+import type { Detection, TensorMap } from '../../core/types.js';
 
 /** IoU at which two boxes of one class count as the same detection. */
 export const SAME_BOX_IOU = 0.9;

@@ -17,7 +17,7 @@
  *   node/node.xz                  this machine's node binary, for a GPU image without node
  *   vulkan/libvulkan.so.1         Debian's Vulkan loader (WebGPU's Dawn needs it; the GPU image may lack it)
  */
-import type { LetterboxPlan } from '../../core/letterbox/index.js';
+import type { LetterboxPlan } from '../../core/geometry.js';
 
 export const PACK_DIR = '.gpu-pack';
 /** The whole pack must stay under this, leaving room for the tree in the tool's 64 MiB. */

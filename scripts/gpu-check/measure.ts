@@ -4,9 +4,9 @@
  * serving takes: uint8 pixels in, normalised in the worker): session create time, the provider
  * actually used, latency per batch size and the raw outputs of the last run of each size.
  */
-import type { ExecutionProvider, TensorMap } from '../../core/index.js';
+import type { ExecutionProvider, TensorMap } from '../../core/types.js';
 import { summarize } from '../../bench/report.js';
-import { createEngine } from '../../infra/engine/create-engine.js';
+import { createEngine } from '../../infra/engine/engine.js';
 
 export interface BatchFigures {
   readonly batch: number;

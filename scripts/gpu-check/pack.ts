@@ -7,8 +7,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { planLetterbox } from '../../core/index.js';
-import { createSharpDecoder } from '../../infra/image/index.js';
+import { planLetterbox } from '../../core/geometry.js';
+import { createSharpDecoder } from '../../infra/image/decoder.js';
 import { IMAGES, MODELS } from '../../test/helpers/shared-data.js';
 import { BROTLI_SUFFIX, INPUTS_FILE, MODEL_FILE, ORT_BIN, ORT_LIB, PACK_DIR, PACK_LIMIT_BYTES, type PackedInput, type PackManifest } from './layout.js';
 import { brotli, compressedCopy, copyInto, fileSizes, vulkanLoader } from './pack-files.js';

@@ -3,7 +3,7 @@
  * what the server logged (reqId, code, level) exactly as it would reach stdout.
  */
 import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '../../infra/log/index.js';
+import { createLogger, type Logger } from '../../infra/config.js';
 
 export interface CapturedLog {
   readonly logger: Logger;

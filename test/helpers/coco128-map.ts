@@ -5,10 +5,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { evaluateMap, parseYoloLabels, type MapResult } from '../../core/metrics/index.js';
+import { evaluateMap, type MapResult, parseYoloLabels } from '../../core/map.js';
 import { collectImages } from '../../handlers/cli/images.js';
-import { detectFiles } from '../../handlers/cli/run-images.js';
-import type { ModelService } from '../../infra/runtime/model-service.js';
+import { detectFiles } from '../../handlers/cli/images.js';
+import type { ModelService } from '../../infra/model/registry.js';
 import { COCO128 } from './shared-data.js';
 
 export const coco128Files = (): string[] => collectImages([COCO128.images()]);

@@ -11,13 +11,13 @@
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, GetObjectCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { eventRoutes } from '../../handlers/http/events.js';
-import { startServer, type RunningServer } from '../../handlers/serve/index.js';
-import type { ServiceConfig } from '../../infra/config/index.js';
-import type { Logger } from '../../infra/log/index.js';
-import { createModelRegistry } from '../../infra/runtime/index.js';
-import type { ModelRegistry, ModelService } from '../../infra/runtime/model-service.js';
-import { s3ClientFor, type RadosgwConnection } from './radosgw.js';
+import { eventRoutes } from '../../handlers/events/deliveries.js';
+import { type RunningServer, startServer } from '../../handlers/serve.js';
+import type { ServiceConfig } from '../../infra/config.js';
+import type { Logger } from '../../infra/config.js';
+import { createModelRegistry } from '../../infra/model/registry.js';
+import type { ModelRegistry, ModelService } from '../../infra/model/registry.js';
+import { type RadosgwConnection, s3ClientFor } from './radosgw.js';
 
 export interface EventHarness {
   readonly server: RunningServer;

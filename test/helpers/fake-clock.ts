@@ -2,7 +2,7 @@
  * A manual Clock for deterministic tests of time-driven code (batcher, deadlines): time
  * moves only when the test calls `advance`, which fires due timers in time order.
  */
-import type { Clock, TimerHandle } from '../../core/ports/index.js';
+import type { Clock, TimerHandle } from '../../core/types.js';
 
 export interface FakeClock extends Clock {
   /** Moves time forward, firing each timer that falls due (and timers those arm). */

@@ -4,13 +4,13 @@
  * check parsing, status mapping and headers without loading a model. Anything about real
  * detections is tested in test/integration/ with the real registry.
  */
-import { DEFAULT_DETECT_OPTIONS, type DetectOptions } from '../../core/options/index.js';
-import { DetectError } from '../../core/errors/index.js';
-import type { DetectResult, ModelDescription, ModelRegistry, ModelService, RequestContext } from '../../infra/runtime/model-service.js';
-import { loadConfig, type ServiceConfig } from '../../infra/config/index.js';
-import { createMetrics, createModelStats } from '../../infra/metrics/index.js';
+import { DEFAULT_DETECT_OPTIONS, type DetectOptions } from '../../core/options.js';
+import { DetectError } from '../../core/errors.js';
+import type { DetectResult, ModelDescription, ModelRegistry, ModelService, RequestContext } from '../../infra/model/registry.js';
+import { loadConfig, type ServiceConfig } from '../../infra/config.js';
+import { createMetrics, createModelStats } from '../../infra/metrics.js';
 import { capturingLogger } from './capture-logger.js';
-import type { AppDeps } from '../../handlers/app.js';
+import type { AppDeps } from '../../handlers/http/app.js';
 
 export interface DetectCall {
   readonly bytes: Uint8Array;

@@ -4,8 +4,8 @@
  * bench. `unary` resolves with the response and the trailers, or rejects with the ServiceError.
  */
 import * as grpc from '@grpc/grpc-js';
-import { encodeBytesElements } from '../../handlers/http/kserve/bytes-elements.js';
-import { loadServiceDefinitions } from '../../handlers/grpc/load-proto.js';
+import { encodeBytesElements } from '../../handlers/kserve/codec.js';
+import { loadServiceDefinitions } from '../../handlers/grpc/server.js';
 
 export interface GrpcClients {
   readonly inference: grpc.Client;

@@ -2,7 +2,7 @@
  * Deterministic inputs for engine tests: seeded pseudo-random pixels and tensors, so runs
  * are repeatable without reading image files.
  */
-import type { Tensor } from '../../core/ports/index.js';
+import type { Tensor } from '../../core/types.js';
 
 /** Mulberry32: small, seeded, good enough for test inputs. */
 export function seeded(seed: number): () => number {

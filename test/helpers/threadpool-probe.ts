@@ -5,8 +5,8 @@
  */
 import { pbkdf2 } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { planLetterbox } from '../../core/letterbox/index.js';
-import { createSharpDecoder } from '../../infra/image/index.js';
+import { planLetterbox } from '../../core/geometry.js';
+import { createSharpDecoder } from '../../infra/image/decoder.js';
 
 const [file, workers] = process.argv.slice(2);
 const decoder = createSharpDecoder({ workers: Number(workers), jpegDecoder: 'turbojpeg' });

@@ -7,8 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { normalizeInto, planLetterbox, type LetterboxPlan, type TensorMap } from '../../core/index.js';
-import { createSharpDecoder, type ResizeMode } from '../../infra/image/index.js';
+import { type LetterboxPlan, planLetterbox } from '../../core/geometry.js';
+import { normalizeInto } from '../../core/normalize.js';
+import type { TensorMap } from '../../core/types.js';
+import { createSharpDecoder, type ResizeMode } from '../../infra/image/decoder.js';
 import { MODELS } from './shared-data.js';
 
 /** A CPU session on ../shared's yolov8n.onnx; the caller releases it. */

@@ -10,11 +10,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { boxIou, type EvalPrediction } from '../../core/metrics/index.js';
-import { detectFiles } from '../../handlers/cli/run-images.js';
-import { silentLogger } from '../../infra/log/index.js';
-import { createModelRegistry } from '../../infra/runtime/index.js';
-import type { ModelRegistry, ModelService } from '../../infra/runtime/model-service.js';
+import { boxIou, type EvalPrediction } from '../../core/map.js';
+import { detectFiles } from '../../handlers/cli/images.js';
+import { silentLogger } from '../../infra/config.js';
+import { createModelRegistry } from '../../infra/model/registry.js';
+import type { ModelRegistry, ModelService } from '../../infra/model/registry.js';
 import { coco128Files, coco128Map } from '../helpers/coco128-map.js';
 import { MODELS, REFERENCE } from '../helpers/shared-data.js';
 

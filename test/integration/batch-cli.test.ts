@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it, inject } from 'vitest';
-import { buildDemoModelFile } from '../../models/demo/index.js';
+import { buildDemoModelFile } from '../../models/demo/demo-model.js';
 import { s3ClientFor } from '../helpers/radosgw.js';
 import { repoRoot } from '../helpers/shared-data.js';
 import { shapeImage } from '../helpers/shape-images.js';

@@ -3,11 +3,11 @@
  * 32 concurrent requests must give, item by item, the raw outputs of 32 sequential ones.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { assembleBatch } from '../../core/batch/index.js';
-import { createSystemClock } from '../../infra/clock/index.js';
-import { createEngine, type WorkerEngine } from '../../infra/engine/index.js';
-import { createBatchedInference, type InferResult } from '../../infra/runtime/batched-inference.js';
-import type { BatchStats } from '../../infra/batcher/index.js';
+import { assembleBatch } from '../../core/batch.js';
+import { createSystemClock } from '../../infra/host.js';
+import { createEngine, type WorkerEngine } from '../../infra/engine/engine.js';
+import { createBatchedInference, type InferResult } from '../../infra/model/batcher.js';
+import type { BatchStats } from '../../infra/model/batcher.js';
 import { MODELS } from '../helpers/shared-data.js';
 import { maxAbsDiff, randomPixels } from '../helpers/tensor-fixtures.js';
 

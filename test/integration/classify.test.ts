@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../handlers/serve/index.js';
+import { type RunningServer, startServer } from '../../handlers/serve.js';
 import { buildColourModelFiles } from '../../models/classify/colour-classifier.js';
-import { buildDemoModelFile } from '../../models/demo/index.js';
+import { buildDemoModelFile } from '../../models/demo/demo-model.js';
 import { capturingLogger } from '../helpers/capture-logger.js';
-import { bytesInferRequest, grpcClients, unary, type GrpcClients } from '../helpers/grpc-client.js';
+import { bytesInferRequest, grpcClients, type GrpcClients, unary } from '../helpers/grpc-client.js';
 import { repoRoot } from '../helpers/shared-data.js';
 
 type Cls = { classId: number; label: string; score: number };

@@ -7,9 +7,9 @@ import { copyFileSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { DetectError } from '../../core/errors/index.js';
-import type { TensorMap } from '../../core/ports/index.js';
-import { createEngine, type EngineLogger, type EngineOptions, type WorkerEngine } from '../../infra/engine/index.js';
+import { DetectError } from '../../core/errors.js';
+import type { TensorMap } from '../../core/types.js';
+import { createEngine, type EngineLogger, type EngineOptions, type WorkerEngine } from '../../infra/engine/engine.js';
 import { repoRoot } from '../helpers/shared-data.js';
 import { randomImages } from '../helpers/tensor-fixtures.js';
 

@@ -6,11 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assembleBatch, createNormalizer, packBatch, planLetterbox, type NormalizeOptions, type Tensor, type TensorMap } from '../../core/index.js';
-import { createSystemClock } from '../../infra/clock/index.js';
-import { createEngine, warmupEngine, type WorkerEngine } from '../../infra/engine/index.js';
-import { createSharpDecoder } from '../../infra/image/index.js';
-import { createBatchedInference } from '../../infra/runtime/batched-inference.js';
+import { assembleBatch, packBatch } from '../../core/batch.js';
+import { planLetterbox } from '../../core/geometry.js';
+import { createNormalizer, type NormalizeOptions } from '../../core/normalize.js';
+import type { Tensor, TensorMap } from '../../core/types.js';
+import { createSystemClock } from '../../infra/host.js';
+import { createEngine, warmupEngine, type WorkerEngine } from '../../infra/engine/engine.js';
+import { createSharpDecoder } from '../../infra/image/decoder.js';
+import { createBatchedInference } from '../../infra/model/batcher.js';
 import { IMAGES, MODELS } from '../helpers/shared-data.js';
 import { maxAbsDiff, randomPixels } from '../helpers/tensor-fixtures.js';
 

@@ -10,11 +10,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import type { Tensor } from '../../core/ports/index.js';
-import { createSystemClock } from '../../infra/clock/index.js';
-import { createEngine, type WorkerEngine } from '../../infra/engine/index.js';
-import { model, node, valueInfo } from '../../infra/onnx/index.js';
-import { createBatchedInference } from '../../infra/runtime/batched-inference.js';
+import type { Tensor } from '../../core/types.js';
+import { createSystemClock } from '../../infra/host.js';
+import { createEngine, type WorkerEngine } from '../../infra/engine/engine.js';
+import { model, node, valueInfo } from '../../infra/onnx/graph.js';
+import { createBatchedInference } from '../../infra/model/batcher.js';
 import { MODELS, repoRoot } from '../helpers/shared-data.js';
 import { randomImages, randomPixels } from '../helpers/tensor-fixtures.js';
 

@@ -8,16 +8,16 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { startServer, type RunningServer } from '../../handlers/serve/index.js';
-import type { WorkerEngine } from '../../infra/engine/index.js';
+import { type RunningServer, startServer } from '../../handlers/serve.js';
+import type { WorkerEngine } from '../../infra/engine/engine.js';
 import { capturingLogger } from '../helpers/capture-logger.js';
 import { rectanglesImage, RGB } from '../helpers/images.js';
 import { repoRoot } from '../helpers/shared-data.js';
 import { randomImages } from '../helpers/tensor-fixtures.js';
 
 const handles = vi.hoisted(() => ({ engines: [] as WorkerEngine[] }));
-vi.mock('../../infra/engine/index.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../infra/engine/index.js')>();
+vi.mock('../../infra/engine/engine.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../infra/engine/engine.js')>();
   return {
     ...real,
     createEngine: async (o: Parameters<typeof real.createEngine>[0]) => {

@@ -4,8 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import type { Tensor } from '../../core/ports/index.js';
-import { createEngine, warmupEngine, type EngineLogger, type WorkerEngine } from '../../infra/engine/index.js';
+import type { Tensor } from '../../core/types.js';
+import { createEngine, type EngineLogger, warmupEngine, type WorkerEngine } from '../../infra/engine/engine.js';
 import { MODELS } from '../helpers/shared-data.js';
 import { maxAbsDiff, randomImages } from '../helpers/tensor-fixtures.js';
 

@@ -14,13 +14,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../handlers/serve/index.js';
-import { capturingLogger, type CapturedLog } from '../helpers/capture-logger.js';
+import { type RunningServer, startServer } from '../../handlers/serve.js';
+import { type CapturedLog, capturingLogger } from '../helpers/capture-logger.js';
 import { engineImages, waitForQueueDepth as waitForQueueDepthOf } from '../helpers/engine-images.js';
-import { bytesInferRequest, grpcClients, grpcError, rawOutputs, startUnary, unary, type GrpcClients } from '../helpers/grpc-client.js';
+import { bytesInferRequest, grpcClients, type GrpcClients, grpcError, rawOutputs, startUnary, unary } from '../helpers/grpc-client.js';
 import { rectanglesImage, RGB } from '../helpers/images.js';
 import { IMAGES, MODELS, repoRoot } from '../helpers/shared-data.js';
-import { HEALTH_PROTO, INFERENCE_PROTO, PROTO_DIR } from '../../handlers/grpc/load-proto.js';
+import { HEALTH_PROTO, INFERENCE_PROTO, PROTO_DIR } from '../../handlers/grpc/server.js';
 
 const KEY = 'k1';
 const auth = { key: KEY };

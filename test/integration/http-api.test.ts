@@ -7,12 +7,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../handlers/serve/index.js';
-import { buildDemoModelFile } from '../../models/demo/index.js';
-import { capturingLogger, type CapturedLog } from '../helpers/capture-logger.js';
+import { type RunningServer, startServer } from '../../handlers/serve.js';
+import { buildDemoModelFile } from '../../models/demo/demo-model.js';
+import { type CapturedLog, capturingLogger } from '../helpers/capture-logger.js';
 import { compareDetections, referenceFor } from '../helpers/reference-detections.js';
 import { IMAGES, MODELS, repoRoot } from '../helpers/shared-data.js';
-import { shapeImage, type Box, type DrawnShape } from '../helpers/shape-images.js';
+import { type Box, type DrawnShape, shapeImage } from '../helpers/shape-images.js';
 
 type Det = { box: Box; score: number; classId: number; label: string };
 type Single = { model: string; image: { width: number; height: number }; detections: Det[]; timings: Record<string, number> };

@@ -8,10 +8,10 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../handlers/serve/index.js';
-import { buildDemoModelFile } from '../../models/demo/index.js';
-import { capturingLogger, type CapturedLog } from '../helpers/capture-logger.js';
-import { openConnection, requestHead, type RawResponse } from '../helpers/raw-http.js';
+import { type RunningServer, startServer } from '../../handlers/serve.js';
+import { buildDemoModelFile } from '../../models/demo/demo-model.js';
+import { type CapturedLog, capturingLogger } from '../helpers/capture-logger.js';
+import { openConnection, type RawResponse, requestHead } from '../helpers/raw-http.js';
 import { MODELS, repoRoot } from '../helpers/shared-data.js';
 
 const DEMO_ONNX = path.join(repoRoot, 'models/demo/demo.onnx');

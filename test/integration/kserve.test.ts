@@ -6,12 +6,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../handlers/serve/index.js';
-import { buildDemoModelFile } from '../../models/demo/index.js';
-import { COLORS, drawShapes, shapeBox, type Shape } from '../../models/demo/draw-shapes.js';
+import { type RunningServer, startServer } from '../../handlers/serve.js';
+import { buildDemoModelFile } from '../../models/demo/demo-model.js';
+import { COLORS, drawShapes, type Shape, shapeBox } from '../../models/demo/demo-model.js';
 import { capturingLogger } from '../helpers/capture-logger.js';
 import { repoRoot } from '../helpers/shared-data.js';
-import { shapeImage, type Box, type DrawnShape } from '../helpers/shape-images.js';
+import { type Box, type DrawnShape, shapeImage } from '../helpers/shape-images.js';
 
 const DEMO_ONNX = path.join(repoRoot, 'models/demo/demo.onnx');
 const DEMO = path.join(repoRoot, 'models/demo.json');

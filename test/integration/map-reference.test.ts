@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateMap, parseYoloLabels, type EvalPrediction } from '../../core/metrics/index.js';
+import { type EvalPrediction, evaluateMap, parseYoloLabels } from '../../core/map.js';
 import { COCO128, REFERENCE } from '../helpers/shared-data.js';
 
 interface RefImage {

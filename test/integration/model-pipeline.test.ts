@@ -7,16 +7,16 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Engine } from '../../core/ports/index.js';
-import type { BatchStats } from '../../infra/batcher/index.js';
-import { createSystemClock } from '../../infra/clock/index.js';
-import { createEngine, type WorkerEngine } from '../../infra/engine/index.js';
-import { createSharpDecoder } from '../../infra/image/index.js';
-import { loadManifest } from '../../infra/manifest/index.js';
-import { createBatchedInference } from '../../infra/runtime/batched-inference.js';
-import { createModelPipeline } from '../../infra/runtime/model-pipeline.js';
-import type { ModelService } from '../../infra/runtime/model-service.js';
-import { buildDemoModelFile } from '../../models/demo/index.js';
+import type { Engine } from '../../core/types.js';
+import type { BatchStats } from '../../infra/model/batcher.js';
+import { createSystemClock } from '../../infra/host.js';
+import { createEngine, type WorkerEngine } from '../../infra/engine/engine.js';
+import { createSharpDecoder } from '../../infra/image/decoder.js';
+import { loadManifest } from '../../infra/model/manifest.js';
+import { createBatchedInference } from '../../infra/model/batcher.js';
+import { createModelPipeline } from '../../infra/model/predict.js';
+import type { ModelService } from '../../infra/model/registry.js';
+import { buildDemoModelFile } from '../../models/demo/demo-model.js';
 import { rectanglesImage, RGB } from '../helpers/images.js';
 import { repoRoot } from '../helpers/shared-data.js';
 

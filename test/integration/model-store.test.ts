@@ -3,10 +3,10 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createModelStore } from '../../infra/store/index.js';
+import { createModelStore } from '../../infra/store/store.js';
 import { s3ClientFor } from '../helpers/radosgw.js';
 import { MODELS } from '../helpers/shared-data.js';
-import { YOLO_SHA256, countingClient, filesIn, flakyServer, freshCacheDir, newBucket, sha256Of, shortBodyServer, yolov8nBytes } from './model-store.fixtures.js';
+import { countingClient, filesIn, flakyServer, freshCacheDir, newBucket, sha256Of, shortBodyServer, YOLO_SHA256, yolov8nBytes } from './model-store.fixtures.js';
 
 const noSleep = async () => {};
 const dirs: string[] = [];

@@ -8,16 +8,16 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { TensorMap } from '../../core/ports/index.js';
-import { sharedBytes } from '../../infra/buffers/spare-buffers.js';
-import { createSystemClock } from '../../infra/clock/index.js';
-import { createEngine, type WorkerEngine } from '../../infra/engine/index.js';
-import { createSharpDecoder, type SharpDecoder } from '../../infra/image/index.js';
-import { loadManifest } from '../../infra/manifest/index.js';
-import { createBatchedInference } from '../../infra/runtime/batched-inference.js';
-import { createModelPipeline } from '../../infra/runtime/model-pipeline.js';
-import type { ModelService } from '../../infra/runtime/model-service.js';
-import { buildDemoModelFile } from '../../models/demo/index.js';
+import type { TensorMap } from '../../core/types.js';
+import { sharedBytes } from '../../infra/host.js';
+import { createSystemClock } from '../../infra/host.js';
+import { createEngine, type WorkerEngine } from '../../infra/engine/engine.js';
+import { createSharpDecoder, type SharpDecoder } from '../../infra/image/decoder.js';
+import { loadManifest } from '../../infra/model/manifest.js';
+import { createBatchedInference } from '../../infra/model/batcher.js';
+import { createModelPipeline } from '../../infra/model/predict.js';
+import type { ModelService } from '../../infra/model/registry.js';
+import { buildDemoModelFile } from '../../models/demo/demo-model.js';
 import { rectanglesImage, RGB } from '../helpers/images.js';
 import { repoRoot } from '../helpers/shared-data.js';
 

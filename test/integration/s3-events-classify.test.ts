@@ -16,12 +16,12 @@ import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-s
 import sharp from 'sharp';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { startServer } from '../../handlers/serve/index.js';
-import { createSqsClient } from '../../infra/sqs/index.js';
+import { startServer } from '../../handlers/serve.js';
+import { createSqsClient } from '../../infra/events/sqs.js';
 import { buildColourModelFiles } from '../../models/classify/colour-classifier.js';
-import { buildDemoModelFile } from '../../models/demo/index.js';
+import { buildDemoModelFile } from '../../models/demo/demo-model.js';
 import { capturingLogger } from '../helpers/capture-logger.js';
-import { postEvent as post, s3PutEvent as s3Event, startEventHarness, waitFor, type EventHarness } from '../helpers/event-harness.js';
+import { type EventHarness, postEvent as post, s3PutEvent as s3Event, startEventHarness, waitFor } from '../helpers/event-harness.js';
 import { s3ClientFor } from '../helpers/radosgw.js';
 import { repoRoot } from '../helpers/shared-data.js';
 import { startSqsStandin } from '../helpers/sqs-standin.js';

@@ -11,10 +11,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDemoModelFile } from '../../models/demo/index.js';
+import { buildDemoModelFile } from '../../models/demo/demo-model.js';
 import { capturingLogger } from '../helpers/capture-logger.js';
-import { startEventHarness, type EventHarness } from '../helpers/event-harness.js';
-import { startRadosgw, type Radosgw } from '../helpers/radosgw.js';
+import { type EventHarness, startEventHarness } from '../helpers/event-harness.js';
+import { type Radosgw, startRadosgw } from '../helpers/radosgw.js';
 import { repoRoot } from '../helpers/shared-data.js';
 import { shapeImage } from '../helpers/shape-images.js';
 

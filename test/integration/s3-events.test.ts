@@ -9,12 +9,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { compareSequencers } from '../../infra/events/index.js';
-import { buildDemoModelFile } from '../../models/demo/index.js';
+import { compareSequencers } from '../../infra/events/records.js';
+import { buildDemoModelFile } from '../../models/demo/demo-model.js';
 import { capturingLogger } from '../helpers/capture-logger.js';
-import { postEvent, s3PutEvent, startEventHarness, waitFor, type EventHarness } from '../helpers/event-harness.js';
+import { type EventHarness, postEvent, s3PutEvent, startEventHarness, waitFor } from '../helpers/event-harness.js';
 import { repoRoot } from '../helpers/shared-data.js';
-import { shapeImage, type Box, type DrawnShape } from '../helpers/shape-images.js';
+import { type Box, type DrawnShape, shapeImage } from '../helpers/shape-images.js';
 
 const DEMO_ONNX = path.join(repoRoot, 'models/demo/demo.onnx');
 const DEMO = path.join(repoRoot, 'models/demo.json');

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startServer, type RunningServer } from '../../handlers/serve/index.js';
-import { buildDemoModelFile } from '../../models/demo/index.js';
-import { capturingLogger, type CapturedLog } from '../helpers/capture-logger.js';
+import { type RunningServer, startServer } from '../../handlers/serve.js';
+import { buildDemoModelFile } from '../../models/demo/demo-model.js';
+import { type CapturedLog, capturingLogger } from '../helpers/capture-logger.js';
 import { MODELS, repoRoot } from '../helpers/shared-data.js';
 import { shapeImage } from '../helpers/shape-images.js';
 

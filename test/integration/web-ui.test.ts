@@ -13,10 +13,10 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../handlers/serve/index.js';
-import { buildDemoModelFile } from '../../models/demo/index.js';
-import { launchChromium, type Browser } from '../helpers/chromium.js';
-import { silentLogger } from '../../infra/log/index.js';
+import { type RunningServer, startServer } from '../../handlers/serve.js';
+import { buildDemoModelFile } from '../../models/demo/demo-model.js';
+import { type Browser, launchChromium } from '../helpers/chromium.js';
+import { silentLogger } from '../../infra/config.js';
 import { IMAGES, MODELS, repoRoot } from '../helpers/shared-data.js';
 import { shapeImage } from '../helpers/shape-images.js';
 

@@ -6,7 +6,7 @@
  */
 import type * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createYolov8Decoder } from '../../core/index.js';
+import { createYolov8Decoder } from '../../core/decode.js';
 import { IMAGES } from '../helpers/shared-data.js';
 import { openYolov8n, yolov8nOutputs } from '../helpers/yolov8n-direct.js';
 

@@ -12,8 +12,11 @@
 import path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_DETECT_OPTIONS, postprocessItem, yolov8Decoder, type Detection } from '../../core/index.js';
-import type { ResizeMode } from '../../infra/image/options.js';
+import { yolov8Decoder } from '../../core/decode.js';
+import { DEFAULT_DETECT_OPTIONS } from '../../core/options.js';
+import { postprocessItem } from '../../core/postprocess.js';
+import type { Detection } from '../../core/types.js';
+import type { ResizeMode } from '../../infra/image/decoder.js';
 import { compareDetections, referenceSamples } from '../helpers/reference-detections.js';
 import { IMAGES } from '../helpers/shared-data.js';
 import { openYolov8n, yolov8nOutputs } from '../helpers/yolov8n-direct.js';

@@ -17,7 +17,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
-import { readPlatformLaunches, type PlatformLaunch } from '../../../infra/deploy/platform-manifests.js';
+import { type PlatformLaunch, readPlatformLaunches } from '../../helpers/platform-manifests.js';
 import { compareDetections, type RefDetection } from '../../helpers/reference-detections.js';
 import { repoRoot } from '../../helpers/shared-data.js';
 import { startSqsStandin } from '../../helpers/sqs-standin.js';

@@ -1,2 +1,0 @@
-export { CROP_RESIZE_MODES, planCrop } from './plan.js';
-export type { CropOptions, CropPlan, CropResizeMode, CropWindow } from './plan.js';

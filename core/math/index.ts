@@ -1,2 +1,0 @@
-export { roundHalfEven } from './round-half-even.js';
-export { significant } from './significant.js';

@@ -1,2 +1,0 @@
-export { postprocessItem } from './postprocess.js';
-export type { PostprocessContext } from './postprocess.js';

@@ -1,0 +1,368 @@
+/**
+ * @module handlers/http/app
+ * What the HTTP function is built from, and the per-request variables its middleware sets.
+ * Handlers see models only through ModelRegistry: no onnxruntime, sharp or batcher types here.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { HTTPException } from 'hono/http-exception';
+import { requestId as honoRequestId } from 'hono/request-id';
+import { routePath } from 'hono/route';
+import { type Context, type ErrorHandler, Hono, type MiddlewareHandler, type NotFoundHandler } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { DetectError, isDetectError, toDetectError } from '../../core/errors.js';
+import type { Logger, ServiceConfig } from '../../infra/config.js';
+import type { Metrics } from '../../infra/metrics.js';
+import type { ModelRegistry, RequestContext } from '../../infra/model/registry.js';
+import { eventRoutes } from '../events/deliveries.js';
+import { kserveRoutes } from '../kserve/rest.js';
+import { detectRoutes, preprocessRoutes } from './detect.js';
+import { healthRoutes, modelRoutes } from './health.js';
+import { uiRoutes } from './page.js';
+
+export interface AppDeps {
+  readonly registry: ModelRegistry;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly config: ServiceConfig;
+}
+
+export interface AppVariables {
+  /** Set by the request-id middleware before anything else runs. */
+  requestId: string;
+}
+
+export interface AppEnv {
+  Variables: AppVariables;
+}
+
+export type App = Hono<AppEnv>;
+
+/** Mounts a route group (KServe v2, admin, ...) on the app after the shared middleware. */
+export type RouteGroup = (app: App, deps: AppDeps) => void;
+
+export interface AppOptions {
+  /** Extra route groups; they get request id, auth, access log and the error mapper too. */
+  readonly extraRoutes?: readonly RouteGroup[];
+}
+
+// ---- request-id ----
+// Every request gets an id, echoed in `X-Request-Id` and carried by every log line about it.
+// A caller's id is kept when it is sane (1..128 of [A-Za-z0-9_-=], so it cannot forge log
+// fields or bloat headers); anything else is replaced by a fresh UUID.
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+export const MAX_REQUEST_ID_LENGTH = 128;
+
+export function requestId(): MiddlewareHandler<AppEnv> {
+  return honoRequestId({ headerName: REQUEST_ID_HEADER, limitLength: MAX_REQUEST_ID_LENGTH });
+}
+
+// ---- auth ----
+// Optional bearer-token auth. Keys come from DETECTFN_API_KEYS and/or DETECTFN_API_KEYS_FILE
+// (one per line, `#` comments); with none configured auth is off. Tokens are compared in
+// constant time: both sides are SHA-256 hashed first (equal lengths, so timingSafeEqual
+// applies and the key length does not leak) and every key is checked, with no early exit.
+// Health probes stay open so orchestrators need no secret.
+/**
+ * Paths that never need a token (liveness, readiness, KServe health, and the web page at `/`:
+ * it holds no data, a browser cannot send a bearer token when it opens a URL, and the page's
+ * own API calls carry the key; see ui-route.ts).
+ */
+export const OPEN_PATHS: readonly RegExp[] = [/^\/healthz$/, /^\/readyz$/, /^\/v2\/health\//, /^\/$/];
+
+/**
+ * Paths that may carry the token as `?access_token=` (RFC 6750 section 2.3): S3-compatible
+ * stores push notifications to a URL and cannot add an Authorization header.
+ */
+export const QUERY_TOKEN_PATHS: readonly RegExp[] = [/^\/v1\/events\/s3$/];
+
+export function loadApiKeys(config: Pick<ServiceConfig, 'DETECTFN_API_KEYS' | 'DETECTFN_API_KEYS_FILE'>): string[] {
+  const keys = [...config.DETECTFN_API_KEYS];
+  if (config.DETECTFN_API_KEYS_FILE) {
+    let text: string;
+    try {
+      text = readFileSync(config.DETECTFN_API_KEYS_FILE, 'utf8');
+    } catch (err) {
+      throw new DetectError('CONFIG_INVALID', `DETECTFN_API_KEYS_FILE: cannot read ${config.DETECTFN_API_KEYS_FILE}`, { cause: err });
+    }
+    for (const line of text.split(/\r?\n/)) {
+      const key = line.trim();
+      if (key !== '' && !key.startsWith('#')) keys.push(key);
+    }
+  }
+  return keys;
+}
+
+const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+
+/** The token of an `Authorization: Bearer <key>` value (HTTP header or gRPC `authorization` metadata). */
+export function bearerToken(header: string | undefined): string | undefined {
+  return /^Bearer[ ]+(\S+)\s*$/i.exec(header ?? '')?.[1];
+}
+
+/**
+ * The key check HTTP and gRPC share: throws UNAUTHORIZED unless `token` is one of `keys`
+ * (constant time, see above). With no keys, auth is off and every token passes.
+ */
+export function createTokenCheck(keys: readonly string[]): (token: string | undefined) => void {
+  const digests = keys.map(sha256);
+  return (token) => {
+    if (digests.length === 0) return;
+    if (!token) throw new DetectError('UNAUTHORIZED', 'missing bearer token (Authorization: Bearer <key>)');
+    const given = sha256(token);
+    let ok = false;
+    for (const d of digests) ok = timingSafeEqual(given, d) || ok;
+    if (!ok) throw new DetectError('UNAUTHORIZED', 'invalid bearer token');
+  };
+}
+
+export function bearerAuth(keys: readonly string[]): MiddlewareHandler<AppEnv> {
+  const check = createTokenCheck(keys);
+  return async function bearerAuth(c, next) {
+    if (keys.length === 0 || OPEN_PATHS.some((re) => re.test(c.req.path))) return next();
+    const fromHeader = bearerToken(c.req.header('Authorization'));
+    const fromQuery = QUERY_TOKEN_PATHS.some((re) => re.test(c.req.path)) ? c.req.query('access_token') : undefined;
+    check(fromHeader ?? fromQuery);
+    return next();
+  };
+}
+
+// ---- access-log ----
+// One structured line and one metrics sample per request: route pattern (never the raw path,
+// so metric labels stay bounded), method, status and milliseconds. Never bodies, never
+// headers: a log line cannot leak an image or a key. Error lines come from the error handler.
+/**
+ * The template of the handler that answered (Hono's routeIndex after the chain ran, not the
+ * last match: every /v2 path also matches the protocol's catch-all `/v2/*`), with parameter
+ * patterns dropped (`:model{[^/]+}` -> `:model`). Middleware-only matches are "unmatched".
+ */
+export function routeOf(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
+  const p = routePath(c).replace(/(:\w+)\{[^}]*\}/g, '$1');
+  return p === '' || p === '*' || p === '/*' ? 'unmatched' : p;
+}
+
+export function accessLog(logger: Logger, metrics: Metrics): MiddlewareHandler<AppEnv> {
+  return async function accessLog(c, next) {
+    const t0 = performance.now();
+    await next();
+    const ms = performance.now() - t0;
+    const route = routeOf(c);
+    const status = c.res.status;
+    metrics.recordRequest(route, c.req.method, status, ms / 1000);
+    // Probes and scrapes would drown the log at info level.
+    const quiet = route === '/healthz' || route === '/readyz' || route === '/metrics';
+    const line = { reqId: c.get('requestId'), method: c.req.method, route, status, ms: Math.round(ms * 10) / 10 };
+    if (quiet) logger.debug(line, 'request');
+    else logger.info(line, 'request');
+  };
+}
+
+// ---- request-context ----
+// The per-request RequestContext: an absolute deadline (DETECTFN_REQUEST_TIMEOUT_MS from
+// arrival, on performance.now()'s clock) and the client's abort signal (@hono/node-server aborts
+// it when the connection closes before the answer, so queued work is dropped: checked with a
+// real socket in test/integration/admission.test.ts). `withDeadline` also bounds the HTTP answer itself:
+// whatever a stage does, the caller gets a 504 DEADLINE_EXCEEDED at the deadline.
+export function requestContext(reqId: string, timeoutMs: number, signal: AbortSignal | undefined, now = performance.now()): RequestContext {
+  return { reqId, deadline: now + timeoutMs, ...(signal ? { signal } : {}) };
+}
+
+/** `ctx` with its deadline brought forward to `arrival + ms` when that is sooner (a client's own timeout). */
+export function withClientTimeout(ctx: RequestContext, ms: number, arrival: number): RequestContext {
+  const deadline = arrival + ms;
+  return ctx.deadline !== undefined && ctx.deadline <= deadline ? ctx : { ...ctx, deadline };
+}
+
+export function withDeadline<T>(work: Promise<T>, ctx: RequestContext): Promise<T> {
+  if (ctx.deadline === undefined) return work;
+  const ms = Math.max(0, ctx.deadline - performance.now());
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DetectError('DEADLINE_EXCEEDED', `request did not finish within its deadline`)), ms);
+  });
+  // The losing branch must not become an unhandled rejection.
+  work.catch(() => undefined);
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
+// ---- node-connection ----
+// What the Node socket under a request says, for the two questions Hono's Request cannot
+// answer: did the client go away (or was it cut for being too slow), and is part of the
+// body still unread on the wire. Only under @hono/node-server (`c.env.incoming`); in
+// app.request() tests and on Lambda there is no socket and both answers are "no".
+/** The socket error of a request cut at the shutdown drain limit (handlers/serve/shutdown), so its log line can say so. */
+export const DRAIN_LIMIT_CODE = 'DETECTFN_DRAIN_LIMIT';
+
+/** The Node request behind a Hono context, when there is one. */
+export function nodeIncoming(c: Context): IncomingMessage | undefined {
+  // @hono/node-server passes {incoming, outgoing} as the app's env (HttpBindings).
+  const env = c.env as { incoming?: IncomingMessage } | undefined;
+  return env?.incoming;
+}
+
+/**
+ * The error to report when the connection ended before the answer: the client closed it
+ * (CANCELLED, 499), a shutdown cut it at the drain limit (CANCELLED, naming the limit), or Node
+ * cut it because the request did not arrive within DETECTFN_HTTP_RECEIVE_TIMEOUT_MS /
+ * _HEADERS_TIMEOUT_MS (REQUEST_TIMEOUT, 408; Node has already written the 408). Undefined
+ * while the connection is alive.
+ */
+export function connectionEnded(c: Context): DetectError | undefined {
+  const incoming = nodeIncoming(c);
+  const gone = incoming ? incoming.destroyed && !incoming.complete : c.req.raw.signal.aborted;
+  if (!gone) return undefined;
+  const cause = (incoming?.socket as { errored?: Error & { code?: string } } | undefined)?.errored;
+  if (cause?.code === DRAIN_LIMIT_CODE) {
+    return new DetectError('CANCELLED', 'the request was still running at the shutdown drain limit (DETECTFN_SHUTDOWN_DRAIN_MS): connection closed', { cause });
+  }
+  if (cause?.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return new DetectError('REQUEST_TIMEOUT', 'the request did not arrive in time (DETECTFN_HTTP_RECEIVE_TIMEOUT_MS): connection closed', { cause });
+  }
+  return new DetectError('CANCELLED', 'the client closed the connection before the response', { cause });
+}
+
+// ---- error-handler ----
+// The one place HTTP errors are shaped: a DetectError becomes ERROR_STATUS[code] with
+// `{error: {code, message}}` (plus Retry-After / WWW-Authenticate when they apply); anything
+// else is a bug, logged with its stack, and the caller sees a bare 500 "Internal Server Error".
+// Every error response is logged with the request id, one line: warn for 4xx and for the
+// 503s that overload and start-up produce on purpose (QUEUE_FULL, NOT_READY: hundreds of stack
+// traces in an overload would bury real faults), error for other 5xx. A request whose
+// connection ended first (client gone, or cut by Node's receive timeout) is reported as such
+// (CANCELLED 499 / REQUEST_TIMEOUT 408, info level) whatever error the handler saw: reading
+// the body of a closed connection fails, and that is not a bug.
+export const AUTH_CHALLENGE = 'Bearer realm="detectfn"';
+
+/** The body an error gets: ours everywhere, the Open Inference Protocol's under /v2. */
+export type ErrorBody = (err: DetectError) => unknown;
+export const detectfnErrorBody: ErrorBody = (err) => ({ error: err.toJSON() });
+export const kserveErrorBody: ErrorBody = (err) => ({ error: err.message });
+/** 5xx codes that are expected behaviour (shedding load, still warming), not faults. */
+export const EXPECTED_5XX: ReadonlySet<string> = new Set(['QUEUE_FULL', 'NOT_READY']);
+const bodyForPath = (path: string): ErrorBody => (path === '/v2' || path.startsWith('/v2/') ? kserveErrorBody : detectfnErrorBody);
+
+/** Hono's own HTTPExceptions (malformed bodies and the like) keep their 4xx meaning. */
+function fromHttpException(err: HTTPException): DetectError {
+  if (err.status === 413) return new DetectError('PAYLOAD_TOO_LARGE', 'request body is too large', { cause: err });
+  if (err.status === 401) return new DetectError('UNAUTHORIZED', 'missing or invalid bearer token', { cause: err });
+  if (err.status >= 400 && err.status < 500) return new DetectError('INVALID_ARGUMENT', err.message || 'bad request', { cause: err });
+  return toDetectError(err);
+}
+
+export function errorResponse(c: Context<AppEnv>, raw: unknown, logger: Logger, body: ErrorBody = bodyForPath(c.req.path)): Response {
+  const ended = connectionEnded(c);
+  const err = ended ?? (raw instanceof HTTPException ? fromHttpException(raw) : toDetectError(raw));
+  const reqId = c.get('requestId');
+  const line = { reqId, method: c.req.method, path: c.req.path, status: err.status, code: err.code };
+  if (ended) {
+    logger.info({ ...line, seen: raw instanceof Error ? raw.message : String(raw) }, err.message);
+  } else if (!isDetectError(raw) && err.code === 'INTERNAL') {
+    logger.error({ ...line, err: raw }, 'unhandled error');
+  } else if (err.status >= 500 && !EXPECTED_5XX.has(err.code)) {
+    logger.error({ ...line, err }, err.message);
+  } else {
+    logger.warn({ ...line, details: err.details }, err.message);
+  }
+  if (err.retryAfterS !== undefined) c.header('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterS))));
+  if (err.code === 'UNAUTHORIZED') c.header('WWW-Authenticate', AUTH_CHALLENGE);
+  return c.json(body(err), err.status as ContentfulStatusCode);
+}
+
+export function onError(logger: Logger): ErrorHandler<AppEnv> {
+  return (err, c) => errorResponse(c, err, logger);
+}
+
+export function notFound(logger: Logger): NotFoundHandler<AppEnv> {
+  return (c) => errorResponse(c, new DetectError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), logger);
+}
+
+// ---- unread-body ----
+// A response sent before the request body was read (404 unknown model, 503 NOT_READY, 415,
+// 401, a route that ignores bodies) leaves the rest of the body on the wire. Keep-alive would
+// then be a lie: the next request on that connection sits behind those bytes, and Node
+// destroys the socket a moment later, failing the pipelined request. So once the app has
+// answered: a body of at most `maxBytes` still unread is read and discarded, and the
+// connection stays usable; anything larger (or already half read) is answered with
+// `Connection: close` and the socket is closed cleanly (see lingerOnClose).
+/** How long a closing socket keeps discarding what the client still sends. */
+export const LINGER_MS = 2_000;
+
+/**
+ * Reads and drops the rest of the body; false when it runs past `maxBytes` or fails (client
+ * gone). Through the Request's stream: @hono/node-server may already have wrapped the socket
+ * in it, and a second reader on the Node stream would stall behind that one's back-pressure.
+ */
+async function discard(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<boolean> {
+  const reader = body.getReader();
+  let bytes = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return true;
+      bytes += value.byteLength;
+      if (bytes > maxBytes) return false;
+    }
+  } catch {
+    return false;
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/**
+ * Node destroys a `Connection: close` socket as soon as the response is flushed; request bytes
+ * still arriving then make the kernel answer with RST, which can wipe the response before the
+ * client reads it. Instead: send FIN, drop what still comes, destroy on the client's FIN or
+ * after LINGER_MS (what nginx calls lingering close).
+ */
+export function lingerOnClose(socket: Socket): void {
+  socket.destroySoon = function lingeringClose(this: Socket) {
+    this.end();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    timer.unref();
+    this.once('end', () => this.destroy());
+    this.once('close', () => clearTimeout(timer));
+    this.resume();
+  };
+}
+
+export function settleUnreadBody(maxBytes: number): MiddlewareHandler<AppEnv> {
+  return async function settleUnreadBody(c, next) {
+    await next();
+    const incoming = nodeIncoming(c);
+    if (incoming === undefined || incoming.complete || incoming.destroyed) return;
+    const declared = Number(incoming.headers['content-length'] ?? Number.NaN);
+    const body = c.req.raw.bodyUsed ? null : c.req.raw.body;
+    const fits = body !== null && !body.locked && !(declared > maxBytes);
+    if (fits && (await discard(body, maxBytes))) return;
+    c.header('Connection', 'close');
+    lingerOnClose(incoming.socket);
+  };
+}
+
+// ---- app ----
+// `createApp`: the detectfn HTTP function as a Hono app. Wiring only (as thin as Hono's
+// hono.ts): middleware in order, then route groups; each piece lives in handlers/http/.
+// Every group (detect, KServe v2, the web page, S3 events, extras) is mounted after the shared middleware, so it gets
+// request ids, auth, access logs and the one error mapper for free.
+export function createApp(deps: AppDeps, options: AppOptions = {}): App {
+  const app = new Hono<AppEnv>();
+  app.use(requestId());
+  app.use(accessLog(deps.logger, deps.metrics));
+  app.use(settleUnreadBody(deps.config.DETECTFN_MAX_BODY_BYTES));
+  app.use(bearerAuth(loadApiKeys(deps.config)));
+  healthRoutes(app, deps);
+  modelRoutes(app, deps);
+  detectRoutes(app, deps);
+  preprocessRoutes(app, deps);
+  kserveRoutes(app, deps);
+  uiRoutes(app, deps);
+  for (const mount of options.extraRoutes ?? []) mount(app, deps);
+  // After the extras: an injected eventRoutes({ s3Client }) group (tests, bench) answers first.
+  eventRoutes()(app, deps);
+  app.onError(onError(deps.logger));
+  app.notFound(notFound(deps.logger));
+  return app;
+}

@@ -1,2 +1,0 @@
-export { loadConfig } from './env.js';
-export type { ServiceConfig } from './env.js';

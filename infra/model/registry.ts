@@ -1,0 +1,338 @@
+/**
+ * @module infra/model/registry
+ * What handlers (HTTP, KServe, S3 events, CLI) see of a served model: one interface, no
+ * onnxruntime, sharp or batcher types. `createModelService` (load-model.ts) builds it from a
+ * manifest; handlers only call these methods and map DetectErrors to responses.
+ */
+import { DetectError } from '../../core/errors.js';
+import type { DetectOptions } from '../../core/options.js';
+import type { Classification, ClassifierOutputKind } from '../../core/postprocess.js';
+import type { Detection, Size, StageTimings, Tensor } from '../../core/types.js';
+import { silentLogger } from '../config.js';
+import { usableCores } from '../host.js';
+import { createSharpDecoder, sharpCounters } from '../image/decoder.js';
+import { describeJpegDecoder, type JpegDecoderChoice } from '../image/pipeline.js';
+import type { ModelStatsSnapshot } from '../metrics.js';
+import { createModelStore } from '../store/store.js';
+import { DEFAULT_LOAD_RETRY_POLICY, loadModel, loadWithRetries, type PreprocessedImage } from './load.js';
+import { defaultManifestForOnnx, loadManifest, type ModelManifest } from './manifest.js';
+
+export interface ColdStart {
+  readonly downloadMs: number;
+  readonly sessionMs: number;
+  readonly warmupMs: number;
+  readonly totalMs: number;
+}
+
+/** What GET /v1/models/{model} and /v2/models/{m} report. */
+export interface ModelDescription {
+  readonly name: string;
+  readonly version: string;
+  /** What the model answers: detections (detect*) or classes (classify*). */
+  readonly task: 'detect' | 'classify';
+  /** Classifiers: what the model's first output holds (logits get a softmax). */
+  readonly outputKind?: ClassifierOutputKind;
+  /** The model output the classes are read from (classifiers) or the decoder's first. */
+  readonly outputName: string;
+  readonly labels: readonly string[];
+  readonly inputSize: Size;
+  readonly inputName: string;
+  readonly inputDtype: string;
+  /**
+   * Whether a preprocessed tensor in `inputDtype` [N,3,H,W] is accepted besides encoded images.
+   * False under `engine.preprocessInGraph`: the engine's graph takes uint8 pixels, so only images.
+   */
+  readonly tensorInput: boolean;
+  readonly batchSizes: readonly number[];
+  /** The micro-batcher's longest wait for a fuller batch (manifest batching.maxQueueDelayUs). */
+  readonly maxQueueDelayUs: number;
+  /** Items that may wait in the micro-batcher (manifest batching.maxQueue). */
+  readonly maxQueue: number;
+  /** Engine worker threads, each with its own session (manifest engine.workers). */
+  readonly instances: number;
+  readonly decoder: string;
+  readonly provider: string;
+  readonly skippedProviders: readonly { provider: string; reason: string }[];
+  readonly warm: boolean;
+  readonly coldStart: ColdStart | null;
+  readonly defaults: DetectOptions;
+}
+
+export interface RequestContext {
+  /** Absolute deadline on performance.now()'s clock; expired work is dropped, not run, and running work is no longer awaited. */
+  readonly deadline?: number;
+  readonly signal?: AbortSignal;
+  readonly reqId?: string;
+}
+
+export interface DetectResult {
+  readonly model: string;
+  readonly version: string;
+  /** Source size after EXIF orientation. */
+  readonly image: Size;
+  /** Sorted by score, boxes in source pixels. */
+  readonly detections: Detection[];
+  readonly timings: Required<Pick<StageTimings, 'decode' | 'preprocess' | 'queue' | 'infer' | 'postprocess' | 'total'>>;
+  /** Images in the engine batch this image rode in (before padding). */
+  readonly batchSize: number;
+}
+
+export interface ClassifyOptions {
+  /** How many classes to answer, best first. @default 5 */
+  readonly topK: number;
+}
+
+export interface ClassifyResult {
+  readonly model: string;
+  readonly version: string;
+  /** Source size after EXIF orientation (the tensor's size for preprocessed input). */
+  readonly image: Size;
+  /** The top-k classes, best first; scores are probabilities (softmax of logits where the model answers logits). */
+  readonly classes: Classification[];
+  readonly timings: DetectResult['timings'];
+  readonly batchSize: number;
+}
+
+/**
+ * Whether a loaded model can serve right now, and if not why (for /readyz, /v1/models and
+ * the KServe ready routes). `unavailable`: its engine has no live worker (replacements are
+ * being retried); `closed`: it is shutting down.
+ */
+export interface ModelHealth {
+  readonly state: 'ready' | 'unavailable' | 'closed';
+  readonly reason?: string;
+}
+
+/** One configured model as readiness sees it: loading (maybe retrying), failed for good, or loaded. */
+export interface ModelStatus {
+  readonly name: string;
+  /** The manifest's version; absent while the manifest has not been read. */
+  readonly version?: string;
+  readonly state: 'loading' | 'failed' | ModelHealth['state'];
+  /** Why it is not ready: the last load error while retrying, the engine's reason, ... */
+  readonly reason?: string;
+}
+
+export interface ModelService {
+  describe(): ModelDescription;
+  health(): ModelHealth;
+  /** Triton-style statistics since start (infra/metrics/model-stats): what /v2/models/{m}/stats and the Prometheus counters read. */
+  stats(): ModelStatsSnapshot;
+  /** Encoded image bytes (JPEG, PNG, WebP, ...) -> detections in source pixels. */
+  detect(image: Uint8Array, options: Partial<DetectOptions>, ctx?: RequestContext): Promise<DetectResult>;
+  /**
+   * One request's images, admitted all or none: QUEUE_FULL before any is decoded when they do
+   * not all fit in the queue; the first one that fails (undecodable, deadline, engine error,
+   * client gone) rejects the call and its siblings still queued are dropped, never run.
+   */
+  detectMany(images: readonly Uint8Array[], options: Partial<DetectOptions>, ctx?: RequestContext): Promise<DetectResult[]>;
+  /**
+   * Already preprocessed model inputs ([N,C,H,W] or [C,H,W], the manifest's dtype and size) ->
+   * one result per item, detections in model-input pixels (no letterbox to undo). The items go
+   * through the same batcher, queue bound, deadline and cancellation as images, all or none.
+   */
+  detectTensor(input: Tensor, options: Partial<DetectOptions>, ctx?: RequestContext): Promise<DetectResult[]>;
+  /** The inspector: the exact input tensor the engine would receive for this image, its plan, steps and per-channel stats; the model does not run. */
+  preprocess(image: Uint8Array, ctx?: RequestContext): Promise<PreprocessedImage>;
+  /**
+   * A classifier's images (decoded, resized and centre-cropped as its manifest says), admitted
+   * all or none as in detectMany. On a detector (and detect* on a classifier): WRONG_TASK.
+   */
+  classifyMany(images: readonly Uint8Array[], options: Partial<ClassifyOptions>, ctx?: RequestContext): Promise<ClassifyResult[]>;
+  /** Already preprocessed classifier inputs ([N,C,H,W] or [C,H,W]), as detectTensor. */
+  classifyTensor(input: Tensor, options: Partial<ClassifyOptions>, ctx?: RequestContext): Promise<ClassifyResult[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * The served models. It exists (and the server listens) before the models are loaded, so
+ * liveness answers during a cold start while readiness stays false until every model is warm.
+ */
+export interface ModelRegistry {
+  /** Throws DetectError MODEL_NOT_FOUND naming the known models, NOT_READY while loading. */
+  get(name: string): ModelService;
+  /** Names of every configured model, loaded or not. */
+  names(): readonly string[];
+  /** The models loaded so far. */
+  list(): readonly ModelService[];
+  /** Every configured model's state, in configuration order (empty until manifests are read). */
+  status(): readonly ModelStatus[];
+  /** True when at least one model is configured and every one is `ready`. */
+  allReady(): boolean;
+  /** Resolves when every model is loaded and warm; rejects with the first load failure (after its retries), naming the model. */
+  whenReady(): Promise<void>;
+  /**
+   * Shutdown has begun: readiness turns false at once (every model `closed`, "shutting down")
+   * so load balancers stop sending, while the models keep serving what is in flight until close().
+   */
+  drain(): void;
+  close(): Promise<void>;
+}
+
+export interface ModelRegistryOptions {
+  /** Manifest paths (.json) or .onnx paths/URIs (which get a default YOLOv8 manifest). */
+  readonly models: readonly string[];
+  readonly cacheDir?: string;
+  /** LRU bound of the model disk cache (DETECTFN_CACHE_MAX_BYTES). @default 4 GiB */
+  readonly cacheMaxBytes?: number;
+  readonly maxInputPixels?: number;
+  /** Decode worker threads (infra/image); 0 decodes in the calling thread. @default decodeWorkersFor(usableCores().cores), infra/host */
+  readonly decodeWorkers?: number;
+  /** Who decodes plain JPEGs (infra/image/turbojpeg.ts). @default 'auto' */
+  readonly jpegDecoder?: JpegDecoderChoice;
+  /**
+   * Tries per model load and the backoff between them; only transient failures (store
+   * unreachable, 5xx, timeouts) are retried. @default 4 tries, waits up to 1, 2, 4 s
+   */
+  readonly loadRetries?: Partial<import('../store/store.js').RetryPolicy>;
+  /** S3 connection for s3:// sources; default: the standard AWS environment. */
+  readonly s3?: import('../store/store.js').S3Options;
+  readonly logger?: import('../config.js').Logger;
+  readonly metrics?: import('../metrics.js').Metrics;
+}
+
+// ---- registry ----
+// The served models. Returned at once, so the server can listen (liveness) while the models
+// load; readiness turns true only when every model is fetched, cross-checked and warm.
+// A transient load failure (store unreachable, 5xx, timeout) is retried with backoff, bounded
+// by `loadRetries`; `status()` shows the model as loading with the last error meanwhile. A model
+// that still cannot load fails `whenReady()` with an error naming it, and shows as failed: the
+// entry points then exit non-zero, so the platform restarts the service.
+const isManifestPath = (spec: string) => spec.toLowerCase().endsWith('.json');
+
+/** A manifest path (.json), or a model path/URI that gets the default YOLOv8 manifest. */
+export async function manifestFor(spec: string): Promise<ModelManifest> {
+  return isManifestPath(spec) ? loadManifest(spec) : defaultManifestForOnnx(spec);
+}
+
+export function createModelRegistry(options: ModelRegistryOptions): ModelRegistry {
+  const logger = options.logger ?? silentLogger();
+  const retryPolicy = { ...DEFAULT_LOAD_RETRY_POLICY, ...options.loadRetries };
+  // One bound on retries: the store tries once per load attempt, the registry retries the load.
+  const store = createModelStore({
+    cacheDir: options.cacheDir ?? '/tmp/detectfn-cache',
+    logger,
+    retries: { attempts: 1 },
+    ...(options.cacheMaxBytes !== undefined ? { maxCacheBytes: options.cacheMaxBytes } : {}),
+    ...(options.s3 ? { s3: options.s3 } : {}),
+  });
+  const decoder = createSharpDecoder({
+    ...(options.maxInputPixels ? { maxInputPixels: options.maxInputPixels } : {}),
+    ...(options.decodeWorkers !== undefined ? { workers: options.decodeWorkers } : {}),
+    ...(options.jpegDecoder !== undefined ? { jpegDecoder: options.jpegDecoder } : {}),
+  });
+  const cores = usableCores();
+  logger.info(
+    { jpegDecoder: decoder.jpeg, decodeWorkers: decoder.options.workers, cores: cores.cores, coresFrom: cores.source },
+    `image decoder: JPEG by ${describeJpegDecoder(decoder.jpeg)}, ${decoder.options.workers} decode worker(s), ${cores.cores} usable core(s) (${cores.source})`,
+  );
+  options.metrics?.addGauge('detectfn_libvips_queue', 'Images waiting for a libvips thread', () => sharpCounters().queue);
+
+  const loaded = new Map<string, ModelService>();
+  /** Models not loaded yet: retrying (state loading + reason) or failed for good. */
+  const pending = new Map<string, Omit<ModelStatus, 'name'>>();
+  const configured: string[] = [];
+  const versions = new Map<string, string>();
+  let manifestsRead = false;
+  let failed = false;
+  const closing = new AbortController();
+
+  const fail = (name: string, err: unknown): never => {
+    failed = true;
+    pending.set(name, { state: 'failed', reason: (err as Error)?.message ?? String(err) });
+    for (const other of configured) {
+      if (other !== name && !loaded.has(other) && pending.get(other)?.state !== 'failed') {
+        pending.set(other, { state: 'failed', reason: `not loaded: model ${name} failed` });
+      }
+    }
+    throw err;
+  };
+
+  const ready = (async () => {
+    if (options.models.length === 0) throw new DetectError('CONFIG_INVALID', 'no models configured');
+    const read = await Promise.allSettled(options.models.map(manifestFor));
+    // A manifest that cannot be read is named by its path; every model is listed either way.
+    configured.push(...read.map((r, i) => (r.status === 'fulfilled' ? r.value.name : options.models[i]!)));
+    read.forEach((r) => r.status === 'fulfilled' && versions.set(r.value.name, r.value.version));
+    manifestsRead = true;
+    const bad = read.findIndex((r) => r.status === 'rejected');
+    if (bad >= 0) fail(configured[bad]!, (read[bad] as PromiseRejectedResult).reason);
+    const manifests = read.map((r) => (r as PromiseFulfilledResult<ModelManifest>).value);
+    const duplicate = configured.find((n, i) => configured.indexOf(n) !== i);
+    if (duplicate) fail(duplicate, new DetectError('CONFIG_INVALID', `two models are named ${duplicate}: model names must be unique`));
+    // One at a time: session creation and warmup saturate the CPU; parallel loads only interleave.
+    for (const [i, m] of manifests.entries()) {
+      const adaptToModel = !isManifestPath(options.models[i]!);
+      const service = await loadWithRetries(
+        m.name,
+        () => {
+          if (closing.signal.aborted) throw new DetectError('NOT_READY', 'registry closed');
+          return loadModel(m, { store, decoder, logger, metrics: options.metrics }, { adaptToModel });
+        },
+        { policy: retryPolicy, logger, signal: closing.signal, onRetry: (reason) => pending.set(m.name, { state: 'loading', reason }) },
+      ).catch((err: unknown) => (closing.signal.aborted ? undefined : fail(m.name, err)));
+      if (!service) return;
+      if (closing.signal.aborted) {
+        await service.close();
+        return;
+      }
+      pending.delete(m.name);
+      loaded.set(m.name, service);
+    }
+  })();
+  // Reported by whoever awaits whenReady() (the entry points log it and exit); here it only marks the failure.
+  ready.catch(() => void (failed = true));
+
+  let draining = false;
+  const status = (): ModelStatus[] =>
+    configured.map((name) => {
+      const version = versions.get(name);
+      const id = version === undefined ? { name } : { name, version };
+      if (draining) return { ...id, state: 'closed', reason: 'shutting down' };
+      const m = loaded.get(name);
+      return m ? { ...id, ...m.health() } : { ...id, state: 'loading', ...pending.get(name) };
+    });
+  options.metrics?.watchReadiness(() => status().map((s) => ({ model: s.name, version: s.version ?? '', ready: s.state === 'ready' })));
+
+  return {
+    get(name) {
+      const m = loaded.get(name);
+      if (m) return m;
+      const p = pending.get(name);
+      if (p?.state === 'failed') throw new DetectError('NOT_READY', `model ${name} failed to load: ${p.reason}`, { retryAfterS: 2 });
+      if (configured.includes(name) || (!manifestsRead && !failed)) {
+        throw new DetectError('NOT_READY', `model ${name} is still loading${p?.reason ? ` (${p.reason})` : ''}`, { retryAfterS: 2 });
+      }
+      const known = configured.length > 0 ? configured.join(', ') : '(none loaded yet)';
+      throw new DetectError('MODEL_NOT_FOUND', `unknown model ${JSON.stringify(name)}; served models: ${known}`);
+    },
+    names: () => [...configured],
+    list: () => [...loaded.values()],
+    status,
+    allReady: () => configured.length > 0 && status().every((s) => s.state === 'ready'),
+    whenReady: () => ready,
+    drain: () => void (draining = true),
+    async close() {
+      draining = true;
+      closing.abort();
+      await Promise.allSettled([ready]);
+      await Promise.all([...loaded.values()].map((m) => m.close()));
+      await decoder.close();
+    },
+  };
+}
+
+// ---- wrong-task ----
+// The one WRONG_TASK error: a detector asked to classify or a classifier asked to detect. Every
+// surface (the library's calls, the HTTP routes, KServe) says the same thing and differs only in
+// what it tells the caller to use instead.
+export type Task = 'detect' | 'classify';
+
+const KIND: Record<Task, string> = { detect: 'a detector', classify: 'a classifier' };
+
+/** `model colours is a classifier (task classify), not a detector: use classify`. */
+export function wrongTaskError(model: string, task: Task, want: Task, useInstead: string = task, details: Record<string, unknown> = {}): DetectError {
+  return new DetectError('WRONG_TASK', `model ${model} is ${KIND[task]} (task ${task}), not ${KIND[want]}: use ${useInstead}`, {
+    details: { model, task, ...details },
+  });
+}
