@@ -9,6 +9,7 @@
  */
 export { DetectError, ERROR_STATUS, isDetectError, toDetectError } from './core/errors.js';
 export type { DetectErrorOptions, ErrorCode } from './core/errors.js';
+export type { ClassifyOptions, DetectOptions } from './core/options.js';
 
 // Serving: the whole HTTP server, and the parts dist/server.js wires around it.
 export { exitOnLoadFailure, exitOnSignals, registryOptions, resolveModelPaths, startServer } from './handlers/serve.js';
@@ -18,7 +19,7 @@ export type { App, AppDeps, AppOptions, RouteGroup } from './handlers/http/app.j
 
 // The model registry: manifests -> loaded, warm, batched models.
 export { createModelRegistry, manifestFor } from './infra/model/registry.js';
-export type { ClassifyOptions, ClassifyResult, DetectResult, ModelDescription, ModelRegistry, ModelRegistryOptions, ModelService, RequestContext } from './infra/model/registry.js';
+export type { ClassifyResult, DetectResult, ModelDescription, ModelRegistry, ModelRegistryOptions, ModelService, RequestContext } from './infra/model/registry.js';
 export { loadConfig } from './infra/config.js';
 export type { ServiceConfig } from './infra/config.js';
 export { createLogger, silentLogger } from './infra/config.js';

@@ -18,8 +18,8 @@ export { axisTable, COEF_BITS, COEF_SCALE, createLinearResizer, cropLinear, crop
 export type { AxisTable, LinearResizer, LinearResizerOptions, Raster, Region, ResizeRoute } from './resize.js';
 export { apPerClass, boxIou, boxIouMatrix, computeAp, evaluateMap, interp, IOU_THRESHOLDS, matchPredictions, parseYoloLabels } from './map.js';
 export type { EvalImage, EvalLabel, EvalPrediction, LabeledBoxes, MapResult } from './map.js';
-export { DEFAULT_DETECT_OPTIONS, parseDetectOptions } from './options.js';
-export type { DetectOptions } from './options.js';
+export { CLASSIFY_PARAMETERS, DEFAULT_CLASSIFY_OPTIONS, DEFAULT_DETECT_OPTIONS, DETECT_PARAMETERS, MAX_DET_LIMIT, MAX_TOP_K, parseBoolean, parseClassifyParams, parseDetectParams, refuseUnknownParams } from './options.js';
+export type { ClassifyOptions, DetectOptions, ParsedParameters, ParseOptions } from './options.js';
 export { createDecoders, createYolov8Decoder, end2endDecoder, getDecoder, yolov5Decoder, yolov8Decoder } from './decode.js';
 export type { Candidates, ClassScanRoute, DecodeOptions, DecoderSet, OutputDecoder, Yolov8Decoder, Yolov8DecoderOptions } from './decode.js';
 export { nms, sortByScore } from './postprocess.js';
@@ -32,5 +32,5 @@ export { channelStats, compareTensors, cropView, describeSteps, letterboxView, p
 export type { ChannelDiff, ChannelStats, Chw, Comparison, CropPlanView, InverseSpec, LetterboxPlanView, NpyTensor, PixelSpec, PlanView, PreprocessStep } from './inspect.js';
 export { CROP_RESIZE_MODES, planCrop } from './geometry.js';
 export type { CropOptions, CropPlan, CropResizeMode, CropWindow } from './geometry.js';
-export { classScores, DEFAULT_TOP_K, MAX_TOP_K, parseTopK, softmax, topK } from './postprocess.js';
+export { classScores, softmax, topK } from './postprocess.js';
 export type { Classification, ClassifierOutputKind } from './postprocess.js';

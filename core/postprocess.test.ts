@@ -7,8 +7,8 @@ import fc from 'fast-check';
 import { type Candidates, end2endDecoder, yolov8Decoder } from './decode.js';
 import { DetectError } from './errors.js';
 import { planLetterbox } from './geometry.js';
-import { DEFAULT_DETECT_OPTIONS, parseDetectOptions } from './options.js';
-import { classScores, nms, type NmsOptions, parseTopK, postprocessItem, softmax, sortByScore, toDetections, toPaddedTensors, topK } from './postprocess.js';
+import { DEFAULT_DETECT_OPTIONS, parseDetectParams } from './options.js';
+import { classScores, nms, type NmsOptions, postprocessItem, softmax, sortByScore, toDetections, toPaddedTensors, topK } from './postprocess.js';
 import type { Detection, Tensor } from './types.js';
 
 /** [1, 4+nc, N] yolov8 output from anchors [cx, cy, w, h, ...scores]. */
@@ -43,7 +43,7 @@ describe('postprocessItem', () => {
 
   it('honours agnostic, classes, conf and maxDet', () => {
     const run = (raw: Record<string, unknown>) =>
-      postprocessItem(outputs, 0, plan, { decoder: yolov8Decoder, labels, options: parseDetectOptions(raw) }).map((d) => d.score);
+      postprocessItem(outputs, 0, plan, { decoder: yolov8Decoder, labels, options: parseDetectParams(raw, DEFAULT_DETECT_OPTIONS).options }).map((d) => d.score);
     expect(run({ agnostic: 'true' })).toEqual([0.9, 0.6].map(Math.fround));
     expect(run({ classes: '1' })).toEqual([Math.fround(0.7)]);
     expect(run({ conf: 0.1 })).toHaveLength(4);
@@ -62,7 +62,7 @@ describe('postprocessItem', () => {
       [0, 0, 10, 10, 0.7, 0],
     ];
     const e2e = { output0: { dtype: 'float32', dims: [1, 3, 6], data: Float32Array.from(rows.flat()) } as Tensor };
-    const options = parseDetectOptions({ maxDet: 2 });
+    const options = { ...DEFAULT_DETECT_OPTIONS, maxDet: 2 };
     const dets = postprocessItem(e2e, 0, plan, { decoder: end2endDecoder, labels, options });
     expect(dets.map((d) => d.score)).toEqual([0.9, 0.7].map(Math.fround));
   });
@@ -266,16 +266,6 @@ describe('topK', () => {
       { classId: 0, label: 'a', score: 0.1 },
     ]);
     expect(topK([1, 2], 5, ['a', 'b']).map((c) => c.classId)).toEqual([1, 0]);
-  });
-});
-
-describe('parseTopK', () => {
-  it('defaults to 5, takes numeric strings, refuses the rest naming top_k', () => {
-    expect(parseTopK(undefined)).toBe(5);
-    expect(parseTopK('3')).toBe(3);
-    expect(() => parseTopK(0)).toThrow(/top_k/);
-    expect(() => parseTopK('x')).toThrow(/Expected integer between 1 and 1000 for top_k but received "x"/);
-    expect(() => parseTopK(1.5)).toThrow(DetectError);
   });
 });
 

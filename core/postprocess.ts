@@ -246,24 +246,13 @@ export function toPaddedTensors(perImage: readonly (readonly Detection[])[], max
 // ---- classify ----
 // A classifier's output row -> the top-k classes: softmax when the model answers logits (the
 // manifest's `output.kind`), then the k highest scores, ties to the lower class id, so the
-// order is deterministic. `parseTopK` validates the one request option.
+// order is deterministic.
 export type ClassifierOutputKind = 'logits' | 'probabilities';
 
 export interface Classification {
   readonly classId: number;
   readonly label: string;
   readonly score: number;
-}
-
-/** @default 5, as torchvision's and Triton's examples print. */
-export const DEFAULT_TOP_K = 5;
-export const MAX_TOP_K = 1000;
-
-/** Accepts numeric strings (query strings carry text); `undefined` gives DEFAULT_TOP_K. */
-export function parseTopK(v: unknown): number {
-  if (v === undefined) return DEFAULT_TOP_K;
-  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  return expectInteger('top_k', Number.isNaN(n) ? v : n, 1, MAX_TOP_K);
 }
 
 /** Numerically stable softmax (the max is subtracted first, so large logits do not overflow). */

@@ -6,7 +6,7 @@
 import { pino, type Logger as PinoLogger } from 'pino';
 import { z } from 'zod';
 import { DetectError } from '../core/errors.js';
-import { DEFAULT_TOP_K, MAX_TOP_K } from '../core/postprocess.js';
+import { DEFAULT_CLASSIFY_OPTIONS, MAX_TOP_K } from '../core/options.js';
 
 export type Logger = PinoLogger;
 
@@ -102,7 +102,7 @@ const EnvSchema = z.object({
   /** Object records one POST /v1/events/s3 may carry (413 beyond). */
   DETECTFN_EVENTS_MAX_RECORDS: int(1).default(100),
   /** Classes an event result of a classifier model holds, best first (detectors ignore it). */
-  DETECTFN_EVENTS_TOP_K: int(1).max(MAX_TOP_K).default(DEFAULT_TOP_K),
+  DETECTFN_EVENTS_TOP_K: int(1).max(MAX_TOP_K).default(DEFAULT_CLASSIFY_OPTIONS.topK),
   DETECTFN_S3_FORCE_PATH_STYLE: bool.default(false),
   /** Set: the server also consumes this SQS queue of S3 notifications (handlers/events/queue-consumer). */
   DETECTFN_SQS_QUEUE_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) SQS queue URL' }).optional(),

@@ -45,7 +45,7 @@ export const pipelineSuite: BenchSuite = {
     const detect = async (which: Which) => {
       current = decoderFor(which);
       const t0 = performance.now();
-      await serviceFor(which).detect(bytes, {});
+      await serviceFor(which).detect(bytes);
       return performance.now() - t0;
     };
     const WHICH = ['workers', 'in_thread', 'caller'] as const;
@@ -69,7 +69,7 @@ export const pipelineSuite: BenchSuite = {
         last = now;
       }, 5);
       await Promise.all(Array.from({ length: 8 }, async () => {
-        for (let i = 0; i < lagImages; i++) await svc.detect(bytes, {});
+        for (let i = 0; i < lagImages; i++) await svc.detect(bytes);
       }));
       clearInterval(timer);
     }

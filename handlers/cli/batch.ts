@@ -4,13 +4,12 @@
  * otherwise one plain line at most every `everyMs` (logs and CI keep a readable trail).
  */
 import cliProgress from 'cli-progress';
-import { DEFAULT_TOP_K, MAX_TOP_K } from '../../core/postprocess.js';
 import { createEventProcessor, type EventRecord } from '../../infra/events/processor.js';
 import { defaultErrorsLocation, type Location, parseLocation } from '../../infra/events/records.js';
 import { lazyStores, openDestination } from '../../infra/events/stores.js';
 import { createS3Client } from '../../infra/store/s3.js';
 import { resolveModelPaths } from '../serve.js';
-import { cliLogger, integerFlag, parseCommand, requiredFlag, stringFlag, UsageError } from './cli.js';
+import { asUsage, classifyOptionFlags, cliLogger, integerFlag, parseCommand, requiredFlag, stringFlag, UsageError } from './cli.js';
 import { openModel } from './images.js';
 
 export interface BatchProgress {
@@ -78,14 +77,13 @@ export const BATCH_FLAGS = {
 export async function batchCommand(argv: readonly string[]): Promise<void> {
   const { values, positionals } = parseCommand(argv, BATCH_FLAGS);
   if (positionals.length !== 1) throw new UsageError('batch takes exactly one INPUT (s3://bucket/prefix or a directory)');
-  const asUsage = <T>(fn: () => T) => { try { return fn(); } catch (err) { throw new UsageError((err as Error).message); } };
   const input = asUsage(() => parseLocation(positionals[0]!, 'INPUT'));
   const out = asUsage(() => parseLocation(requiredFlag(values, 'out'), '--out'));
   const errorsFlag = stringFlag(values, 'errors');
   const errLoc = errorsFlag ? asUsage(() => parseLocation(errorsFlag, '--errors')) : defaultErrorsLocation(out);
   const concurrency = integerFlag(values, 'concurrency', 1, 256, 8);
   const maxObjectBytes = integerFlag(values, 'max-object-bytes', 1, 2 ** 40, 20 * 1024 ** 2);
-  const classifyOptions = { topK: integerFlag(values, 'top-k', 1, MAX_TOP_K, DEFAULT_TOP_K) };
+  const classifyOptions = classifyOptionFlags(values);
   const stores = lazyStores(() => createS3Client());
   const output = openDestination(out, stores);
   const errors = openDestination(errLoc, stores);

@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { integerFlag, numberFlag, parseCommand, requiredFlag, UsageError } from './cli.js';
+import { DEFAULT_DETECT_OPTIONS } from '../../core/options.js';
+import { classifyOptionFlags, detectOptionFlags, integerFlag, parseCommand, requiredFlag, UsageError } from './cli.js';
 import { collectImages } from './images.js';
 
 const FLAGS = { conf: { type: 'string' }, model: { type: 'string', multiple: true } } as const;
@@ -26,16 +27,19 @@ describe('parseCommand', () => {
   });
 });
 
-describe('numeric flags', () => {
-  it('reads numbers and applies defaults', () => {
-    expect(numberFlag({ conf: '0.3' }, 'conf', 0, 1, 0.25)).toBe(0.3);
-    expect(numberFlag({}, 'conf', 0, 1, 0.25)).toBe(0.25);
-    expect(integerFlag({ 'max-det': '5' }, 'max-det', 1, 300, 300)).toBe(5);
+describe('option flags (core/options\' one parser)', () => {
+  it('reads --conf, --iou, --max-det over the base and --top-k over 5', () => {
+    expect(detectOptionFlags({ conf: '0.3', 'max-det': '5' }, DEFAULT_DETECT_OPTIONS)).toEqual({ ...DEFAULT_DETECT_OPTIONS, conf: 0.3, maxDet: 5 });
+    expect(detectOptionFlags({}, DEFAULT_DETECT_OPTIONS)).toEqual(DEFAULT_DETECT_OPTIONS);
+    expect(classifyOptionFlags({ 'top-k': '2' })).toEqual({ topK: 2 });
+    expect(classifyOptionFlags({})).toEqual({ topK: 5 });
   });
-  it('refuses bad values with the flag name', () => {
-    expect(() => numberFlag({ conf: 'abc' }, 'conf', 0, 1, 0)).toThrow('Expected number between 0 and 1 for --conf but received "abc"');
-    expect(() => numberFlag({ conf: '' }, 'conf', 0, 1, 0)).toThrow(UsageError);
-    expect(() => integerFlag({ 'max-det': '1.5' }, 'max-det', 1, 300, 300)).toThrow(/--max-det/);
+  it('refuses bad values as usage errors naming the flag', () => {
+    expect(() => detectOptionFlags({ conf: 'abc' }, DEFAULT_DETECT_OPTIONS)).toThrow('Expected number between 0 and 1 for --conf but received "abc"');
+    expect(() => detectOptionFlags({ conf: '' }, DEFAULT_DETECT_OPTIONS)).toThrow(UsageError);
+    expect(() => detectOptionFlags({ 'max-det': '1.5' }, DEFAULT_DETECT_OPTIONS)).toThrow(/--max-det/);
+    expect(() => classifyOptionFlags({ 'top-k': '0' })).toThrow('Expected integer between 1 and 1000 for --top-k but received 0');
+    expect(() => integerFlag({ port: 'x' }, 'port', 0, 65535, 0)).toThrow(/--port/);
     expect(() => requiredFlag({}, 'model')).toThrow('missing required option --model');
   });
 });

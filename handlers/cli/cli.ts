@@ -4,7 +4,8 @@
  * is a UsageError, which main.ts turns into exit code 2 (runtime failures exit 1).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DetectError, expectInteger, expectNumber } from '../../core/errors.js';
+import { DetectError, expectInteger } from '../../core/errors.js';
+import { type ClassifyOptions, DEFAULT_CLASSIFY_OPTIONS, type DetectOptions, parseClassifyParams, parseDetectParams } from '../../core/options.js';
 import { createLogger, type Logger, logLevelFromEnv } from '../../infra/config.js';
 
 export class UsageError extends Error {
@@ -28,7 +29,8 @@ export function parseCommand(argv: readonly string[], options: OptionSpec): Pars
   }
 }
 
-function asUsage<T>(fn: () => T): T {
+/** Runs a check whose error is the command line's fault: a UsageError (exit 2) with the same message. */
+export function asUsage<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
@@ -43,12 +45,19 @@ function toNumber(raw: unknown): unknown {
   return Number.isNaN(n) ? raw : n;
 }
 
-/** A numeric flag: absent -> fallback; present -> a finite number in range, or a UsageError naming it. */
-export function numberFlag(values: ParsedArgs['values'], name: string, min: number, max: number, fallback: number): number {
-  const raw = values[name];
-  if (raw === undefined) return fallback;
-  const n = toNumber(raw);
-  return asUsage(() => expectNumber(`--${name}`, n, min, max));
+/** `--max-det` carries the option whose wire name is max_det, and errors name the flag. */
+const flagLabel = (wireName: string) => `--${wireName.replace(/_/g, '-')}`;
+const wireFields = (values: ParsedArgs['values'], flags: readonly string[]) =>
+  Object.fromEntries(flags.filter((f) => values[f] !== undefined).map((f) => [f.replace(/-/g, '_'), values[f]]));
+
+/** --conf, --iou and --max-det over `base`, through core/options' one parser. */
+export function detectOptionFlags(values: ParsedArgs['values'], base: DetectOptions): DetectOptions {
+  return asUsage(() => parseDetectParams(wireFields(values, ['conf', 'iou', 'max-det']), base, { label: flagLabel }).options);
+}
+
+/** --top-k over the default (5), through core/options' one parser. */
+export function classifyOptionFlags(values: ParsedArgs['values']): ClassifyOptions {
+  return asUsage(() => parseClassifyParams(wireFields(values, ['top-k']), DEFAULT_CLASSIFY_OPTIONS, { label: flagLabel }).options);
 }
 
 export function integerFlag(values: ParsedArgs['values'], name: string, min: number, max: number, fallback: number): number {

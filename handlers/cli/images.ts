@@ -9,12 +9,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { evaluateMap, type MapResult, parseYoloLabels } from '../../core/map.js';
-import { DEFAULT_DETECT_OPTIONS, type DetectOptions } from '../../core/options.js';
-import { DEFAULT_TOP_K, MAX_TOP_K } from '../../core/postprocess.js';
+import { type ClassifyOptions, DEFAULT_DETECT_OPTIONS, type DetectOptions } from '../../core/options.js';
 import { loadConfig } from '../../infra/config.js';
-import { type ClassifyOptions, type ClassifyResult, createModelRegistry, type DetectResult, type ModelRegistry, type ModelService, type Task, wrongTaskError } from '../../infra/model/registry.js';
+import { type ClassifyResult, createModelRegistry, type DetectResult, type ModelRegistry, type ModelService, type Task, wrongTaskError } from '../../infra/model/registry.js';
 import { registryOptions } from '../serve.js';
-import { cliLogger, integerFlag, numberFlag, parseCommand, requiredFlag, stringFlag, UsageError } from './cli.js';
+import { classifyOptionFlags, cliLogger, detectOptionFlags, parseCommand, requiredFlag, stringFlag, UsageError } from './cli.js';
 
 /** Images read and in flight at once. */
 export const IN_FLIGHT = 16;
@@ -38,11 +37,11 @@ async function runFiles<T>(files: readonly string[], run: (bytes: Uint8Array) =>
   return results;
 }
 
-export function detectFiles(model: ModelService, files: readonly string[], options: Partial<DetectOptions>, onDone: () => void = () => undefined): Promise<DetectResult[]> {
+export function detectFiles(model: ModelService, files: readonly string[], options: DetectOptions, onDone: () => void = () => undefined): Promise<DetectResult[]> {
   return runFiles(files, (bytes) => model.detect(bytes, options), onDone);
 }
 
-export function classifyFiles(model: ModelService, files: readonly string[], options: Partial<ClassifyOptions>, onDone: () => void = () => undefined): Promise<ClassifyResult[]> {
+export function classifyFiles(model: ModelService, files: readonly string[], options: ClassifyOptions, onDone: () => void = () => undefined): Promise<ClassifyResult[]> {
   return runFiles(files, async (bytes) => (await model.classifyMany([bytes], options))[0]!, onDone);
 }
 
@@ -179,11 +178,8 @@ const detections = (r: DetectResult) => ({ detections: r.detections.map((d) => (
 export async function detectCommand(argv: readonly string[]): Promise<void> {
   const { values, positionals } = parseCommand(argv, DETECT_FLAGS);
   const modelPath = requiredFlag(values, 'model');
-  const options = {
-    conf: numberFlag(values, 'conf', 0, 1, DEFAULT_DETECT_OPTIONS.conf),
-    iou: numberFlag(values, 'iou', 0, 1, DEFAULT_DETECT_OPTIONS.iou),
-    maxDet: integerFlag(values, 'max-det', 1, 10000, DEFAULT_DETECT_OPTIONS.maxDet),
-  };
+  // Flags over Ultralytics' predict defaults, as `yolo predict` takes them (checked before the model loads).
+  const options = detectOptionFlags(values, DEFAULT_DETECT_OPTIONS);
   await runImageCommand({
     task: 'detect', modelPath, inputs: positionals, out: stringFlag(values, 'out'),
     run: (model, files, onDone) => detectFiles(model, files, options, onDone),
@@ -204,7 +200,7 @@ export const CLASSIFY_FLAGS = {
 export async function classifyCommand(argv: readonly string[]): Promise<void> {
   const { values, positionals } = parseCommand(argv, CLASSIFY_FLAGS);
   const modelPath = requiredFlag(values, 'model');
-  const options = { topK: integerFlag(values, 'top-k', 1, MAX_TOP_K, DEFAULT_TOP_K) };
+  const options = classifyOptionFlags(values);
   await runImageCommand({
     task: 'classify', modelPath, inputs: positionals, out: stringFlag(values, 'out'),
     run: (model, files, onDone) => classifyFiles(model, files, options, onDone),
@@ -218,7 +214,7 @@ export async function classifyCommand(argv: readonly string[]): Promise<void> {
 // computes them (core/metrics). An image without a label file is a background image. mAP is a
 // detector's measure: a classifier is refused (WRONG_TASK) naming `detectfn classify`.
 /** Ultralytics' val defaults. */
-export const EVAL_DEFAULTS = Object.freeze({ conf: 0.001, iou: 0.7, maxDet: 300 });
+export const EVAL_DEFAULTS: DetectOptions = Object.freeze({ ...DEFAULT_DETECT_OPTIONS, conf: 0.001, iou: 0.7, maxDet: 300 });
 
 export const EVAL_FLAGS = {
   model: { type: 'string', short: 'm' },
@@ -245,11 +241,7 @@ export async function evalCommand(argv: readonly string[]): Promise<MapResult> {
   const imagesDir = requiredFlag(values, 'images');
   const labelsDir = requiredFlag(values, 'labels');
   if (!existsSync(labelsDir)) throw new UsageError(`--labels: no such directory: ${labelsDir}`);
-  const options = {
-    conf: numberFlag(values, 'conf', 0, 1, EVAL_DEFAULTS.conf),
-    iou: numberFlag(values, 'iou', 0, 1, EVAL_DEFAULTS.iou),
-    maxDet: integerFlag(values, 'max-det', 1, 10000, EVAL_DEFAULTS.maxDet),
-  };
+  const options = detectOptionFlags(values, EVAL_DEFAULTS);
   const files = collectImages([imagesDir]);
   const { model, registry } = await openModel(modelPath, 'detect');
   const progress = createProgress(files.length, 'eval');

@@ -38,7 +38,7 @@ describe('detect body parsing', () => {
     const res = await app.request(URL_, { method: 'POST', body: form });
     const body = (await res.json()) as List;
     expect(body.results.map((r) => r.detections[0]!.box[3])).toEqual([5, 9, 3]);
-    expect(deps.registry.calls[0]!.options.conf).toBe(0.4);
+    expect(deps.registry.calls[0]!.options?.conf).toBe(0.4);
   });
 
   it('answers one multipart part in the single form', async () => {
@@ -98,6 +98,34 @@ describe('detect body parsing', () => {
     expect(ctx.signal).toBeInstanceOf(AbortSignal);
     expect(ctx.deadline! - before).toBeGreaterThan(4000);
     expect(res.status).toBe(200);
+  });
+});
+
+describe('detect parameters (core/options\' one parser)', () => {
+  it('reads a bare ?render= as true, like a bare ?agnostic=: both are flags', async () => {
+    const { app, deps } = setup();
+    const asFlag = await app.request(`${URL_}?render=&format=padded`, { method: 'POST', body: bytes(4), headers: { 'Content-Type': 'image/png' } });
+    expect(asFlag.status).toBe(400);
+    expect(await asFlag.json()).toMatchObject({ error: { code: 'INVALID_ARGUMENT', message: 'render=true takes exactly one image and no format' } });
+    const off = await app.request(`${URL_}?render=0&format=padded&agnostic=`, { method: 'POST', body: bytes(4), headers: { 'Content-Type': 'image/png' } });
+    expect(off.status).toBe(200);
+    expect(deps.registry.calls[0]!.options).toMatchObject({ agnostic: true });
+  });
+
+  it('takes snake_case and camelCase names alike, body fields over the query', async () => {
+    const { app, deps } = setup();
+    const body = JSON.stringify({ image: Buffer.from(bytes(3)).toString('base64'), max_det: 7 });
+    const res = await app.request(`${URL_}?maxDet=9&max_nms=50`, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
+    expect(res.status).toBe(200);
+    expect(deps.registry.calls[0]!.options).toEqual({ ...DEFAULT_DETECT_OPTIONS, maxDet: 7, maxNms: 50 });
+  });
+
+  it('refuses a name that is neither an option nor format/render, before the model runs', async () => {
+    const { app, deps } = setup();
+    const res = await app.request(`${URL_}?maxdet=5`, { method: 'POST', body: bytes(4), headers: { 'Content-Type': 'image/png' } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/^Expected one of conf, iou, max_det, .* for parameter name but received "maxdet"/);
+    expect(deps.registry.calls).toHaveLength(0);
   });
 });
 

@@ -8,8 +8,8 @@
 import { bodyLimit } from 'hono/body-limit';
 import { DetectError, expectOneOf, invalidParameterError } from '../../core/errors.js';
 import { tensorToRgb } from '../../core/inspect.js';
-import { type DetectOptions, parseDetectOptions } from '../../core/options.js';
-import { parseTopK, toPaddedTensors } from '../../core/postprocess.js';
+import { CLASSIFY_PARAMETERS, type ClassifyOptions, DETECT_PARAMETERS, type DetectOptions, parseBoolean, parseClassifyParams, parseDetectParams, refuseUnknownParams } from '../../core/options.js';
+import { toPaddedTensors } from '../../core/postprocess.js';
 import type { Tensor } from '../../core/types.js';
 import { encodeRgbPng, renderDetections } from '../../infra/image/render.js';
 import { type ClassifyResult, type DetectResult, type ModelService, wrongTaskError } from '../../infra/model/registry.js';
@@ -26,39 +26,17 @@ export interface DetectParams {
   readonly render: boolean;
 }
 
-/** Wire name -> DetectOptions field. */
-const OPTION_NAMES: Readonly<Record<string, keyof DetectOptions>> = {
-  conf: 'conf',
-  iou: 'iou',
-  max_det: 'maxDet',
-  maxDet: 'maxDet',
-  max_nms: 'maxNms',
-  maxNms: 'maxNms',
-  classes: 'classes',
-  agnostic: 'agnostic',
-};
-const OTHER_NAMES = new Set(['format', 'render']);
+/** Names detect reads besides the options (core/options' DETECT_PARAMETERS). */
+const DETECT_EXTRAS = ['format', 'render'];
 
-function toBool(name: string, v: unknown): boolean {
-  if (v === true || v === 'true' || v === '1' || v === '') return true;
-  if (v === false || v === 'false' || v === '0' || v === undefined) return false;
-  throw invalidParameterError(name, 'boolean (true, false, 1, 0)', v);
-}
-
-export function parseDetectParams(fields: Record<string, unknown>, base: DetectOptions): DetectParams {
-  const raw: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(fields)) {
-    // Own keys only: `__proto__` or `constructor` must not find Object.prototype's members.
-    const field = Object.hasOwn(OPTION_NAMES, name) ? OPTION_NAMES[name] : undefined;
-    if (field !== undefined) raw[field] = value;
-    else if (!OTHER_NAMES.has(name)) {
-      throw invalidParameterError('parameter name', `one of ${[...Object.keys(OPTION_NAMES), ...OTHER_NAMES].join(', ')}`, name);
-    }
-  }
+/** Query and body fields, parsed once; any name that is neither an option nor format/render is refused. */
+export function parseDetectRequest(fields: Record<string, unknown>, base: DetectOptions): DetectParams {
+  const { options, rest } = parseDetectParams(fields, base);
+  refuseUnknownParams(rest, [...Object.keys(DETECT_PARAMETERS), ...DETECT_EXTRAS]);
   return {
-    options: parseDetectOptions(raw, base),
-    format: fields.format === undefined ? 'json' : expectOneOf('format', fields.format, RESPONSE_FORMATS),
-    render: toBool('render', fields.render),
+    options,
+    format: rest.format === undefined ? 'json' : expectOneOf('format', rest.format, RESPONSE_FORMATS),
+    render: rest.render === undefined ? false : parseBoolean('render', rest.render),
   };
 }
 
@@ -256,11 +234,10 @@ function expectTask(model: ModelService, want: 'detect' | 'classify'): void {
 }
 
 /** top_k (or topK) only: any other name is a typo or a detect parameter, and refused. */
-function parseClassifyParams(fields: Record<string, unknown>): { topK: number } {
-  for (const name of Object.keys(fields)) {
-    if (name !== 'top_k' && name !== 'topK') throw invalidParameterError('parameter name', 'top_k', name);
-  }
-  return { topK: parseTopK(fields.top_k ?? fields.topK) };
+function parseClassifyRequest(fields: Record<string, unknown>): ClassifyOptions {
+  const { options, rest } = parseClassifyParams(fields);
+  refuseUnknownParams(rest, Object.keys(CLASSIFY_PARAMETERS));
+  return options;
 }
 
 export function detectRoutes(app: App, deps: AppDeps): void {
@@ -272,7 +249,7 @@ export function detectRoutes(app: App, deps: AppDeps): void {
     const model = registry.get(c.req.param('model'));
     expectTask(model, 'detect');
     const body = await readImageBody(c.req.raw);
-    const params = parseDetectParams({ ...c.req.query(), ...body.fields }, model.describe().defaults);
+    const params = parseDetectRequest({ ...c.req.query(), ...body.fields }, model.describe().defaults);
     if (params.render && (body.images.length !== 1 || params.format !== 'json')) {
       throw new DetectError('INVALID_ARGUMENT', 'render=true takes exactly one image and no format', { details: { field: 'render' } });
     }
@@ -290,8 +267,8 @@ export function detectRoutes(app: App, deps: AppDeps): void {
     const model = registry.get(c.req.param('model'));
     expectTask(model, 'classify');
     const body = await readImageBody(c.req.raw);
-    const params = parseClassifyParams({ ...c.req.query(), ...body.fields });
-    const results = await withDeadline(model.classifyMany(body.images, params, ctx), ctx);
+    const options = parseClassifyRequest({ ...c.req.query(), ...body.fields });
+    const results = await withDeadline(model.classifyMany(body.images, options, ctx), ctx);
     c.header('Server-Timing', serverTiming(maxTimings(results)));
     return c.json(classifyJson(results, body.list));
   });

@@ -9,8 +9,8 @@
  */
 import type { Context, ErrorHandler } from 'hono';
 import { DetectError, invalidParameterError, isInteger } from '../../core/errors.js';
-import { type DetectOptions, parseDetectOptions } from '../../core/options.js';
-import { MAX_TOP_K, toPaddedTensors } from '../../core/postprocess.js';
+import { type DetectOptions, MAX_TOP_K, parseDetectParams } from '../../core/options.js';
+import { toPaddedTensors } from '../../core/postprocess.js';
 import type { Tensor, TensorDType } from '../../core/types.js';
 import type { Logger } from '../../infra/config.js';
 import type { ClassifyResult, DetectResult, ModelDescription, ModelRegistry, ModelService, RequestContext } from '../../infra/model/registry.js';
@@ -74,15 +74,6 @@ export function runInputs<R>(inputs: readonly DecodedInput[], model: ModelServic
 // (classification.ts). So is a request of a sequence
 // (`sequence_id` other than 0/"", `sequence_start`/`sequence_end` true): detectfn's models are
 // stateless and it has no sequence batcher, so honouring it is impossible and ignoring it a lie.
-const OPTION_NAMES: Readonly<Record<string, keyof DetectOptions>> = {
-  conf: 'conf',
-  iou: 'iou',
-  max_det: 'maxDet',
-  max_nms: 'maxNms',
-  classes: 'classes',
-  agnostic: 'agnostic',
-};
-
 /** Keys Triton and KServe clients may send that are not detection options. */
 const PROTOCOL_NAMES = new Set([BINARY_DATA_OUTPUT, 'priority', 'timeout', 'sequence_id', 'sequence_start', 'sequence_end', 'classification', 'class_count']);
 
@@ -118,14 +109,8 @@ export function refuseClassification(request: KsInferRequest): void {
 }
 
 export function parseInferParams(parameters: KsParameters | undefined, base: DetectOptions): InferParams {
-  const raw: Record<string, unknown> = {};
-  const ignored: string[] = [];
-  for (const [name, value] of Object.entries(parameters ?? {})) {
-    // Own keys only: `__proto__` or `constructor` must not find Object.prototype's members.
-    const field = Object.hasOwn(OPTION_NAMES, name) ? OPTION_NAMES[name] : undefined;
-    if (field !== undefined) raw[field] = value;
-    else if (!PROTOCOL_NAMES.has(name)) ignored.push(name);
-  }
+  const { options, rest } = parseDetectParams(parameters ?? {}, base);
+  const ignored = Object.keys(rest).filter((name) => !PROTOCOL_NAMES.has(name));
   const flag = parameters?.[BINARY_DATA_OUTPUT];
   if (flag !== undefined && typeof flag !== 'boolean') throw invalidParameterError(BINARY_DATA_OUTPUT, 'boolean', flag);
   for (const name of SEQUENCE) {
@@ -136,7 +121,7 @@ export function parseInferParams(parameters: KsParameters | undefined, base: Det
   }
   const timeout = parameters?.timeout ?? 0;
   if (!isInteger(timeout) || timeout < 0) throw invalidParameterError('parameters.timeout', 'integer >= 0 (microseconds)', timeout);
-  return { options: parseDetectOptions(raw, base), binaryDataOutput: flag === true, timeoutUs: timeout, ignored };
+  return { options, binaryDataOutput: flag === true, timeoutUs: timeout, ignored };
 }
 
 /**

@@ -3,10 +3,10 @@
  * The event processor's options and what it reports per record.
  */
 import { expectInteger } from '../../core/errors.js';
-import type { DetectOptions } from '../../core/options.js';
 import { type Logger, silentLogger } from '../config.js';
 import type { Metrics } from '../metrics.js';
-import type { ClassifyOptions, ClassifyResult, DetectResult, ModelService } from '../model/registry.js';
+import { type ClassifyOptions, DEFAULT_CLASSIFY_OPTIONS, type DetectOptions } from '../../core/options.js';
+import type { ClassifyResult, DetectResult, ModelService } from '../model/registry.js';
 import type { RetryPolicy } from '../store/store.js';
 import { type ErrorRecord, type InputRef, isCurrent, isSuperseded, orderMetadata, refusal, type RefusalRules, refusedRecordKey, resultKey, resultMetadata, type ResultRecord, storedSequencer } from './records.js';
 import { createRetrier, describeFailure, type Destination, type ObjectStore, type Retrier } from './stores.js';
@@ -62,9 +62,9 @@ export interface EventProcessorOptions {
   /** @default 20 MiB */
   readonly maxObjectBytes?: number;
   /** Options of a detector's `detect` (the model's defaults where absent). */
-  readonly detectOptions?: Partial<DetectOptions>;
+  readonly detectOptions?: DetectOptions;
   /** Options of a classifier's `classifyMany` (DETECTFN_EVENTS_TOP_K). @default { topK: 5 } */
-  readonly classifyOptions?: Partial<ClassifyOptions>;
+  readonly classifyOptions?: ClassifyOptions;
   /** Retries of S3 operations (transient errors only). @default infra/store DEFAULT_RETRY_POLICY */
   readonly retries?: RetryPolicy;
   readonly logger?: Logger;
@@ -108,16 +108,16 @@ export interface ModelRun {
 }
 
 export interface RunOptions {
-  readonly detectOptions?: Partial<DetectOptions> | undefined;
-  readonly classifyOptions?: Partial<ClassifyOptions> | undefined;
+  readonly detectOptions?: DetectOptions | undefined;
+  readonly classifyOptions?: ClassifyOptions | undefined;
 }
 
 export async function runModel(model: ModelService, bytes: Uint8Array, o: RunOptions): Promise<ModelRun> {
   if (model.describe().task === 'classify') {
-    const [r] = await model.classifyMany([bytes], o.classifyOptions ?? {});
+    const [r] = await model.classifyMany([bytes], o.classifyOptions ?? DEFAULT_CLASSIFY_OPTIONS);
     return { model: r!.model, version: r!.version, image: r!.image, timings: r!.timings, answer: { classes: r!.classes } };
   }
-  const r = await model.detect(bytes, o.detectOptions ?? {});
+  const r = await model.detect(bytes, o.detectOptions ?? model.describe().defaults);
   return { model: r.model, version: r.version, image: r.image, timings: r.timings, answer: { detections: r.detections } };
 }
 

@@ -10,8 +10,8 @@ import { performance } from 'node:perf_hooks';
 import { createDecoders, getDecoder } from '../../core/decode.js';
 import { DetectError } from '../../core/errors.js';
 import { type LetterboxPlan, planCrop, planLetterbox } from '../../core/geometry.js';
-import { type DetectOptions, parseDetectOptions } from '../../core/options.js';
-import { classScores, parseTopK, postprocessItem, topK } from '../../core/postprocess.js';
+import { type ClassifyOptions, DEFAULT_CLASSIFY_OPTIONS, DEFAULT_DETECT_OPTIONS, type DetectOptions } from '../../core/options.js';
+import { classScores, postprocessItem, topK } from '../../core/postprocess.js';
 import { type DecodedImage, elementCount, type Tensor } from '../../core/types.js';
 import type { WorkerEngine } from '../engine/engine.js';
 import { settledWithin } from '../host.js';
@@ -21,7 +21,7 @@ import { createModelStats, type Metrics, type ModelStatsRecorder, type RequestTi
 import type { BatchedInference, InferItem, InferResult, TensorItem } from './batcher.js';
 import { createPreprocessor, cropOptionsOf, inputSizeOf, letterboxOptionsOf, type Preprocessor } from './load.js';
 import type { ModelManifest } from './manifest.js';
-import { type ClassifyOptions, type ClassifyResult, type ColdStart, type DetectResult, type ModelDescription, type ModelService, type RequestContext, wrongTaskError } from './registry.js';
+import { type ClassifyResult, type ColdStart, type DetectResult, type ModelDescription, type ModelService, type RequestContext, wrongTaskError } from './registry.js';
 
 type Stages = { decode: number; preprocess: number; queue: number; infer: number; batchSize: number };
 
@@ -46,7 +46,8 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
   const { task } = manifest;
   const crop = cropOptionsOf(manifest);
   const outputDecoder = getDecoder(createDecoders(), manifest.output.decoder);
-  const defaults: DetectOptions = parseDetectOptions({ ...manifest.thresholds });
+  // The manifest's thresholds were checked when it was parsed.
+  const defaults: DetectOptions = Object.freeze({ ...DEFAULT_DETECT_OPTIONS, ...manifest.thresholds });
   let closed = false;
   const series = { model: manifest.name, version: manifest.version };
   const stats = p.stats ?? createModelStats();
@@ -166,10 +167,9 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
     return results.map((r, i) => ({ r, d: decoded[i]!, stages: stagesOf(r, decoded[i]!.decodeMs) }));
   }
 
-  const detectMany = forTask('detect', (images: readonly Uint8Array[], options: Partial<DetectOptions>, ctx?: RequestContext) => recorded(async (t0) => {
-    const opts = parseDetectOptions({ ...options }, defaults);
+  const detectMany = forTask('detect', (images: readonly Uint8Array[], options: DetectOptions = defaults, ctx?: RequestContext) => recorded(async (t0) => {
     const items = await decodeAndInfer(images, (source) => planLetterbox(source, letterbox), t0, ctx);
-    return items.map(({ r, d, stages }) => finish(t0, d.plan, r, opts, stages));
+    return items.map(({ r, d, stages }) => finish(t0, d.plan, r, options, stages));
   }));
 
   return {
@@ -189,25 +189,22 @@ export function createModelPipeline(p: ModelPipelineParts): ModelService {
       return preprocess(image);
     },
 
-    detectTensor: forTask('detect', (input: Tensor, options: Partial<DetectOptions>, ctx?: RequestContext) => recorded(async (t0) => {
-      const opts = parseDetectOptions({ ...options }, defaults);
+    detectTensor: forTask('detect', (input: Tensor, options: DetectOptions = defaults, ctx?: RequestContext) => recorded(async (t0) => {
       const items = tensorItems(input, manifest, inputSize);
       const results = await admitted(items.length, t0, ctx, async () => items);
       const identity = planLetterbox(inputSize, { ...letterbox, scaleUp: false });
-      return results.map((r) => finish(t0, identity, r, opts, stagesOf(r, 0)));
+      return results.map((r) => finish(t0, identity, r, options, stagesOf(r, 0)));
     })),
 
-    classifyMany: forTask('classify', (images: readonly Uint8Array[], options: Partial<ClassifyOptions>, ctx?: RequestContext) => recorded(async (t0) => {
-      const k = parseTopK(options.topK);
+    classifyMany: forTask('classify', (images: readonly Uint8Array[], options: ClassifyOptions = DEFAULT_CLASSIFY_OPTIONS, ctx?: RequestContext) => recorded(async (t0) => {
       const items = await decodeAndInfer(images, (source) => planCrop(source, crop), t0, ctx);
-      return items.map(({ r, d, stages }) => finishClassify(t0, d.source, r, k, stages));
+      return items.map(({ r, d, stages }) => finishClassify(t0, d.source, r, options.topK, stages));
     })),
 
-    classifyTensor: forTask('classify', (input: Tensor, options: Partial<ClassifyOptions>, ctx?: RequestContext) => recorded(async (t0) => {
-      const k = parseTopK(options.topK);
+    classifyTensor: forTask('classify', (input: Tensor, options: ClassifyOptions = DEFAULT_CLASSIFY_OPTIONS, ctx?: RequestContext) => recorded(async (t0) => {
       const items = tensorItems(input, manifest, inputSize);
       const results = await admitted(items.length, t0, ctx, async () => items);
-      return results.map((r) => finishClassify(t0, inputSize, r, k, stagesOf(r, 0)));
+      return results.map((r) => finishClassify(t0, inputSize, r, options.topK, stagesOf(r, 0)));
     })),
 
     async close() {

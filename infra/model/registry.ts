@@ -5,7 +5,7 @@
  * manifest; handlers only call these methods and map DetectErrors to responses.
  */
 import { DetectError } from '../../core/errors.js';
-import type { DetectOptions } from '../../core/options.js';
+import type { ClassifyOptions, DetectOptions } from '../../core/options.js';
 import type { Classification, ClassifierOutputKind } from '../../core/postprocess.js';
 import type { Detection, Size, StageTimings, Tensor } from '../../core/types.js';
 import { silentLogger } from '../config.js';
@@ -77,11 +77,6 @@ export interface DetectResult {
   readonly batchSize: number;
 }
 
-export interface ClassifyOptions {
-  /** How many classes to answer, best first. @default 5 */
-  readonly topK: number;
-}
-
 export interface ClassifyResult {
   readonly model: string;
   readonly version: string;
@@ -119,28 +114,28 @@ export interface ModelService {
   /** Triton-style statistics since start (infra/metrics/model-stats): what /v2/models/{m}/stats and the Prometheus counters read. */
   stats(): ModelStatsSnapshot;
   /** Encoded image bytes (JPEG, PNG, WebP, ...) -> detections in source pixels. */
-  detect(image: Uint8Array, options: Partial<DetectOptions>, ctx?: RequestContext): Promise<DetectResult>;
+  detect(image: Uint8Array, options?: DetectOptions, ctx?: RequestContext): Promise<DetectResult>;
   /**
    * One request's images, admitted all or none: QUEUE_FULL before any is decoded when they do
    * not all fit in the queue; the first one that fails (undecodable, deadline, engine error,
    * client gone) rejects the call and its siblings still queued are dropped, never run.
    */
-  detectMany(images: readonly Uint8Array[], options: Partial<DetectOptions>, ctx?: RequestContext): Promise<DetectResult[]>;
+  detectMany(images: readonly Uint8Array[], options?: DetectOptions, ctx?: RequestContext): Promise<DetectResult[]>;
   /**
    * Already preprocessed model inputs ([N,C,H,W] or [C,H,W], the manifest's dtype and size) ->
    * one result per item, detections in model-input pixels (no letterbox to undo). The items go
    * through the same batcher, queue bound, deadline and cancellation as images, all or none.
    */
-  detectTensor(input: Tensor, options: Partial<DetectOptions>, ctx?: RequestContext): Promise<DetectResult[]>;
+  detectTensor(input: Tensor, options?: DetectOptions, ctx?: RequestContext): Promise<DetectResult[]>;
   /** The inspector: the exact input tensor the engine would receive for this image, its plan, steps and per-channel stats; the model does not run. */
   preprocess(image: Uint8Array, ctx?: RequestContext): Promise<PreprocessedImage>;
   /**
    * A classifier's images (decoded, resized and centre-cropped as its manifest says), admitted
    * all or none as in detectMany. On a detector (and detect* on a classifier): WRONG_TASK.
    */
-  classifyMany(images: readonly Uint8Array[], options: Partial<ClassifyOptions>, ctx?: RequestContext): Promise<ClassifyResult[]>;
+  classifyMany(images: readonly Uint8Array[], options?: ClassifyOptions, ctx?: RequestContext): Promise<ClassifyResult[]>;
   /** Already preprocessed classifier inputs ([N,C,H,W] or [C,H,W]), as detectTensor. */
-  classifyTensor(input: Tensor, options: Partial<ClassifyOptions>, ctx?: RequestContext): Promise<ClassifyResult[]>;
+  classifyTensor(input: Tensor, options?: ClassifyOptions, ctx?: RequestContext): Promise<ClassifyResult[]>;
   close(): Promise<void>;
 }
 

@@ -14,7 +14,7 @@ import type { AppDeps } from '../../handlers/http/app.js';
 
 export interface DetectCall {
   readonly bytes: Uint8Array;
-  readonly options: Partial<DetectOptions>;
+  readonly options: DetectOptions | undefined;
   readonly ctx: RequestContext | undefined;
 }
 

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boxIou, type EvalPrediction } from '../../core/map.js';
+import { DEFAULT_DETECT_OPTIONS } from '../../core/options.js';
 import { detectFiles } from '../../handlers/cli/images.js';
 import { silentLogger } from '../../infra/config.js';
 import { createModelRegistry } from '../../infra/model/registry.js';
@@ -65,7 +66,7 @@ describe('yolov8n on coco128 against the reference pipeline', () => {
   it('matches >= 95% of the reference boxes at conf 0.25 (IoU >= 0.9, same class), both ways', async () => {
     const ref = JSON.parse(readFileSync(REFERENCE.predictCoco128(), 'utf8')) as { images: { image: string; detections: Det[] }[] };
     const byName = new Map(ref.images.map((im) => [im.image, im.detections]));
-    const results = await detectFiles(model, files, { conf: 0.25, iou: 0.7, maxDet: 300 });
+    const results = await detectFiles(model, files, DEFAULT_DETECT_OPTIONS);
     const theirs = files.map((f) => byName.get(path.basename(f)) ?? []);
     const ours = results.map((r) => r.detections);
     const refSide = matchedFraction(theirs, ours, 0.9);

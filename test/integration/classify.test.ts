@@ -142,8 +142,8 @@ describe('the task decides the route', () => {
   it('the service refuses the other task\'s call too (CLI, events), without counting it as a request of the model', async () => {
     const colours = srv.registry.get('colours');
     const before = colours.stats();
-    await expect(colours.detectMany([images.red!], {})).rejects.toMatchObject({ code: 'WRONG_TASK', message: 'model colours is a classifier (task classify), not a detector: use classify' });
-    await expect(srv.registry.get('demo').classifyMany([images.red!], {})).rejects.toMatchObject({ code: 'WRONG_TASK', message: 'model demo is a detector (task detect), not a classifier: use detect' });
+    await expect(colours.detectMany([images.red!])).rejects.toMatchObject({ code: 'WRONG_TASK', message: 'model colours is a classifier (task classify), not a detector: use classify' });
+    await expect(srv.registry.get('demo').classifyMany([images.red!])).rejects.toMatchObject({ code: 'WRONG_TASK', message: 'model demo is a detector (task detect), not a classifier: use detect' });
     expect(colours.stats().fail).toEqual(before.fail);
     expect(colours.stats().inferenceCount).toBe(before.inferenceCount);
   });

@@ -49,10 +49,10 @@ async function pipeline(crashes: number): Promise<{ model: ModelService; batches
 
 it('a batch that fails fails its request, and the request\'s images still queued never run', async () => {
   const { model, batches } = await pipeline(1);
-  const err = await model.detectMany(Array.from({ length: 8 }, () => image), {}).catch((e: { code: string }) => e);
+  const err = await model.detectMany(Array.from({ length: 8 }, () => image)).catch((e: { code: string }) => e);
   expect((err as { code: string }).code).toBe('WORKER_CRASHED');
   expect(batches.map((b) => [b.size, b.ok])).toEqual([[4, false]]); // the other 4 were dropped, not run
-  const after = await model.detectMany([image, image], {}); // the replacement worker serves the next request
+  const after = await model.detectMany([image, image]); // the replacement worker serves the next request
   expect(after.map((r) => r.detections[0]?.label)).toEqual(['red', 'red']);
   expect(batches.map((b) => b.size)).toEqual([4, 2]);
 });
@@ -60,18 +60,18 @@ it('a batch that fails fails its request, and the request\'s images still queued
 it('a bad image fails its request before anything runs and gives its queue slots back', async () => {
   const { model, batches, depth } = await pipeline(0);
   const junk = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
-  const err = await model.detectMany([image, junk, image], {}).catch((e: { code: string; status: number }) => e);
+  const err = await model.detectMany([image, junk, image]).catch((e: { code: string; status: number }) => e);
   expect(err).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', status: 415 }); // not an image format sharp knows
   expect(batches).toEqual([]);
   expect(depth()).toBe(0);
   // All 8 slots are free again: a full-queue request is admitted, not refused with QUEUE_FULL.
-  const full = await model.detectMany(Array.from({ length: 8 }, () => image), {});
+  const full = await model.detectMany(Array.from({ length: 8 }, () => image));
   expect(full).toHaveLength(8);
   expect(batches.reduce((n, b) => n + b.size, 0)).toBe(8);
 });
 
 it('a request larger than the queue can ever hold is a 400, not a 503 to retry forever', async () => {
   const { model } = await pipeline(0);
-  const err = await model.detectMany(Array.from({ length: 9 }, () => image), {}).catch((e: { code: string; status: number }) => e);
+  const err = await model.detectMany(Array.from({ length: 9 }, () => image)).catch((e: { code: string; status: number }) => e);
   expect(err).toMatchObject({ code: 'INVALID_ARGUMENT', status: 400 });
 });

@@ -67,12 +67,12 @@ const boxes = (r: { detections: readonly unknown[] }) => JSON.stringify(r.detect
 
 it('gives every image the detections of a pipeline that never reuses, under concurrent requests, while buffers are reused', async () => {
   const plain = neverReleasing(decoderWithWorker());
-  const reference = await Promise.all(images.map(async (img) => boxes(await (await pipeline(plain)).detect(img, {}))));
+  const reference = await Promise.all(images.map(async (img) => boxes(await (await pipeline(plain)).detect(img))));
   expect(reference.every((r) => r !== '[]')).toBe(true);
   const reusingDecoder = decoderWithWorker();
   const model = await pipeline(reusingDecoder);
   // A burst first, while no buffer was released yet: every image in flight at once.
-  const burst = await Promise.all([...images, ...images].map((img) => model.detect(img, {})));
+  const burst = await Promise.all([...images, ...images].map((img) => model.detect(img)));
   expect(burst.map(boxes)).toEqual([...reference, ...reference]);
   // Six clients, each sending its next image as soon as the last answer came: decodes keep
   // running while other images wait in the batcher, so a buffer released too early would be hit.
@@ -80,12 +80,12 @@ it('gives every image the detections of a pipeline that never reuses, under conc
   await Promise.all(images.map(async (_, client) => {
     for (let k = 0; k < 8; k++) {
       const i = (client + k) % images.length;
-      got[i]!.push(boxes(await model.detect(images[i]!, {})));
+      got[i]!.push(boxes(await model.detect(images[i]!)));
     }
   }));
   got.forEach((results, i) => expect(results).toEqual(Array(results.length).fill(reference[i])));
   // And one multi-image request among single ones: batches mix them.
-  const [many, ...single] = await Promise.all([model.detectMany(images, {}), ...images.map((img) => model.detect(img, {}))]);
+  const [many, ...single] = await Promise.all([model.detectMany(images), ...images.map((img) => model.detect(img))]);
   expect(many.map(boxes)).toEqual(reference);
   expect(single.map((r) => boxes(r as { detections: unknown[] }))).toEqual(reference);
   const { reused, spare } = reusingDecoder.pixelReuse();

@@ -180,7 +180,7 @@ describe('engine.preprocessInGraph through the service (manifest option)', () =>
 
   it('refuses a preprocessed tensor for the in-graph model, naming the option', async () => {
     const tensor: Tensor = { dtype: 'float32', dims: [1, 3, 640, 640], data: new Float32Array(3 * 640 * 640) };
-    const err = await registry.get('yolov8n-ingraph').detectTensor(tensor, {}).catch((x) => x);
+    const err = await registry.get('yolov8n-ingraph').detectTensor(tensor).catch((x) => x);
     expect(err.code).toBe('INVALID_ARGUMENT');
     expect(err.message).toMatch(/engine\.preprocessInGraph/);
   });

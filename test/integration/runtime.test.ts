@@ -65,7 +65,7 @@ describe('demo model through the registry', () => {
       { x1: 500, y1: 50, x2: 700, y2: 450, color: RGB.blue },
     ];
     const bytes = await rectanglesImage(800, 500, rects);
-    const r = await registry.get('demo').detect(bytes, {});
+    const r = await registry.get('demo').detect(bytes);
     expect(r.image).toEqual({ width: 800, height: 500 });
     expect(r.detections).toHaveLength(2);
     for (const rect of rects) {
@@ -90,8 +90,8 @@ describe('yolov8n', () => {
       const m = registry.get('yolov8n');
       const images = [IMAGES.bus(), IMAGES.zidane()].map((p) => new Uint8Array(readFileSync(p)));
       const sequential: Awaited<ReturnType<typeof m.detect>>[] = [];
-      for (let i = 0; i < 32; i++) sequential.push(await m.detect(images[i % 2]!, {}));
-      const concurrent = await Promise.all(Array.from({ length: 32 }, (_, i) => m.detect(images[i % 2]!, {})));
+      for (let i = 0; i < 32; i++) sequential.push(await m.detect(images[i % 2]!));
+      const concurrent = await Promise.all(Array.from({ length: 32 }, (_, i) => m.detect(images[i % 2]!)));
       expect(concurrent.some((r) => r.batchSize > 1)).toBe(true);
       concurrent.forEach((r, i) => {
         expect(r.detections.map((d) => d.classId)).toEqual(sequential[i]!.detections.map((d) => d.classId));
@@ -185,7 +185,7 @@ describe('a bare model path takes its facts from the file', () => {
       await registry.whenReady();
       const m = registry.get('yolo26n');
       expect(m.describe()).toMatchObject({ decoder: 'end2end', batchSizes: [1], inputSize: { width: 640, height: 640 } });
-      const r = await m.detect(new Uint8Array(readFileSync(IMAGES.bus())), {});
+      const r = await m.detect(new Uint8Array(readFileSync(IMAGES.bus())));
       const labels = r.detections.map((d) => d.label);
       expect(labels).toContain('bus');
       expect(labels.filter((l) => l === 'person').length).toBeGreaterThanOrEqual(3);

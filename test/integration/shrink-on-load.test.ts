@@ -95,9 +95,9 @@ describe('decode pixels', () => {
 
 describe('detections through the manifest option', () => {
   it('match the exact path and map back to the 3000x4000 frame', async () => {
-    const exact = (await registry.get('exact').detect(big, {})).detections;
-    const shrunk = (await registry.get('shrink').detect(big, {})).detections;
-    const small = (await registry.get('exact').detect(new Uint8Array(readFileSync(IMAGES.bus())), {})).detections;
+    const exact = (await registry.get('exact').detect(big)).detections;
+    const shrunk = (await registry.get('shrink').detect(big)).detections;
+    const small = (await registry.get('exact').detect(new Uint8Array(readFileSync(IMAGES.bus())))).detections;
     expect(exact.length).toBeGreaterThanOrEqual(4);
     // The manifest option reached the decoder: other pixels, so other scores.
     expect(shrunk.map((d) => d.score)).not.toEqual(exact.map((d) => d.score));
