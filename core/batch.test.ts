@@ -1,7 +1,3 @@
-/**
- * @module core/batch.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import { assembleBatch, createBatchTensor, expectPixelBatch, itemView, normalizePixelBatch, packBatch, pickBatchSize, splitBatch } from './batch.js';
 import { createNormalizer, type NormalizeOptions } from './normalize.js';

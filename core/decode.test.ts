@@ -1,7 +1,3 @@
-/**
- * @module core/decode.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { type ClassScan, createDecoders, createWasmClassScan, createYolov8Decoder, end2endDecoder, getDecoder, jsClassScan, type OutputDecoder, yolov5Decoder, yolov8Decoder, type Yolov8Decoder } from './decode.js';

@@ -1,7 +1,3 @@
-/**
- * @module core/geometry.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DetectError } from './errors.js';

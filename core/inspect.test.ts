@@ -1,7 +1,3 @@
-/**
- * @module core/inspect.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import { planLetterbox } from './geometry.js';
 import { channelStats, type Chw, compareTensors, describeSteps, letterboxView, parseNpy, tensorRange, tensorToRgb } from './inspect.js';

@@ -1,7 +1,3 @@
-/**
- * @module core/map.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import { apPerClass, boxIou, computeAp, evaluateMap, interp, IOU_THRESHOLDS, matchPredictions, parseYoloLabels } from './map.js';
 import type { BoxXYXY } from './types.js';

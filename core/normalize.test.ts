@@ -1,7 +1,3 @@
-/**
- * @module core/normalize.test
- *
- */
 import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { createNormalizer, DEFAULT_NORMALIZE, exactMulForms, mulFormValue, normalizeInto, planNormalize, toHalfBits } from './normalize.js';

@@ -1,7 +1,3 @@
-/**
- * @module core/postprocess.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { type Candidates, end2endDecoder, yolov8Decoder } from './decode.js';

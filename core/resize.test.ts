@@ -1,7 +1,3 @@
-/**
- * @module core/resize.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { LetterboxPlan } from './geometry.js';

@@ -1,7 +1,3 @@
-/**
- * @module core/wasm.test
- *
- */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DECODE_WASM, NORMALIZE_WASM, RESIZE_WASM } from './wasm-bytes.js';
 import { instantiateSimd, pickWasmKernel, reserveScratch, up16 } from './wasm.js';

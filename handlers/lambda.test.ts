@@ -1,7 +1,3 @@
-/**
- * @module handlers/lambda.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import { standInDeps } from '../test/helpers/fake-registry.js';
 import { createApp } from './http/app.js';

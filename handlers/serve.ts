@@ -22,44 +22,7 @@ import { createMetrics, type Metrics } from '../infra/metrics.js';
 import { createModelRegistry, type ModelRegistry, type ModelRegistryOptions } from '../infra/model/registry.js';
 import { createEventQueueConsumer } from './events/deliveries.js';
 import { type GrpcListener, grpcPortFor, startGrpcListener } from './grpc/server.js';
-import { type App, type AppOptions, createApp, DRAIN_LIMIT_CODE } from './http/app.js';
-
-export interface Drain {
-  /** From now on every response says `Connection: close`, and idle connections are closed. */
-  start(): void;
-  /** Cuts the connections of responses not yet finished, with DRAIN_LIMIT_CODE; returns how many. */
-  cut(): number;
-}
-
-/** Tracks responses so that a drain can close their connections; call right after creating the server. */
-export function trackResponses(server: Server): Drain {
-  let draining = false;
-  const open = new Set<ServerResponse>();
-  const closeWhenDone = (res: ServerResponse) => {
-    if (!res.headersSent) res.setHeader('Connection', 'close');
-  };
-  // Prepended: the app may answer synchronously inside the listener that serve() added.
-  server.prependListener('request', (_req, res: ServerResponse) => {
-    open.add(res);
-    if (draining) closeWhenDone(res);
-    res.once('close', () => {
-      open.delete(res);
-      // A response whose headers went out as keep-alive before the drain leaves an idle socket.
-      if (draining) setImmediate(() => server.closeIdleConnections());
-    });
-  });
-  return {
-    start() {
-      draining = true;
-      for (const res of open) closeWhenDone(res);
-    },
-    cut() {
-      const err = Object.assign(new Error('cut at the shutdown drain limit (DETECTFN_SHUTDOWN_DRAIN_MS)'), { code: DRAIN_LIMIT_CODE });
-      for (const res of open) res.socket?.destroy(err);
-      return open.size;
-    },
-  };
-}
+import { type App, type AppOptions, createApp, type Drain, trackResponses } from './http/app.js';
 
 /** `others`: other listeners' drains (the gRPC one) that must also finish before the models close. */
 export async function closeGracefully(server: ServerType, drain: Drain, registry: ModelRegistry, logger: Logger, drainMs: number, others: readonly ((drainMs: number) => Promise<void>)[] = []): Promise<void> {

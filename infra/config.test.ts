@@ -1,7 +1,3 @@
-/**
- * @module infra/config.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import { loadConfig, logLevelFromEnv } from './config.js';
 

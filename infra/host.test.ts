@@ -1,7 +1,3 @@
-/**
- * @module infra/host.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import { cgroupCpuQuota, createSpareBuffers, freeNow, intraOpThreadsFor, usableCores } from './host.js';
 

@@ -1,7 +1,3 @@
-/**
- * @module infra/metrics.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import { createMetrics, createModelStats } from './metrics.js';
 

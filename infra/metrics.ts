@@ -15,6 +15,7 @@
  * A request with several items reports each stage's slowest item (items run side by side),
  * except compute_output, which runs item after item and is summed.
  */
+import { performance } from 'node:perf_hooks';
 import client from 'prom-client';
 import type { StageTimings } from '../core/types.js';
 
@@ -133,6 +134,58 @@ export function createModelStats(now: () => number = Date.now): ModelStatsRecord
         .sort(([a], [b]) => a - b)
         .map(([batchSize, b]) => ({ batchSize, computeInput: copy(b.computeInput), computeInfer: copy(b.computeInfer), computeOutput: copy(b.computeOutput) })),
     }),
+  };
+}
+
+/** One item's stage times as a response reports them (ms): decode + letterbox, batch packing, queue, engine, postprocess, total. */
+export type ItemTimings = Required<Pick<StageTimings, 'decode' | 'preprocess' | 'queue' | 'infer' | 'postprocess' | 'total'>>;
+
+/** How a predictor records its requests: Triton's statistics and the Prometheus stage histograms, from one place. */
+export interface RequestRecorder {
+  /**
+   * Runs one request that reached the model and records it once: as a success with its stage
+   * times, or as a failure with its duration. `work` gets the request's start time.
+   */
+  record<R extends { readonly timings: ItemTimings }>(work: (t0: number) => Promise<R[]>): Promise<R[]>;
+  /** An item's stage times (its postprocess began at `tp`), observed in the per-stage histograms. */
+  itemTimings(t0: number, tp: number, stages: Pick<ItemTimings, 'decode' | 'preprocess' | 'queue' | 'infer'>): ItemTimings;
+}
+
+export function createRequestRecorder(stats: ModelStatsRecorder, metrics: Metrics | undefined, series: ModelLabels): RequestRecorder {
+  return {
+    async record(work) {
+      const t0 = performance.now();
+      stats.begin();
+      try {
+        const results = await work(t0);
+        stats.succeeded(requestTimings(results, performance.now() - t0), results.length);
+        return results;
+      } catch (err) {
+        stats.failed(performance.now() - t0);
+        throw err;
+      }
+    },
+    itemTimings(t0, tp, s) {
+      const now = performance.now();
+      const timings = { decode: s.decode, preprocess: s.preprocess, queue: s.queue, infer: s.infer, postprocess: now - tp, total: now - t0 };
+      metrics?.recordStages(series, timings);
+      return timings;
+    },
+  };
+}
+
+/**
+ * One request's stage times in Triton's terms: its items run side by side, so each stage is its
+ * slowest item's, except postprocess, which runs item after item.
+ */
+function requestTimings(results: readonly { readonly timings: ItemTimings }[], totalMs: number): RequestTimings {
+  const max = (f: (t: ItemTimings) => number) => Math.max(0, ...results.map((r) => f(r.timings)));
+  return {
+    queueMs: max((t) => t.queue),
+    computeInputMs: max((t) => t.decode + t.preprocess),
+    computeInferMs: max((t) => t.infer),
+    computeOutputMs: results.reduce((sum, r) => sum + r.timings.postprocess, 0),
+    totalMs,
   };
 }
 

@@ -34,7 +34,7 @@ export interface LoadResult {
  * `2 * n` submitters loop on `infer` so that a full batch of `n` is always waiting while
  * another runs (maxInFlight 2). The first `skip` batches (pipeline filling) are not counted.
  */
-export async function batchedLoad(p: BatchedInference, n: number, batches: number, done: () => number[], skip = 1): Promise<LoadResult> {
+export async function batchedLoad(p: Pick<BatchedInference, 'infer'>, n: number, batches: number, done: () => number[], skip = 1): Promise<LoadResult> {
   const pixels = Array.from({ length: 2 * n }, (_, i) => randomPixels(i));
   let maxLagMs = 0;
   let last = performance.now();
@@ -44,11 +44,10 @@ export async function batchedLoad(p: BatchedInference, n: number, batches: numbe
     last = now;
   }, 5);
   let stop = false;
-  const size = { width: 640, height: 640 };
   const prepMs: number[] = [];
   const loops = pixels.map(async (px, i) => {
     while (!stop) {
-      const r = await p.infer({ pixels: px, size });
+      const r = await p.infer({ pixels: px });
       if (i === 0) prepMs.push(r.preprocessMs); // one submitter: roughly one entry per batch
     }
   });

@@ -5,13 +5,17 @@
  * (batched inference + one worker, batches of N filled by concurrent submitters), the
  * main loop's worst lag under that load, and the cold start (worker + session, warmup).
  * Batched runs both preprocessing paths on the same engine, alternating per round:
- * 'engine' (uint8 pixels, normalised in the worker: the default) and `.caller` (normalised
- * on the main thread into a fresh float tensor: the path before it).
+ * 'engine' (uint8 pixels, normalised in the worker: what the service does) and `.caller`
+ * (normalised on the main thread into a fresh float tensor, the path before it: built here from
+ * core's assembleBatch and the generic micro-batcher, since the service no longer has it).
  */
 import { createSystemClock } from '../../infra/host.js';
 import { createEngine, warmupEngine } from '../../infra/engine/engine.js';
 import { createSessionWithFallback } from '../../infra/engine/session.js';
-import { createBatchedInference } from '../../infra/model/batcher.js';
+import { assembleBatch } from '../../core/batch.js';
+import { createNormalizer } from '../../core/normalize.js';
+import type { Engine } from '../../core/types.js';
+import { type BatchedInference, createBatchedInference, createBatcher } from '../../infra/model/batcher.js';
 import { MODELS } from '../../test/helpers/shared-data.js';
 import { type BenchResult, type BenchSuite, summarize } from '../report.js';
 import { bareRuns, batchedLoad } from './engine-load.js';
@@ -61,10 +65,11 @@ export const engineSuite: BenchSuite = {
         // Alternate which path goes first, so drift in machine load does not favour one.
         for (const where of r % 2 === 0 ? PATHS : [...PATHS].reverse()) {
           const ends: number[] = [];
-          const p = createBatchedInference({
-            engine, inputName: 'images', inputDims: [3, 640, 640], batchSizes: [n], clock: createSystemClock(), preprocessIn: where,
-            batcher: { maxQueueDelayUs: 1_000_000, maxInFlight: 2, maxQueue: 64 }, onBatch: () => ends.push(performance.now()),
-          });
+          const batcher = { maxQueueDelayUs: 1_000_000, maxInFlight: 2, maxQueue: 64 };
+          const onBatch = () => ends.push(performance.now());
+          const p = where === 'engine'
+            ? createBatchedInference({ engine, inputName: 'images', inputDims: [3, 640, 640], batchSizes: [n], clock: createSystemClock(), batcher, onBatch })
+            : normalisedHere(engine, n, batcher, onBatch);
           const load = await batchedLoad(p, n, runs, () => ends);
           await p.close();
           ips[where].push(...load.imagesPerS);
@@ -100,6 +105,26 @@ export const engineSuite: BenchSuite = {
     return results;
   },
 };
+
+/** The old main-thread path: a fresh float tensor normalised on this thread per batch, run as it is. */
+function normalisedHere(engine: Engine, n: number, batcher: { maxQueueDelayUs: number; maxInFlight: number; maxQueue: number }, onBatch: () => void): Pick<BatchedInference, 'infer' | 'close'> {
+  const normalizer = createNormalizer();
+  const size = { width: 640, height: 640 };
+  const b = createBatcher<Uint8Array, { preprocessMs: number }>({
+    ...batcher, maxBatchSize: n, clock: createSystemClock(), onBatch,
+    async run(items) {
+      const t0 = performance.now();
+      const { tensor } = assembleBatch(items.map((pixels) => ({ pixels, size })), [n], {}, { normalizer });
+      const preprocessMs = performance.now() - t0;
+      await engine.run({ images: tensor });
+      return items.map(() => ({ preprocessMs }));
+    },
+  });
+  return {
+    infer: (item) => b.submit((item as { pixels: Uint8Array }).pixels) as unknown as ReturnType<BatchedInference['infer']>,
+    close: () => b.close(),
+  };
+}
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);

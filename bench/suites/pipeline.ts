@@ -5,16 +5,15 @@
  * the manifest's engine settings, interleaved per run. The decoder is switched between decode
  * workers (the default) and in-thread decoding on the same loaded model, so both see the same
  * engine and machine load. Then 8 concurrent callers keep detect busy while a 5 ms timer
- * measures the main loop's worst lag, for each decoder. A second copy of the model, loaded with
- * preprocessIn 'caller' (normalisation on the main thread, the path before engine-side
- * normalisation), runs interleaved with the same decode workers: the `.caller` figures.
+ * measures the main loop's worst lag, for each decoder. (The main-thread normalisation the
+ * service once had is compared with engine-side normalisation in bench/suites/engine.)
  */
 import { readFileSync } from 'node:fs';
 import { createSessionWithFallback } from '../../infra/engine/session.js';
 import { createSharpDecoder, type SharpDecoder } from '../../infra/image/decoder.js';
 import { silentLogger } from '../../infra/config.js';
 import { loadModel } from '../../infra/model/load.js';
-import { manifestFor } from '../../infra/model/registry.js';
+import { manifestFor, serveModel } from '../../infra/model/registry.js';
 import { createModelStore } from '../../infra/store/store.js';
 import { IMAGES, MODELS } from '../../test/helpers/shared-data.js';
 import { type BenchResult, type BenchSuite, summarize } from '../report.js';
@@ -33,35 +32,32 @@ export const pipelineSuite: BenchSuite = {
     const decoder: SharpDecoder = { options: decoders.workers.options, jpeg: decoders.workers.jpeg, decode: (b, p) => current.decode(b, p), pixelReuse: () => current.pixelReuse(), close: async () => {} };
     const manifest = await manifestFor(MODELS.yolov8n());
     const store = createModelStore({ cacheDir: '/tmp/detectfn-bench-cache', logger: silentLogger() });
-    const service = await loadModel(manifest, { store, decoder, logger: silentLogger() });
-    const callerService = await loadModel(manifest, { store, decoder, logger: silentLogger() }, { preprocessIn: 'caller' });
-    type Which = keyof typeof decoders | 'caller';
-    const serviceFor = (which: Which) => (which === 'caller' ? callerService : service);
-    const decoderFor = (which: Which) => decoders[which === 'caller' ? 'workers' : which];
+    const service = serveModel(await loadModel(manifest, { store, decoder, logger: silentLogger() }));
+    type Which = keyof typeof decoders;
     const e = manifest.engine;
     const { session } = await createSessionWithFallback(MODELS.yolov8n(), ['cpu'], {
       intraOpThreads: e.intraOpThreads, interOpThreads: e.interOpThreads, graphOptimizationLevel: e.graphOptimizationLevel, enableMemArena: e.enableMemArena, allowSpinning: true,
     });
     const detect = async (which: Which) => {
-      current = decoderFor(which);
+      current = decoders[which];
       const t0 = performance.now();
-      await serviceFor(which).detect(bytes);
+      await service.detect(bytes);
       return performance.now() - t0;
     };
-    const WHICH = ['workers', 'in_thread', 'caller'] as const;
+    const WHICH = ['workers', 'in_thread'] as const;
     for (const which of WHICH) await detect(which);
-    const ms = { bare: [] as number[], workers: [] as number[], in_thread: [] as number[], caller: [] as number[] };
-    ctx.progress(`bare vs detect (workers, in-thread, caller-normalised) x${runs}, interleaved`);
+    const ms = { bare: [] as number[], workers: [] as number[], in_thread: [] as number[] };
+    ctx.progress(`bare vs detect (decode workers, in-thread) x${runs}, interleaved`);
     for (let i = 0; i < runs; i++) {
       ms.bare.push(...(await bareRuns(session, 1, 1)));
-      // Alternate the order of the two normalisation paths, so neither always runs first.
-      for (const which of i % 2 === 0 ? WHICH : (['caller', 'in_thread', 'workers'] as const)) ms[which].push(await detect(which));
+      // Alternate the order of the two decoders, so neither always runs first.
+      for (const which of i % 2 === 0 ? WHICH : (['in_thread', 'workers'] as const)) ms[which].push(await detect(which));
     }
-    const lag = { workers: 0, in_thread: 0, caller: 0 };
-    for (const which of ['workers', 'caller', 'in_thread'] as const) {
+    const lag = { workers: 0, in_thread: 0 };
+    for (const which of WHICH) {
       ctx.progress(`loop lag, 8 concurrent detect callers x${lagImages} images each (${which})`);
-      current = decoderFor(which);
-      const svc = serviceFor(which);
+      current = decoders[which];
+      const svc = service;
       let last = performance.now();
       const timer = setInterval(() => {
         const now = performance.now();
@@ -74,7 +70,6 @@ export const pipelineSuite: BenchSuite = {
       clearInterval(timer);
     }
     await service.close();
-    await callerService.close();
     await session.release();
     await Promise.all(Object.values(decoders).map((d) => d.close()));
     const bare = median(ms.bare);
@@ -83,9 +78,9 @@ export const pipelineSuite: BenchSuite = {
       const suffix = which === 'workers' ? '' : `.${which}`;
       results.push(summarize(`pipeline.detect.b1_ms${suffix}`, 'ms', ms[which], {
         target: { op: '<=', value: Math.round(130 * bare) / 100 },
-        note: `ModelService.detect(bus.jpg), ${which === 'caller' ? 'decoder workers, normalised on the main thread' : `decoder ${which}`}; / bare = ${(median(ms[which]) / bare).toFixed(2)} (target <= 1.3)`,
+        note: `ModelService.detect(bus.jpg), decoder ${which}; / bare = ${(median(ms[which]) / bare).toFixed(2)} (target <= 1.3)`,
       }));
-      results.push(summarize(`pipeline.loop_lag_max${suffix}`, 'ms', [lag[which]], { target: { op: '<', value: 20 }, note: `worst 5 ms timer lag, 8 concurrent detect callers, ${which === 'caller' ? 'decoder workers, normalised on the main thread' : `decoder ${which}`}` }));
+      results.push(summarize(`pipeline.loop_lag_max${suffix}`, 'ms', [lag[which]], { target: { op: '<', value: 20 }, note: `worst 5 ms timer lag, 8 concurrent detect callers, decoder ${which}` }));
     }
     return results;
   },

@@ -1,7 +1,3 @@
-/**
- * @module handlers/cli/cli.test
- *
- */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { significant } from '../../core/geometry.js';
 import { type ChannelStats, compareTensors, type Comparison, parseNpy, type PlanView, type PreprocessStep, tensorToRgb, toFloat32 } from '../../core/inspect.js';
 import { encodeRgbPng } from '../../infra/image/render.js';
-import type { PreprocessedImage } from '../../infra/model/load.js';
+import type { PreprocessedImage } from '../../infra/model/inspect.js';
 import { parseCommand, requiredFlag, stringFlag, UsageError } from './cli.js';
 import { collectImages, openModel } from './images.js';
 

@@ -1,7 +1,3 @@
-/**
- * @module handlers/events/deliveries.test
- *
- */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../infra/config.js';

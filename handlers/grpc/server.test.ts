@@ -1,7 +1,3 @@
-/**
- * @module handlers/grpc/server.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import { ERROR_STATUS, GRPC_STATUS } from '../../core/errors.js';
 import { loadConfig } from '../../infra/config.js';

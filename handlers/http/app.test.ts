@@ -1,7 +1,3 @@
-/**
- * @module handlers/http/app.test
- *
- */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

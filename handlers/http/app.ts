@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { HTTPException } from 'hono/http-exception';
 import { requestId as honoRequestId } from 'hono/request-id';
@@ -365,4 +365,45 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): App {
   app.onError(onError(deps.logger));
   app.notFound(notFound(deps.logger));
   return app;
+}
+
+// ---- drain ----
+// A graceful stop (handlers/serve closeGracefully) needs every open response: the server's
+// 'request' listener below keeps them, so a drain can answer `Connection: close` and cut what is
+// still running at its limit.
+export interface Drain {
+  /** From now on every response says `Connection: close`, and idle connections are closed. */
+  start(): void;
+  /** Cuts the connections of responses not yet finished, with DRAIN_LIMIT_CODE; returns how many. */
+  cut(): number;
+}
+
+/** Tracks responses so that a drain can close their connections; call right after creating the server. */
+export function trackResponses(server: Server): Drain {
+  let draining = false;
+  const open = new Set<ServerResponse>();
+  const closeWhenDone = (res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader('Connection', 'close');
+  };
+  // Prepended: the app may answer synchronously inside the listener that serve() added.
+  server.prependListener('request', (_req, res: ServerResponse) => {
+    open.add(res);
+    if (draining) closeWhenDone(res);
+    res.once('close', () => {
+      open.delete(res);
+      // A response whose headers went out as keep-alive before the drain leaves an idle socket.
+      if (draining) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+  return {
+    start() {
+      draining = true;
+      for (const res of open) closeWhenDone(res);
+    },
+    cut() {
+      const err = Object.assign(new Error('cut at the shutdown drain limit (DETECTFN_SHUTDOWN_DRAIN_MS)'), { code: DRAIN_LIMIT_CODE });
+      for (const res of open) res.socket?.destroy(err);
+      return open.size;
+    },
+  };
 }

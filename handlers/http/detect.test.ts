@@ -1,7 +1,3 @@
-/**
- * @module handlers/http/detect.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DETECT_OPTIONS } from '../../core/options.js';
 import { standInDeps } from '../../test/helpers/fake-registry.js';

@@ -1,7 +1,3 @@
-/**
- * @module handlers/http/page.test
- *
- */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,3 @@
-/**
- * @module handlers/kserve/codec.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import { DetectError } from '../../core/errors.js';
 import { decodeBytesElements, decodeInferResponse, decodeInputs, encodeBytesElements, encodeInferResponse, numericFromBytes, splitInferBody } from './codec.js';

@@ -1,7 +1,3 @@
-/**
- * @module handlers/kserve/infer.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DETECT_OPTIONS } from '../../core/options.js';
 import type { ClassifyResult, ModelDescription } from '../../infra/model/registry.js';

@@ -1,7 +1,3 @@
-/**
- * @module handlers/kserve/triton.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import { repositoryIndex } from './triton.js';
 

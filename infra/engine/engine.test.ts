@@ -1,7 +1,3 @@
-/**
- * @module infra/engine/engine.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../../test/helpers/fake-clock.js';
 import { resolveEngineOptions, resolveWorkerScript, workerInit } from './engine.js';

@@ -1,7 +1,3 @@
-/**
- * @module infra/events/processor.test
- *
- */
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { DetectError } from '../../core/errors.js';

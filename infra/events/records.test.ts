@@ -1,7 +1,3 @@
-/**
- * @module infra/events/records.test
- *
- */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { asFolder, compareSequencers, defaultErrorsLocation, isCurrent, isSuperseded, keyProblem, metadataFromResultBody, parseLocation, refusal, refusedRecordKey, resultKey, resultMetadata } from './records.js';

@@ -10,7 +10,6 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { DetectError, invalidParameterError } from '../../core/errors.js';
 import type { ClassifyResult, DetectResult } from '../model/registry.js';
-import type { Destination } from './stores.js';
 
 export interface InputRef {
   readonly bucket: string;
@@ -172,11 +171,20 @@ export function keyProblem(key: string): string | undefined {
   return `object key ${JSON.stringify(key)} has ${bad === '' ? 'an empty' : `a '${bad}'`} segment`;
 }
 
+/** Where records go, as far as refusals care (infra/events/stores' Destination fits). */
+interface RecordPlace {
+  /** Compared by identity: two places can only collide in the same store. */
+  readonly store: unknown;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly uri: string;
+}
+
 export interface RefusalRules {
   /** Buckets events may name; undefined: any. */
   readonly allowed: ReadonlySet<string> | undefined;
-  readonly output: Destination;
-  readonly errors: Destination;
+  readonly output: RecordPlace;
+  readonly errors: RecordPlace;
 }
 
 /** `path` is where the key's outputs go under each prefix (the key, or `bucket/key`). */

@@ -1,7 +1,3 @@
-/**
- * @module infra/events/sqs.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import { createSqsClient, regionOfQueueUrl } from './sqs.js';
 

@@ -1,7 +1,3 @@
-/**
- * @module infra/events/stores.test
- *
- */
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readLimited } from './stores.js';

@@ -1,7 +1,3 @@
-/**
- * @module infra/image/decode-pool.test
- *
- */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';

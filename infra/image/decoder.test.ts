@@ -1,7 +1,3 @@
-/**
- * @module infra/image/decoder.test
- *
- */
 import { crc32 } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';

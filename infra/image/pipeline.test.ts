@@ -1,7 +1,3 @@
-/**
- * @module infra/image/pipeline.test
- *
- */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

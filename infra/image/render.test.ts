@@ -1,7 +1,3 @@
-/**
- * @module infra/image/render.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import type { Detection } from '../../core/types.js';

@@ -1,7 +1,3 @@
-/**
- * @module infra/model/batcher.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../../test/helpers/fake-clock.js';
 import { type BatcherOptions, type BatchStats, createBatcher } from './batcher.js';

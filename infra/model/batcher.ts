@@ -3,10 +3,10 @@
  * Options and interface of the micro-batcher (Ray Serve's semantics, BentoML's injection:
  * the clock, the batch function and the metrics hook all come from the caller).
  */
-import { assembleBatch, type AssembledBatch, type BatchItem, createBatchTensor, expectAllowedBatchSizes, packBatch, pickBatchSize, splitBatch } from '../../core/batch.js';
+import { type AssembledBatch, createBatchTensor, expectAllowedBatchSizes, packBatch, pickBatchSize, splitBatch } from '../../core/batch.js';
 import { DetectError, expectInteger, expectOneOf, invalidParameterError, isInteger } from '../../core/errors.js';
-import { createNormalizer, type NormalizeOptions, planNormalize } from '../../core/normalize.js';
-import type { Clock, Engine, EngineRunOptions, Size, Tensor, TensorMap, TimerHandle } from '../../core/types.js';
+import { type NormalizeOptions, planNormalize } from '../../core/normalize.js';
+import { type Clock, elementCount, type Engine, type EngineRunOptions, type Size, type Tensor, type TensorMap, type TimerHandle } from '../../core/types.js';
 import { createSpareBuffers, sharedBytes } from '../host.js';
 import type { ExecutionTimings } from '../metrics.js';
 
@@ -21,6 +21,8 @@ export interface BatchStats {
 }
 
 export interface BatcherOptions<I, O> {
+  /** What the batcher serves, for its errors ("model yolov8n is shutting down"). @default 'batcher' */
+  readonly name?: string;
   /** A batch goes out as soon as it has this many items. @default 8 */
   readonly maxBatchSize?: number;
   /** ...or when its oldest item has waited this long (µs). 0 sends at once. @default 10000 */
@@ -148,6 +150,7 @@ interface Group<I, O> {
 export function createBatcher<I, O>(options: BatcherOptions<I, O>): Batcher<I, O> {
   const o = resolveBatcherOptions(options);
   const { clock, run, onBatch } = options;
+  const name = options.name ?? 'batcher';
   const queue: Entry<I, O>[] = [];
   let reserved = 0;
   let inFlight = 0;
@@ -262,7 +265,7 @@ export function createBatcher<I, O>(options: BatcherOptions<I, O>): Batcher<I, O
 
   /** Why a reservation cannot take (or fill) its slots now, if it cannot. */
   const refusal = (opts: SubmitOptions): DetectError | undefined => {
-    if (closed) return new DetectError('NOT_READY', 'batcher is closed');
+    if (closed) return new DetectError('NOT_READY', `${name} is shutting down`, { retryAfterS: o.retryAfterS });
     if (opts.signal?.aborted) return new DetectError('CANCELLED', 'request was cancelled');
     if (opts.deadline !== undefined && clock.now() >= opts.deadline) {
       return new DetectError('DEADLINE_EXCEEDED', 'deadline passed before the request was queued');
@@ -340,38 +343,40 @@ export function createBatcher<I, O>(options: BatcherOptions<I, O>): Batcher<I, O
     close(): Promise<void> {
       closed = true;
       disarm();
-      for (const e of queue.splice(0)) settle(e, { error: new DetectError('NOT_READY', 'batcher is closing') });
+      for (const e of queue.splice(0)) settle(e, { error: new DetectError('NOT_READY', `${name} is shutting down`, { retryAfterS: o.retryAfterS }) });
       if (inFlight === 0) return Promise.resolve();
       return new Promise<void>((resolve) => drained.push(resolve));
     },
   };
 }
 
-// ---- batched-inference ----
-// Joins the micro-batcher, core/batch and the Engine: concurrent `infer` calls become one
-// padded batch, one engine run, and per-item views of the outputs. By default this thread only
-// packs the uint8 pixels (a memcpy into a recycled buffer) and the engine worker normalises them
+// ---- engine batches ----
+// The micro-batcher joined with core/batch and the Engine: concurrent requests' items become one
+// padded batch, one engine run, and per-item views of the outputs. This thread only packs the
+// uint8 pixels (a memcpy into a recycled SharedArrayBuffer) and the engine worker normalises them
 // into a float tensor it reuses: no per-batch float allocation, no normalisation on the event
 // loop. Items that are already model-input tensors (KServe's preprocessed path) ride the same
-// batcher, queue bound and deadlines; a batch that holds both kinds runs as two engine calls
-// (pixels normalised in the engine, tensors copied into a float batch), one per kind.
-// Items are checked at submit, so a bad one never fails a batch.
+// batcher, queue bound and deadlines; a batch that holds both kinds runs as two engine calls.
+// Items are trusted: pixels come from the service's decoder at the plan's target size, tensors
+// from tensorItems (the one check of a preprocessed input, where it enters); the engine checks the
+// packed batch once at its boundary.
+
 export interface BatchedInferenceOptions {
+  /** The model's name, for the errors its callers see. @default 'model' */
+  readonly model?: string;
   readonly engine: Engine;
   readonly inputName: string;
-  /** [C, H, W] of one item; C must be 3 (HWC RGB pixels in). */
+  /** [C, H, W] of one item; C is 3 (HWC RGB pixels in). */
   readonly inputDims: readonly [number, number, number];
   /** @default 'float32' */
   readonly dtype?: 'float32' | 'float16';
-  /** @default DEFAULT_NORMALIZE (RGB, /255) */
+  /** How the engine normalises the pixels. @default DEFAULT_NORMALIZE (RGB, /255) */
   readonly normalize?: Partial<NormalizeOptions>;
-  /**
-   * Where pixels become the float input: 'engine' sends uint8 [B, H, W, 3] with the Engine run
-   * option `normalize`; 'caller' normalises on this thread into a fresh float tensor (for
-   * engines without `normalize`, and as the benchmark's baseline). @default 'engine'
-   */
-  readonly preprocessIn?: 'engine' | 'caller';
-  /** Allowed batch sizes, increasing; a batch is padded to the nearest one. The largest is the batcher's maxBatchSize. */
+  /** False when the engine's graph normalises uint8 pixels itself: no float tensor has a way in. @default true */
+  readonly acceptsTensors?: boolean;
+  /** The deadline of a request that brings none of its own (the CLI, events), from its admission. @default 30000 */
+  readonly timeoutMs?: number;
+  /** Allowed batch sizes, increasing (checked here, once); a batch is padded to the nearest. The largest is the batcher's maxBatchSize. */
   readonly batchSizes: readonly number[];
   readonly batcher?: Pick<BatcherOptions<unknown, unknown>, 'maxQueueDelayUs' | 'maxQueue' | 'maxInFlight' | 'retryAfterS'>;
   readonly clock: Clock;
@@ -381,12 +386,11 @@ export interface BatchedInferenceOptions {
 }
 
 export interface PixelItem {
-  /** HWC uint8 RGB, letterboxed to the model's input size. */
+  /** HWC uint8 RGB at the model's input size (letterboxed or cropped). */
   readonly pixels: Uint8Array;
-  readonly size: Size;
   /**
-   * Called once `pixels` were copied into a batch (or normalised on this thread): from then on
-   * nothing here reads them, and their owner may reuse them (the decoder's DecodedImage.release).
+   * Called once `pixels` were copied into a batch: from then on nothing here reads them, and
+   * their owner may reuse them (the decoder's DecodedImage.release).
    */
   readonly release?: () => void;
 }
@@ -404,7 +408,7 @@ export interface InferResult {
   readonly queueMs: number;
   /** Engine time of the whole batch (the worker round trip included). */
   readonly inferMs: number;
-  /** Building this batch on the calling thread: packing pixels ('engine'), or normalising them ('caller', which moves that time out of inferMs). */
+  /** Packing this item's batch on the calling thread. */
   readonly preprocessMs: number;
   /** The padded batch size that ran. */
   readonly batchSize: number;
@@ -416,7 +420,29 @@ export interface InferResult {
   release(): void;
 }
 
+/** What a request brings to the model besides its inputs. */
+export interface RequestContext {
+  /** Absolute deadline on performance.now()'s clock; expired work is dropped, not run, and running work is no longer awaited. */
+  readonly deadline?: number;
+  /** The client's: aborting drops the request's items still queued. */
+  readonly signal?: AbortSignal;
+  readonly reqId?: string;
+}
+
 export interface BatchedInference {
+  /**
+   * One request's items through the batcher, all or none: queue slots for all of them are taken
+   * before `prepare` runs (a QUEUE_FULL costs no decoding) and given back if it fails (an
+   * undecodable image). The items fail together: the client leaving, the deadline or a failed
+   * batch drops the siblings still queued, so work whose answer nobody reads is never run.
+   */
+  admit(count: number, ctx: RequestContext | undefined, prepare: () => Promise<InferItem[]>): Promise<InferResult[]>;
+  /**
+   * A preprocessed input ([N,3,H,W] or [3,H,W] in the model's dtype and size), checked once here
+   * where it enters, as one view per item (each is copied into its batch's float tensor).
+   */
+  tensorItems(input: Tensor): TensorItem[];
+  /** One item on its own (tests, warm paths). */
   infer(item: InferItem, options?: SubmitOptions): Promise<InferResult>;
   /** Queue slots for one request's items, all or none (Batcher.reserve); QUEUE_FULL is thrown here. */
   reserve(count: number, options?: SubmitOptions): Reservation<InferItem, InferResult>;
@@ -430,6 +456,12 @@ interface Queued {
   readonly submittedAt: number;
 }
 
+/** A packed batch and the run options that go with it. */
+interface Packed {
+  readonly batch: AssembledBatch;
+  readonly runOptions: EngineRunOptions;
+}
+
 export function createBatchedInference(o: BatchedInferenceOptions): BatchedInference {
   const allowed = expectAllowedBatchSizes(o.batchSizes);
   const [c, h, w] = o.inputDims;
@@ -437,23 +469,20 @@ export function createBatchedInference(o: BatchedInferenceOptions): BatchedInfer
   expectInteger('inputDims[1]', h, 1);
   expectInteger('inputDims[2]', w, 1);
   const dtype = expectOneOf('dtype', o.dtype ?? 'float32', ['float32', 'float16'] as const);
-  const where = expectOneOf('preprocessIn', o.preprocessIn ?? 'engine', ['engine', 'caller'] as const);
-  // One options object for the life of the pipeline: normalizers cache their plan by identity.
+  // One options object for the life of the model: normalizers cache their plan by identity.
   const normalize: Partial<NormalizeOptions> = Object.freeze({ ...o.normalize, dtype });
   planNormalize(normalize); // bad options fail here, not on the first batch
   const { engine, inputName, clock } = o;
-  const prepare = where === 'engine' ? packInEngine(inputName, normalize, allowed, o.batcher?.maxInFlight ?? BATCHER_DEFAULTS.maxInFlight) : normalizeHere(allowed, normalize);
+  const model = o.model ?? 'model';
+  const timeoutMs = o.timeoutMs ?? 30_000;
+  const size: Size = { width: w, height: h };
+  const packPixels = pixelPacker(inputName, normalize, size, allowed, o.batcher?.maxInFlight ?? BATCHER_DEFAULTS.maxInFlight);
+  const packTensors = tensorPacker([3, h, w], dtype, allowed);
 
-  const packTensors = tensorBatch(allowed, [3, h, w], dtype);
-  const prepareAndRelease = (items: PixelItem[]) => {
-    const prepared = prepare(items);
-    for (const item of items) item.release?.();
-    return prepared;
-  };
   /** One engine run for items of one kind. */
-  const runKind = async (queued: Queued[], make: () => ReturnType<Prepare>): Promise<InferResult[]> => {
+  const runKind = async (queued: Queued[], pack: () => Packed): Promise<InferResult[]> => {
     const start = clock.now();
-    const { batch, runOptions } = make();
+    const { batch, runOptions } = pack();
     const t1 = clock.now();
     const out = await engine.run({ [inputName]: batch.tensor }, runOptions);
     const inferMs = clock.now() - t1;
@@ -475,7 +504,7 @@ export function createBatchedInference(o: BatchedInferenceOptions): BatchedInfer
     const pixels = queued.filter((q) => 'pixels' in q.item);
     const tensors = queued.filter((q) => 'tensor' in q.item);
     const [fromPixels, fromTensors] = await Promise.all([
-      pixels.length > 0 ? runKind(pixels, () => prepareAndRelease(pixels.map((q) => q.item as PixelItem))) : [],
+      pixels.length > 0 ? runKind(pixels, () => packPixels(pixels.map((q) => q.item as PixelItem))) : [],
       tensors.length > 0 ? runKind(tensors, () => packTensors(tensors.map((q) => (q.item as TensorItem).tensor))) : [],
     ]);
     let p = 0;
@@ -485,35 +514,18 @@ export function createBatchedInference(o: BatchedInferenceOptions): BatchedInfer
 
   const batcher = createBatcher<Queued, InferResult>({
     ...o.batcher,
+    name: `model ${model}`,
     maxBatchSize: allowed[allowed.length - 1]!,
     clock,
     run,
     onBatch: o.onBatch,
   });
 
-  /** Why an item cannot go into a batch, checked before it is queued. */
-  const invalid = (item: InferItem): Error | undefined => {
-    if (item && 'tensor' in item) {
-      const Want = dtype === 'float16' ? Uint16Array : Float32Array;
-      if (!(item.tensor instanceof Want)) return invalidParameterError('tensor', `${Want.name} (${dtype} model input)`, item.tensor);
-      if (item.tensor.length !== 3 * h * w) return invalidParameterError('tensor.length', String(3 * h * w), item.tensor.length);
-      return undefined;
-    }
-    if (!(item?.pixels instanceof Uint8Array)) return invalidParameterError('pixels', 'Uint8Array', item?.pixels);
-    if (item.size?.width !== w || item.size?.height !== h) {
-      return invalidParameterError('size', `${w}x${h} (the model input)`, `${item.size?.width}x${item.size?.height}`);
-    }
-    if (item.pixels.length !== w * h * 3) return invalidParameterError('pixels.length', String(w * h * 3), item.pixels.length);
-    return undefined;
-  };
-
   const reserve = (count: number, options?: SubmitOptions): Reservation<InferItem, InferResult> => {
     const held = batcher.reserve(count, options);
     return {
       release: held.release,
       submit(items) {
-        const bad = items.map(invalid).find((e) => e !== undefined);
-        if (bad) return held.release(), items.map(() => Promise.reject(bad));
         const now = clock.now();
         return held.submit(items.map((item) => ({ item, submittedAt: now })));
       },
@@ -521,12 +533,40 @@ export function createBatchedInference(o: BatchedInferenceOptions): BatchedInfer
   };
 
   return {
+    async admit(count, ctx, prepare) {
+      const slots = reserve(count, { deadline: ctx?.deadline ?? clock.now() + timeoutMs, ...(ctx?.signal ? { signal: ctx.signal } : {}) });
+      let items: InferItem[];
+      try {
+        items = await prepare();
+      } catch (err) {
+        slots.release();
+        throw err;
+      }
+      return Promise.all(slots.submit(items));
+    },
     infer(item, options) {
       try {
         return reserve(1, options).submit([item])[0]!;
       } catch (err) {
         return Promise.reject(err);
       }
+    },
+    tensorItems(input) {
+      // The rewritten graph's input is uint8 pixels: a float tensor has no way in (no exact inverse of the normalisation).
+      if (o.acceptsTensors === false) {
+        throw new DetectError('INVALID_ARGUMENT', `model ${model} normalises in its graph (engine.preprocessInGraph): send encoded images, not a preprocessed tensor`);
+      }
+      const item = [3, h, w];
+      const dims = input.dims.length === 3 ? [1, ...input.dims] : [...input.dims];
+      if (input.dtype !== dtype || dims.length !== 4 || !(dims[0]! >= 1) || dims.slice(1).some((d, i) => d !== item[i])) {
+        throw new DetectError('INVALID_ARGUMENT', `input tensor must be ${dtype} [N,${item.join(',')}] for model ${model}, got ${input.dtype} [${input.dims.join(',')}]`);
+      }
+      if (input.data.length !== elementCount(dims)) {
+        throw new DetectError('INVALID_ARGUMENT', `input tensor data has ${input.data.length} elements, shape [${dims.join(',')}] needs ${elementCount(dims)}`);
+      }
+      const per = elementCount(item);
+      const data = input.data as Float32Array | Uint16Array;
+      return Array.from({ length: dims[0]! }, (_, i) => ({ tensor: data.subarray(i * per, (i + 1) * per) }));
     },
     reserve,
     get depth() {
@@ -552,33 +592,29 @@ function releaseOnce(count: number, done: () => void): () => () => void {
   };
 }
 
-type Prepare = (items: BatchItem[]) => { batch: AssembledBatch; runOptions: EngineRunOptions };
-
-/** Pixels packed into a recycled uint8 buffer; the engine normalises (and hands the buffer back). */
-function packInEngine(inputName: string, normalize: Partial<NormalizeOptions>, allowed: readonly number[], maxInFlight: number): Prepare {
+/**
+ * Pixels packed into a recycled uint8 buffer on a SharedArrayBuffer: the engine worker reads it
+ * where it is, normalises, and the buffer comes back (`recycle`) without a copy or a new ArrayBuffer.
+ * Each item's pixels are released to their owner as soon as they are copied.
+ */
+function pixelPacker(inputName: string, normalize: Partial<NormalizeOptions>, size: Size, allowed: readonly number[], maxInFlight: number) {
   const buffers = createSpareBuffers(maxInFlight + 1);
   const recycle = (pixels: TensorMap) => Object.values(pixels).forEach((t) => t.data instanceof Uint8Array && buffers.give(t.data));
   const runOptions: EngineRunOptions = Object.freeze({ normalize: Object.freeze({ [inputName]: normalize }), recycle });
-  return (items) => {
-    const { width, height } = items[0]!.size;
-    // On a SharedArrayBuffer: the engine worker reads it where it is, and it comes back without a copy or a new ArrayBuffer.
-    const length = 3 * width * height * pickBatchSize(items.length, allowed);
-    return { batch: packBatch(items, allowed, { into: buffers.take(length) ?? sharedBytes(length) }), runOptions };
+  return (items: PixelItem[]): Packed => {
+    const length = 3 * size.width * size.height * pickBatchSize(items.length, allowed);
+    const batch = packBatch(items.map((item) => ({ pixels: item.pixels, size })), allowed, { into: buffers.take(length) ?? sharedBytes(length) });
+    for (const item of items) item.release?.();
+    return { batch, runOptions };
   };
 }
 
 /** Preprocessed items copied into a fresh float batch (transferred on run); padding slots stay zero. */
-function tensorBatch(allowed: readonly number[], chw: [number, number, number], dtype: 'float32' | 'float16') {
-  return (items: (Float32Array | Uint16Array)[]): ReturnType<Prepare> => {
+function tensorPacker(chw: [number, number, number], dtype: 'float32' | 'float16', allowed: readonly number[]) {
+  return (items: (Float32Array | Uint16Array)[]): Packed => {
     const tensor = createBatchTensor(pickBatchSize(items.length, allowed), chw, dtype);
     const slot = chw[0] * chw[1] * chw[2];
     items.forEach((data, i) => (tensor.data as Float32Array | Uint16Array).set(data, i * slot));
     return { batch: { tensor, batchSize: tensor.dims[0]!, count: items.length }, runOptions: {} };
   };
-}
-
-/** The float tensor built on this thread, fresh per batch: it is transferred (detached) on run. */
-function normalizeHere(allowed: readonly number[], normalize: Partial<NormalizeOptions>): Prepare {
-  const normalizer = createNormalizer();
-  return (items) => ({ batch: assembleBatch(items, allowed, normalize, { normalizer }), runOptions: {} });
 }

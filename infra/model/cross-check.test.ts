@@ -1,14 +1,10 @@
-/**
- * @module infra/model/cross-check.test
- *
- */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildColourModel, COLOUR_VARIANTS } from '../../models/classify/colour-classifier.js';
 import { buildDemoModel } from '../../models/demo/demo-model.js';
 import { MODELS } from '../../test/helpers/shared-data.js';
-import { type ModelInfo, readModelInfo } from '../onnx/model-info.js';
-import { crossCheckManifest, expectedInputRange } from './cross-check.js';
+import { readModelInfo } from '../onnx/model-info.js';
+import { crossCheckManifest } from './cross-check.js';
 import { parseManifest } from './manifest.js';
 
 const info = (file: string) => readModelInfo(readFileSync(file), file);
@@ -90,23 +86,5 @@ describe('crossCheckManifest on the generated classifier', () => {
     const labels = mismatch(() => crossCheckManifest(classifier({ labels: ['a', 'b', 'c', 'd', 'e'] }), colours));
     expect(labels).toContain('manifest lists 5 labels, model metadata has 4 names');
     expect(labels).toContain('manifest classifier (task classify, 5 labels) expects `logits` [batch, 5], model has `logits` float32 [batch,4]');
-  });
-});
-
-// ---- input-range.test ----
-const metaInfo = (metadata: Record<string, string>): ModelInfo => ({ inputs: [], outputs: [], metadata, opset: 17, producer: 'test' });
-const rangeManifest = (input: object = {}) => parseManifest({ name: 'm', source: { uri: '/m.onnx' }, input }, 'test');
-
-describe('expectedInputRange', () => {
-  it('takes the manifest input.range first, then Ultralytics metadata (0-1), else nothing', () => {
-    const yolo = metaInfo({ names: "{0: 'person'}", imgsz: '[640, 640]', task: 'detect' });
-    expect(expectedInputRange(rangeManifest({ range: [-1, 1] }), yolo)).toEqual({ range: [-1, 1], source: "the manifest's input.range [-1, 1]" });
-    expect(expectedInputRange(rangeManifest(), yolo)?.range).toEqual([0, 1]);
-    expect(expectedInputRange(rangeManifest(), metaInfo({ author: 'someone' }))).toBeUndefined();
-  });
-
-  it('refuses an input.range that is not [lo, hi] with lo < hi', () => {
-    expect(() => rangeManifest({ range: [1, 0] })).toThrow(/input\.range.*lo < hi/);
-    expect(() => rangeManifest({ range: [0] })).toThrow(/input\.range/);
   });
 });

@@ -1,7 +1,3 @@
-/**
- * @module infra/model/load.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import { DetectError } from '../../core/errors.js';
 import { silentLogger } from '../config.js';

@@ -1,7 +1,3 @@
-/**
- * @module infra/model/manifest.test
- *
- */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

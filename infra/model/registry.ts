@@ -6,87 +6,19 @@
  */
 import { DetectError } from '../../core/errors.js';
 import type { ClassifyOptions, DetectOptions } from '../../core/options.js';
-import type { Classification, ClassifierOutputKind } from '../../core/postprocess.js';
-import type { Detection, Size, StageTimings, Tensor } from '../../core/types.js';
+import type { Tensor } from '../../core/types.js';
 import { silentLogger } from '../config.js';
 import { usableCores } from '../host.js';
 import { createSharpDecoder, sharpCounters } from '../image/decoder.js';
 import { describeJpegDecoder, type JpegDecoderChoice } from '../image/pipeline.js';
 import type { ModelStatsSnapshot } from '../metrics.js';
 import { createModelStore } from '../store/store.js';
-import { DEFAULT_LOAD_RETRY_POLICY, loadModel, loadWithRetries, type PreprocessedImage } from './load.js';
+import type { RequestContext } from './batcher.js';
+import { type ClassifyResult, createClassifyPredictor } from './classify.js';
+import { createDetectPredictor, type DetectResult } from './detect.js';
+import type { PreprocessedImage } from './inspect.js';
+import { type ColdStart, DEFAULT_LOAD_RETRY_POLICY, loadModel, loadWithRetries, type Model, type ModelDescription } from './load.js';
 import { defaultManifestForOnnx, loadManifest, type ModelManifest } from './manifest.js';
-
-export interface ColdStart {
-  readonly downloadMs: number;
-  readonly sessionMs: number;
-  readonly warmupMs: number;
-  readonly totalMs: number;
-}
-
-/** What GET /v1/models/{model} and /v2/models/{m} report. */
-export interface ModelDescription {
-  readonly name: string;
-  readonly version: string;
-  /** What the model answers: detections (detect*) or classes (classify*). */
-  readonly task: 'detect' | 'classify';
-  /** Classifiers: what the model's first output holds (logits get a softmax). */
-  readonly outputKind?: ClassifierOutputKind;
-  /** The model output the classes are read from (classifiers) or the decoder's first. */
-  readonly outputName: string;
-  readonly labels: readonly string[];
-  readonly inputSize: Size;
-  readonly inputName: string;
-  readonly inputDtype: string;
-  /**
-   * Whether a preprocessed tensor in `inputDtype` [N,3,H,W] is accepted besides encoded images.
-   * False under `engine.preprocessInGraph`: the engine's graph takes uint8 pixels, so only images.
-   */
-  readonly tensorInput: boolean;
-  readonly batchSizes: readonly number[];
-  /** The micro-batcher's longest wait for a fuller batch (manifest batching.maxQueueDelayUs). */
-  readonly maxQueueDelayUs: number;
-  /** Items that may wait in the micro-batcher (manifest batching.maxQueue). */
-  readonly maxQueue: number;
-  /** Engine worker threads, each with its own session (manifest engine.workers). */
-  readonly instances: number;
-  readonly decoder: string;
-  readonly provider: string;
-  readonly skippedProviders: readonly { provider: string; reason: string }[];
-  readonly warm: boolean;
-  readonly coldStart: ColdStart | null;
-  readonly defaults: DetectOptions;
-}
-
-export interface RequestContext {
-  /** Absolute deadline on performance.now()'s clock; expired work is dropped, not run, and running work is no longer awaited. */
-  readonly deadline?: number;
-  readonly signal?: AbortSignal;
-  readonly reqId?: string;
-}
-
-export interface DetectResult {
-  readonly model: string;
-  readonly version: string;
-  /** Source size after EXIF orientation. */
-  readonly image: Size;
-  /** Sorted by score, boxes in source pixels. */
-  readonly detections: Detection[];
-  readonly timings: Required<Pick<StageTimings, 'decode' | 'preprocess' | 'queue' | 'infer' | 'postprocess' | 'total'>>;
-  /** Images in the engine batch this image rode in (before padding). */
-  readonly batchSize: number;
-}
-
-export interface ClassifyResult {
-  readonly model: string;
-  readonly version: string;
-  /** Source size after EXIF orientation (the tensor's size for preprocessed input). */
-  readonly image: Size;
-  /** The top-k classes, best first; scores are probabilities (softmax of logits where the model answers logits). */
-  readonly classes: Classification[];
-  readonly timings: DetectResult['timings'];
-  readonly batchSize: number;
-}
 
 /**
  * Whether a loaded model can serve right now, and if not why (for /readyz, /v1/models and
@@ -111,9 +43,9 @@ export interface ModelStatus {
 export interface ModelService {
   describe(): ModelDescription;
   health(): ModelHealth;
-  /** Triton-style statistics since start (infra/metrics/model-stats): what /v2/models/{m}/stats and the Prometheus counters read. */
+  /** Triton-style statistics since start (infra/metrics): what /v2/models/{m}/stats and the Prometheus counters read. */
   stats(): ModelStatsSnapshot;
-  /** Encoded image bytes (JPEG, PNG, WebP, ...) -> detections in source pixels. */
+  /** Encoded image bytes (JPEG, PNG, WebP, ...) -> detections in source pixels. Options absent: the model's defaults. */
   detect(image: Uint8Array, options?: DetectOptions, ctx?: RequestContext): Promise<DetectResult>;
   /**
    * One request's images, admitted all or none: QUEUE_FULL before any is decoded when they do
@@ -137,6 +69,38 @@ export interface ModelService {
   /** Already preprocessed classifier inputs ([N,C,H,W] or [C,H,W]), as detectTensor. */
   classifyTensor(input: Tensor, options?: ClassifyOptions, ctx?: RequestContext): Promise<ClassifyResult[]>;
   close(): Promise<void>;
+}
+
+/**
+ * A loaded model as handlers see it: its task's predictor (infra/model/detect or classify), the
+ * other task's calls refused before any work (WRONG_TASK, naming what to call instead, not counted
+ * in the statistics), and what every model answers (description, health, statistics, inspector).
+ */
+export function serveModel(model: Model): ModelService {
+  const { description, manifest, engine } = model;
+  const { name, task } = description;
+  const refuse = (want: Task) => () => Promise.reject(wrongTaskError(name, task, want));
+  const detector = task === 'detect' ? createDetectPredictor(model) : undefined;
+  const classifier = task === 'classify' ? createClassifyPredictor(model) : undefined;
+  const detectMany = detector?.detectMany ?? refuse('detect');
+  return {
+    describe: () => description,
+    // The engine's own health: a model whose workers are all dead is not ready, and says why.
+    health: () => (model.closing.aborted ? { state: 'closed', reason: 'shutting down' } : engine.health()),
+    stats: model.stats.snapshot,
+    detect: async (image, options, ctx) => (await detectMany([image], options, ctx))[0]!,
+    detectMany,
+    detectTensor: detector?.detectTensor ?? refuse('detect'),
+    classifyMany: classifier?.classifyMany ?? refuse('classify'),
+    classifyTensor: classifier?.classifyTensor ?? refuse('classify'),
+    // Not admitted to the batcher: the model does not run, so it neither queues nor counts in stats.
+    async preprocess(image, ctx) {
+      if (model.closing.aborted) throw new DetectError('NOT_READY', `model ${manifest.name} is shutting down`, { retryAfterS: 1 });
+      if (ctx?.signal?.aborted) throw new DetectError('CANCELLED', 'request cancelled by the client');
+      return model.inspect(image);
+    },
+    close: () => model.close(),
+  };
 }
 
 /**
@@ -262,7 +226,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
         m.name,
         () => {
           if (closing.signal.aborted) throw new DetectError('NOT_READY', 'registry closed');
-          return loadModel(m, { store, decoder, logger, metrics: options.metrics }, { adaptToModel });
+          return loadModel(m, { store, decoder, logger, metrics: options.metrics }, { adaptToModel }).then(serveModel);
         },
         { policy: retryPolicy, logger, signal: closing.signal, onRetry: (reason) => pending.set(m.name, { state: 'loading', reason }) },
       ).catch((err: unknown) => (closing.signal.aborted ? undefined : fail(m.name, err)));
@@ -331,3 +295,5 @@ export function wrongTaskError(model: string, task: Task, want: Task, useInstead
     details: { model, task, ...details },
   });
 }
+
+export type { ClassifyResult, ColdStart, DetectResult, ModelDescription, PreprocessedImage, RequestContext };

@@ -1,7 +1,3 @@
-/**
- * @module infra/onnx/model-info.test
- *
- */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MODELS } from '../../test/helpers/shared-data.js';

@@ -1,7 +1,3 @@
-/**
- * @module infra/store/disk-cache.test
- *
- */
 import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -8,7 +8,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { StoreLogger } from './store.js';
 
 export const TEMP_PREFIX = '.tmp-';
 
@@ -187,4 +186,11 @@ async function scan(dir: string, index: Map<string, CacheEntry>): Promise<number
   await Promise.all(strays.map(async (n) => (await stale(n)) && discard(path.join(dir, n))));
   found.sort((a, b) => a.used - b.used).forEach(({ e }) => index.set(e.key, e));
   return found.reduce((s, { e }) => s + e.bytes, 0);
+}
+
+/** Structured logging, satisfied by a pino Logger; the store's default drops everything. */
+export interface StoreLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
 }

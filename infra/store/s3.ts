@@ -10,8 +10,8 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { discard, type DiskCache, type PartialWrite, writeTempFile, type WrittenFile } from './disk-cache.js';
-import { type FetchedModel, isTransient, type ResolvedStoreOptions, type S3Options, shaMismatchError, truncatedError, withRetries } from './store.js';
+import { discard, type PartialWrite, writeTempFile, type WrittenFile } from './disk-cache.js';
+import { DetectError } from '../../core/errors.js';
 
 export function createS3Client(opts: S3Options = {}, env: NodeJS.ProcessEnv = process.env): S3Client {
   if (opts.client) return opts.client;
@@ -66,67 +66,28 @@ export async function downloadObject(client: S3Client, ref: ObjectRef, etag: str
 
 const stripQuotes = (s: string) => s.replace(/^"|"$/g, '');
 
-// ---- s3-fetch ----
-// One s3:// fetch: cache lookup by sha256 (no network at all) or by URI + ETag (one HEAD), else
-// a GET into the cache, verified by length and sha256 before it becomes visible. The whole
-// HEAD + GET round is retried on transient errors, so a changed object is HEADed again.
-// The result holds a pin on its cache entry (taken before the lookup or the download), so no
-// eviction can delete the file before the store hands it out; create-model-store.ts gives each
-// caller its own pin and then drops this one.
-/** A fetched model whose cache entry is pinned until `unpin()`. */
-export interface PinnedModel {
-  readonly model: Omit<FetchedModel, 'release'>;
-  readonly key: string;
-  readonly unpin: () => void;
+export interface S3Options {
+  /**
+   * A ready client (tests); otherwise one is built from the options and the environment. The
+   * built one has the SDK's own retries off; an injected client keeps its own, which then run
+   * inside each of the store's attempts.
+   */
+  readonly client?: S3Client;
+  /** @default AWS_ENDPOINT_URL_S3 ?? AWS_ENDPOINT_URL ?? the AWS endpoint */
+  readonly endpoint?: string;
+  /** @default AWS_REGION ?? AWS_DEFAULT_REGION ?? 'us-east-1' */
+  readonly region?: string;
+  /** @default DETECTFN_S3_FORCE_PATH_STYLE === 'true' | '1' */
+  readonly forcePathStyle?: boolean;
+  /** TCP connect limit: an unreachable endpoint fails the attempt instead of hanging on the OS's SYN retries. @default 5000 */
+  readonly connectTimeoutMs?: number;
+  /** Longest silence on an open connection (not the whole transfer, which may be large). @default 30000 */
+  readonly socketTimeoutMs?: number;
 }
 
-export interface S3FetchDeps {
-  readonly o: ResolvedStoreOptions;
-  readonly cache: DiskCache;
-  readonly client: () => S3Client;
-}
-
-const cacheKey = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('hex');
-
-export async function fetchS3(deps: S3FetchDeps, uri: string, ref: ObjectRef, sha256: string | undefined): Promise<PinnedModel> {
-  const { o, cache } = deps;
-  const t0 = o.now();
-  /** The entry, pinned first so that no eviction running meanwhile can remove it. */
-  const cached = async (key: string): Promise<PinnedModel | undefined> => {
-    const unpin = cache.pin(key);
-    const e = await cache.get(key);
-    if (!e) return void unpin();
-    const model = { path: e.path, bytes: e.bytes, cached: true, downloadMs: o.now() - t0, sha256: e.sha256, ...(e.etag ? { etag: e.etag } : {}) };
-    return { model, key, unpin };
-  };
-  if (sha256) {
-    const hit = await cached(cacheKey('sha256', sha256));
-    if (hit) return hit;
-  }
-  const policy = { policy: o.retries, sleep: o.sleep, random: o.random, isTransient, logger: o.logger, context: { uri } };
-  return withRetries(async (attempt) => {
-    const head = await headObject(deps.client(), ref);
-    const key = sha256 ? cacheKey('sha256', sha256) : cacheKey('etag', uri, head.etag);
-    if (!sha256) {
-      const hit = await cached(key);
-      if (hit) return hit;
-    }
-    const unpin = cache.pin(key);
-    try {
-      const tGet = o.now();
-      const file = await downloadObject(deps.client(), ref, head.etag, uri, o.cacheDir);
-      if (sha256 && file.sha256 !== sha256) {
-        await discard(file.tempPath);
-        throw shaMismatchError(uri, sha256, file.sha256);
-      }
-      const e = await cache.put(key, file, { uri, etag: file.etag });
-      const downloadMs = o.now() - t0;
-      o.logger.info({ uri, bytes: e.bytes, etag: e.etag, attempt, getMs: o.now() - tGet, downloadMs }, 'model store: downloaded');
-      const model = { path: e.path, bytes: e.bytes, cached: false, downloadMs, sha256: e.sha256, ...(e.etag ? { etag: e.etag } : {}) };
-      return { model, key, unpin }; // the download's pin goes to the caller
-    } catch (err) {
-      unpin();
-      throw err;
-    }
-  }, policy);
+export function truncatedError(uri: string, expected: number, received: number, cause?: unknown): DetectError {
+  return new DetectError('INTEGRITY_ERROR', `model ${uri}: received ${received} of ${expected} bytes (truncated transfer)`, {
+    cause,
+    details: { uri, expected, received, truncated: true },
+  });
 }

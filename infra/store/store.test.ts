@@ -1,7 +1,3 @@
-/**
- * @module infra/store/store.test
- *
- */
 import { describe, expect, it } from 'vitest';
 import { DetectError } from '../../core/errors.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY, isTransient, parseModelUri, withRetries } from './store.js';

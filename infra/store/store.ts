@@ -3,14 +3,15 @@
  * The model store: turns a model URI (s3://bucket/key, file://..., a plain path) into a local
  * file path, downloading S3 objects once into a bounded disk cache.
  */
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DetectError, expectInteger, expectNumber, invalidParameterError, isDetectError } from '../../core/errors.js';
 import type { Clock } from '../../core/types.js';
-import { createDiskCache, hashFile } from './disk-cache.js';
-import { createS3Client, fetchS3, type PinnedModel } from './s3.js';
+import { createDiskCache, discard, type DiskCache, hashFile, type StoreLogger } from './disk-cache.js';
+import { createS3Client, downloadObject, headObject, type ObjectRef, type S3Options } from './s3.js';
 
 export interface FetchOptions {
   /** Expected sha256 (hex). Also the cache key: a cached copy with this hash needs no HEAD. */
@@ -41,31 +42,7 @@ export interface ModelStore {
   fetch(uri: string, opts?: FetchOptions): Promise<FetchedModel>;
 }
 
-/** Structured logging, satisfied by a pino Logger; the store's default drops everything. */
-export interface StoreLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
 
-export interface S3Options {
-  /**
-   * A ready client (tests); otherwise one is built from the options and the environment. The
-   * built one has the SDK's own retries off; an injected client keeps its own, which then run
-   * inside each of the store's attempts.
-   */
-  readonly client?: S3Client;
-  /** @default AWS_ENDPOINT_URL_S3 ?? AWS_ENDPOINT_URL ?? the AWS endpoint */
-  readonly endpoint?: string;
-  /** @default AWS_REGION ?? AWS_DEFAULT_REGION ?? 'us-east-1' */
-  readonly region?: string;
-  /** @default DETECTFN_S3_FORCE_PATH_STYLE === 'true' | '1' */
-  readonly forcePathStyle?: boolean;
-  /** TCP connect limit: an unreachable endpoint fails the attempt instead of hanging on the OS's SYN retries. @default 5000 */
-  readonly connectTimeoutMs?: number;
-  /** Longest silence on an open connection (not the whole transfer, which may be large). @default 30000 */
-  readonly socketTimeoutMs?: number;
-}
 
 export interface RetryPolicy {
   /** Total tries, first included. @default 4 */
@@ -162,12 +139,6 @@ export function shaMismatchError(uri: string, expected: string, actual: string):
   });
 }
 
-export function truncatedError(uri: string, expected: number, received: number, cause?: unknown): DetectError {
-  return new DetectError('INTEGRITY_ERROR', `model ${uri}: received ${received} of ${expected} bytes (truncated transfer)`, {
-    cause,
-    details: { uri, expected, received, truncated: true },
-  });
-}
 
 /** The error a caller sees once retries are spent: typed errors pass, the rest is STORE_ERROR. */
 export function finalError(uri: string, err: unknown, attempts: number): DetectError {
@@ -348,3 +319,70 @@ function detachable(p: Promise<Loaded>, signal: AbortSignal, uri: string, lease:
     p.then((l) => !signal.aborted && resolve(lease(l)), reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
+
+// ---- s3-fetch ----
+// One s3:// fetch: cache lookup by sha256 (no network at all) or by URI + ETag (one HEAD), else
+// a GET into the cache, verified by length and sha256 before it becomes visible. The whole
+// HEAD + GET round is retried on transient errors, so a changed object is HEADed again.
+// The result holds a pin on its cache entry (taken before the lookup or the download), so no
+// eviction can delete the file before the store hands it out; create-model-store.ts gives each
+// caller its own pin and then drops this one.
+/** A fetched model whose cache entry is pinned until `unpin()`. */
+export interface PinnedModel {
+  readonly model: Omit<FetchedModel, 'release'>;
+  readonly key: string;
+  readonly unpin: () => void;
+}
+
+export interface S3FetchDeps {
+  readonly o: ResolvedStoreOptions;
+  readonly cache: DiskCache;
+  readonly client: () => S3Client;
+}
+
+const cacheKey = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('hex');
+
+export async function fetchS3(deps: S3FetchDeps, uri: string, ref: ObjectRef, sha256: string | undefined): Promise<PinnedModel> {
+  const { o, cache } = deps;
+  const t0 = o.now();
+  /** The entry, pinned first so that no eviction running meanwhile can remove it. */
+  const cached = async (key: string): Promise<PinnedModel | undefined> => {
+    const unpin = cache.pin(key);
+    const e = await cache.get(key);
+    if (!e) return void unpin();
+    const model = { path: e.path, bytes: e.bytes, cached: true, downloadMs: o.now() - t0, sha256: e.sha256, ...(e.etag ? { etag: e.etag } : {}) };
+    return { model, key, unpin };
+  };
+  if (sha256) {
+    const hit = await cached(cacheKey('sha256', sha256));
+    if (hit) return hit;
+  }
+  const policy = { policy: o.retries, sleep: o.sleep, random: o.random, isTransient, logger: o.logger, context: { uri } };
+  return withRetries(async (attempt) => {
+    const head = await headObject(deps.client(), ref);
+    const key = sha256 ? cacheKey('sha256', sha256) : cacheKey('etag', uri, head.etag);
+    if (!sha256) {
+      const hit = await cached(key);
+      if (hit) return hit;
+    }
+    const unpin = cache.pin(key);
+    try {
+      const tGet = o.now();
+      const file = await downloadObject(deps.client(), ref, head.etag, uri, o.cacheDir);
+      if (sha256 && file.sha256 !== sha256) {
+        await discard(file.tempPath);
+        throw shaMismatchError(uri, sha256, file.sha256);
+      }
+      const e = await cache.put(key, file, { uri, etag: file.etag });
+      const downloadMs = o.now() - t0;
+      o.logger.info({ uri, bytes: e.bytes, etag: e.etag, attempt, getMs: o.now() - tGet, downloadMs }, 'model store: downloaded');
+      const model = { path: e.path, bytes: e.bytes, cached: false, downloadMs, sha256: e.sha256, ...(e.etag ? { etag: e.etag } : {}) };
+      return { model, key, unpin }; // the download's pin goes to the caller
+    } catch (err) {
+      unpin();
+      throw err;
+    }
+  }, policy);
+}
+
+export type { S3Options, StoreLogger };

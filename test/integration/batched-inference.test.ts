@@ -28,13 +28,13 @@ it('32 concurrent requests give the same raw outputs as 32 sequential ones', asy
   const images = Array.from({ length: 32 }, (_, i) => randomPixels(100 + i));
   const sequential = pipeline();
   const alone: InferResult[] = [];
-  for (const pixels of images) alone.push(await sequential.infer({ pixels, size }));
+  for (const pixels of images) alone.push(await sequential.infer({ pixels }));
   await sequential.close();
   expect(alone.every((r) => r.batchSize === 1)).toBe(true);
 
   const batches: BatchStats[] = [];
   const concurrent = pipeline((s) => batches.push(s));
-  const together = await Promise.all(images.map((pixels) => concurrent.infer({ pixels, size })));
+  const together = await Promise.all(images.map((pixels) => concurrent.infer({ pixels })));
   await concurrent.close();
   expect(batches.reduce((n, b) => n + b.size, 0)).toBe(32);
   expect(Math.max(...batches.map((b) => b.size))).toBe(8); // 32 at once: full batches of 8
@@ -49,18 +49,20 @@ it('32 concurrent requests give the same raw outputs as 32 sequential ones', asy
 it('pads 3 items to the allowed batch size 4 and returns only the 3', async () => {
   // A 1 s delay: the 3 items (fewer than 8) go out together when the oldest has waited it.
   const p = pipeline(undefined, 1_000_000);
-  const ps = [1, 2, 3].map((s) => p.infer({ pixels: randomPixels(s), size }));
+  const ps = [1, 2, 3].map((s) => p.infer({ pixels: randomPixels(s) }));
   const rs = await Promise.all(ps);
   expect(rs.map((r) => r.batchSize)).toEqual([4, 4, 4]);
   expect(rs.map((r) => Object.keys(r.outputs))).toEqual([['output0'], ['output0'], ['output0']]);
   await p.close();
 });
 
-it('rejects an item of the wrong size at infer, without touching a batch', async () => {
+it('checks a preprocessed tensor once where it enters, before it is queued', async () => {
+  // Pixel items come from the service's own decoder at the plan's size and are trusted; a
+  // tensor comes from a client, so tensorItems is its one check (the engine checks the batch).
   const p = pipeline();
-  const err = await p.infer({ pixels: new Uint8Array(12), size: { width: 2, height: 2 } }).catch((e) => e);
-  expect(err.code).toBe('INVALID_ARGUMENT');
-  expect(err.message).toBe('Expected 640x640 (the model input) for size but received "2x2" of type string');
+  const bad = { dtype: 'float32' as const, dims: [1, 3, 2, 2], data: new Float32Array(12) };
+  expect(() => p.tensorItems(bad)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: 'input tensor must be float32 [N,3,640,640] for model model, got float32 [1,3,2,2]' }));
+  expect(p.tensorItems({ dtype: 'float32', dims: [2, 3, 640, 640], data: new Float32Array(2 * 3 * 640 * 640) })).toHaveLength(2);
   expect(p.depth).toBe(0);
   await p.close();
 });
@@ -70,7 +72,7 @@ it('a preprocessed float tensor rides the same batch as pixels and gives the sam
   const { tensor } = assembleBatch([{ pixels, size }], [1], {}); // normalised here, the way a KServe client would send it
   const batches: BatchStats[] = [];
   const p = pipeline((s) => batches.push(s), 1_000_000);
-  const [fromPixels, fromTensor] = await Promise.all(p.reserve(2).submit([{ pixels, size }, { tensor: tensor.data as Float32Array }]));
+  const [fromPixels, fromTensor] = await Promise.all(p.reserve(2).submit([{ pixels }, { tensor: tensor.data as Float32Array }]));
   await p.close();
   expect(batches.map((b) => b.size)).toEqual([2]); // one batch of the batcher, two engine runs (one per kind)
   const d = maxAbsDiff(fromPixels!.outputs.output0!.data as Float32Array, fromTensor!.outputs.output0!.data as Float32Array);
@@ -84,8 +86,8 @@ it('an item whose batch is already running is rejected at its deadline; its batc
   });
   // Two items fill a batch of 2 and go at once; yolov8n at batch 2 on CPU runs far longer than 30 ms.
   const [a, b] = [randomPixels(1), randomPixels(2)]; // made first: making them takes milliseconds
-  const hurried = p.infer({ pixels: a, size }, { deadline: performance.now() + 30 });
-  const patient = p.infer({ pixels: b, size });
+  const hurried = p.infer({ pixels: a }, { deadline: performance.now() + 30 });
+  const patient = p.infer({ pixels: b });
   let patientDone = false;
   void patient.then(() => (patientDone = true));
   const err = await hurried.catch((e: { code: string; message: string }) => e);

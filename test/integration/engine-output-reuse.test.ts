@@ -72,7 +72,7 @@ it('batched inference gives each batch output back once every item released it (
     engine: e, inputName: 'images', inputDims: [3, 640, 640], batchSizes: [1, 2, 4], batcher: { maxQueueDelayUs: 1_000_000 }, clock: createSystemClock(),
   });
   const size = { width: 640, height: 640 };
-  const batch = async (seed: number) => Promise.all([0, 1, 2, 3].map((i) => p.infer({ pixels: randomPixels(seed + i), size })));
+  const batch = async (seed: number) => Promise.all([0, 1, 2, 3].map((i) => p.infer({ pixels: randomPixels(seed + i) })));
   const first4 = await batch(10);
   expect(first4.map((r) => r.batchSize)).toEqual([4, 4, 4, 4]);
   first4.slice(0, 3).forEach((r) => r.release());

@@ -14,7 +14,8 @@ import { createEngine, type WorkerEngine } from '../../infra/engine/engine.js';
 import { createSharpDecoder } from '../../infra/image/decoder.js';
 import { loadManifest } from '../../infra/model/manifest.js';
 import { createBatchedInference } from '../../infra/model/batcher.js';
-import { createModelPipeline } from '../../infra/model/predict.js';
+import { assembleModel } from '../../infra/model/load.js';
+import { serveModel } from '../../infra/model/registry.js';
 import type { ModelService } from '../../infra/model/registry.js';
 import { buildDemoModelFile } from '../../models/demo/demo-model.js';
 import { rectanglesImage, RGB } from '../helpers/images.js';
@@ -40,10 +41,10 @@ async function pipeline(crashes: number): Promise<{ model: ModelService; batches
     engine: crashing, inputName: 'images', inputDims: [3, 320, 320], batchSizes: [1, 2, 4],
     batcher: { maxQueue: 8, maxInFlight: 1, maxQueueDelayUs: 1000 }, clock: createSystemClock(), onBatch: (s) => batches.push(s),
   });
-  const model = createModelPipeline({
+  const model = serveModel(assembleModel({
     manifest, labels: ['red', 'green', 'blue', 'yellow'], engine, inference, decoder: createSharpDecoder(),
     coldStart: { downloadMs: 0, sessionMs: 0, warmupMs: 0, totalMs: 0 },
-  });
+  }));
   return { model, batches, depth: () => inference.depth };
 }
 

@@ -15,7 +15,8 @@ import { createEngine, type WorkerEngine } from '../../infra/engine/engine.js';
 import { createSharpDecoder, type SharpDecoder } from '../../infra/image/decoder.js';
 import { loadManifest } from '../../infra/model/manifest.js';
 import { createBatchedInference } from '../../infra/model/batcher.js';
-import { createModelPipeline } from '../../infra/model/predict.js';
+import { assembleModel } from '../../infra/model/load.js';
+import { serveModel } from '../../infra/model/registry.js';
 import type { ModelService } from '../../infra/model/registry.js';
 import { buildDemoModelFile } from '../../models/demo/demo-model.js';
 import { rectanglesImage, RGB } from '../helpers/images.js';
@@ -46,10 +47,10 @@ async function pipeline(decoder: SharpDecoder): Promise<ModelService> {
     engine, inputName: 'images', inputDims: [3, 320, 320], batchSizes: [1, 2, 4],
     batcher: { maxQueue: 64, maxInFlight: 2, maxQueueDelayUs: 2000 }, clock: createSystemClock(),
   });
-  return createModelPipeline({
+  return serveModel(assembleModel({
     manifest, labels: ['red', 'green', 'blue', 'yellow'], engine, inference, decoder,
     coldStart: { downloadMs: 0, sessionMs: 0, warmupMs: 0, totalMs: 0 },
-  });
+  }));
 }
 
 function decoderWithWorker(): SharpDecoder {

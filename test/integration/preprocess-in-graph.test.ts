@@ -151,16 +151,6 @@ describe('engine.preprocessInGraph through the service (manifest option)', () =>
     expect(got.map50.toFixed(4)).toBe(ref.map50.toFixed(4));
   }, 300_000);
 
-  it('stops a load that would normalise on the caller thread (preprocessIn caller) with CONFIG_INVALID naming the option', async () => {
-    const manifest = parseManifest({ name: 'y', source: { uri: MODELS.yolov8n() }, engine: { preprocessInGraph: true } }, 'inline');
-    const store = createModelStore({ cacheDir: path.join(dir, 'cache2'), logger: silentLogger() });
-    const decoder = createSharpDecoder({ workers: 0 });
-    const err = await loadModel(manifest, { store, decoder, logger: silentLogger() }, { preprocessIn: 'caller' }).catch((x) => x);
-    await decoder.close();
-    expect(err.code).toBe('CONFIG_INVALID');
-    expect(err.message).toMatch(/engine\.preprocessInGraph needs pixels normalised in the engine/);
-  });
-
   it('KServe v2 metadata and config list only the image input for the in-graph model, and a tensor input is refused naming the option', async () => {
     const app = createApp({ registry, metrics: createMetrics(), logger: silentLogger(), config: loadConfig({}) });
     const inputs = async (m: string, view = '') => {
