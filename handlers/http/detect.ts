@@ -1,9 +1,15 @@
 /**
  * @module handlers/http/detect
- * Detect parameters from the query string and JSON/multipart fields, named as on the wire
- * (snake_case: conf, iou, max_det, max_nms, classes, agnostic, format, render). Unknown names
- * are refused rather than ignored, so a typo (`maxdet=5`) is a 400, not a silent default.
- * Body fields win over query parameters of the same name.
+ * The image routes: `POST /v1/models/{m}/detect`, `/classify` and `/preprocess` (the
+ * inspector). Each is parse, call, shape, nothing else: body cap -> model lookup (404/503 from
+ * the registry) -> the task check (WRONG_TASK naming the route to use) -> the images and the
+ * parameters, parsed once (core/options' one parser) -> the model, under one deadline, the
+ * request's images admitted all or none and detected together (they share micro-batches) ->
+ * JSON, EfficientNMS-style padded tensors, or a JPEG with the boxes drawn.
+ *
+ * Images come as raw bytes, multipart parts or base64 in JSON, in request order; parameters
+ * from the query string and body fields (body wins). A name that is neither an option nor
+ * format/render is refused (a typo is a 400, not a silent default).
  */
 import { bodyLimit } from 'hono/body-limit';
 import { DetectError, expectOneOf, invalidParameterError } from '../../core/errors.js';
@@ -15,6 +21,99 @@ import { encodeRgbPng, renderDetections } from '../../infra/image/render.js';
 import { type ClassifyResult, type DetectResult, type ModelService, wrongTaskError } from '../../infra/model/registry.js';
 import { type App, type AppDeps, requestContext, withDeadline } from './app.js';
 
+// `POST /v1/models/:model/detect`: body cap -> model lookup (404/503 from the registry) ->
+// images and parameters -> the images admitted all or none and detected together (they share
+// micro-batches) under one deadline -> JSON, padded tensors, or a rendered JPEG. Parse, call,
+// shape: nothing else. `POST /v1/models/:model/classify` is the same for a classifier, with
+// `top_k`; each route refuses the other task's models (WRONG_TASK) naming the route to use.
+const ROUTE = { detect: 'detect', classify: 'classify' } as const;
+
+/** Refuses a model of the other task before the body is read, naming the route that serves it. */
+function expectTask(model: ModelService, want: 'detect' | 'classify'): void {
+  const { name, task } = model.describe();
+  if (task === want) return;
+  const route = `/v1/models/${name}/${ROUTE[task]}`;
+  throw wrongTaskError(name, task, want, `POST ${route}`, { route });
+}
+
+/** top_k (or topK) only: any other name is a typo or a detect parameter, and refused. */
+function parseClassifyRequest(fields: Record<string, unknown>): ClassifyOptions {
+  const { options, rest } = parseClassifyParams(fields);
+  refuseUnknownParams(rest, Object.keys(CLASSIFY_PARAMETERS));
+  return options;
+}
+
+export function detectRoutes(app: App, deps: AppDeps): void {
+  const { config, registry } = deps;
+  const limit = imageBodyCap(config);
+
+  app.post('/v1/models/:model/detect', limit, async (c) => {
+    const ctx = requestContext(c.get('requestId'), config.DETECTFN_REQUEST_TIMEOUT_MS, c.req.raw.signal);
+    const model = registry.get(c.req.param('model'));
+    expectTask(model, 'detect');
+    const body = await readImageBody(c.req.raw);
+    const params = parseDetectRequest({ ...c.req.query(), ...body.fields }, model.describe().defaults);
+    if (params.render && (body.images.length !== 1 || params.format !== 'json')) {
+      throw new DetectError('INVALID_ARGUMENT', 'render=true takes exactly one image and no format', { details: { field: 'render' } });
+    }
+    const results = await withDeadline(model.detectMany(body.images, params.options, ctx), ctx);
+    c.header('Server-Timing', serverTiming(maxTimings(results)));
+    if (params.render) {
+      const jpeg = await withDeadline(renderDetections(body.images[0]!, results[0]!.detections, { maxInputPixels: config.DETECTFN_MAX_INPUT_PIXELS }), ctx);
+      return c.body(jpeg as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'image/jpeg' });
+    }
+    if (params.format === 'padded') return c.json(paddedJson(results, params.options.maxDet));
+    return c.json(detectJson(results, body.list));
+  });
+  app.post('/v1/models/:model/classify', limit, async (c) => {
+    const ctx = requestContext(c.get('requestId'), config.DETECTFN_REQUEST_TIMEOUT_MS, c.req.raw.signal);
+    const model = registry.get(c.req.param('model'));
+    expectTask(model, 'classify');
+    const body = await readImageBody(c.req.raw);
+    const options = parseClassifyRequest({ ...c.req.query(), ...body.fields });
+    const results = await withDeadline(model.classifyMany(body.images, options, ctx), ctx);
+    c.header('Server-Timing', serverTiming(maxTimings(results)));
+    return c.json(classifyJson(results, body.list));
+  });
+}
+
+// `POST /v1/models/:model/preprocess`: the inspector. Same body forms and cap as detect, one
+// image; answers the exact model input for it without running the model: JSON (plan, steps in
+// order, per-channel min/max/mean/std of the tensor the engine receives, timings) or, with
+// `?view=png`, that tensor turned back into an 8-bit image (core/preprocess/view).
+const VIEWS = ['json', 'png'];
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+export function preprocessRoutes(app: App, deps: AppDeps): void {
+  const { config, registry } = deps;
+  app.post('/v1/models/:model/preprocess', imageBodyCap(config), async (c) => {
+    const ctx = requestContext(c.get('requestId'), config.DETECTFN_REQUEST_TIMEOUT_MS, c.req.raw.signal);
+    const model = registry.get(c.req.param('model'));
+    const view = c.req.query('view') ?? 'json';
+    if (!VIEWS.includes(view)) throw new DetectError('INVALID_ARGUMENT', `view must be json or png, got ${JSON.stringify(view)}`, { details: { field: 'view' } });
+    const body = await readImageBody(c.req.raw);
+    if (body.images.length !== 1) {
+      throw new DetectError('INVALID_ARGUMENT', `preprocess takes exactly one image, got ${body.images.length}`, { details: { field: 'images' } });
+    }
+    const r = await withDeadline(model.preprocess(body.images[0]!, ctx), ctx);
+    if (view === 'png') {
+      const rgb = tensorToRgb(r.tensor.data, r.tensor.shape, r.inverse);
+      const png = await encodeRgbPng(rgb.pixels, rgb.width, rgb.height);
+      return c.body(png as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'image/png' });
+    }
+    const { name, dtype, shape, channels } = r.tensor;
+    return c.json({
+      model: r.model,
+      version: r.version,
+      plan: r.plan,
+      steps: r.steps,
+      tensor: { name, dtype, shape, channels },
+      timings: { decode: round3(r.timings.decode), preprocess: round3(r.timings.preprocess) },
+    });
+  });
+}
+
+// Parameters: the options through core/options, plus what the route reads itself.
 export const RESPONSE_FORMATS = ['json', 'padded'] as const;
 export type ResponseFormat = (typeof RESPONSE_FORMATS)[number];
 
@@ -40,25 +139,18 @@ export function parseDetectRequest(fields: Record<string, unknown>, base: Detect
   };
 }
 
-// ---- base64 ----
-// Base64 images from JSON bodies. Buffer.from(s, 'base64') silently skips junk, so the text is
-// checked first: a truncated or mangled upload is a 400 naming the field, not a confusing
-// "unsupported image format" later. `data:<type>;base64,` prefixes are stripped.
-const DATA_URL = /^data:[^,;]*(;[^,;]*)*;base64,/i;
-const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
-
-export function decodeBase64Image(value: unknown, field: string): Uint8Array {
-  if (typeof value !== 'string') throw invalidParameterError(field, 'base64 string or data: URL', value);
-  const text = value.replace(DATA_URL, '').replace(/\s+/g, '');
-  if (text === '') throw new DetectError('EMPTY_BODY', `${field} is empty`);
-  if (!BASE64.test(text) || text.replace(/=+$/, '').length % 4 === 1) {
-    throw new DetectError('INVALID_ARGUMENT', `${field} is not valid base64`, { details: { field } });
-  }
-  const buf = Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+// The DETECTFN_MAX_BODY_BYTES cap of the image routes, as a typed 413 PAYLOAD_TOO_LARGE.
+export function imageBodyCap(config: AppDeps['config']) {
+  return bodyLimit({
+    maxSize: config.DETECTFN_MAX_BODY_BYTES,
+    onError: () => {
+      throw new DetectError('PAYLOAD_TOO_LARGE', `request body exceeds ${config.DETECTFN_MAX_BODY_BYTES} bytes`, {
+        details: { limit: config.DETECTFN_MAX_BODY_BYTES },
+      });
+    },
+  });
 }
 
-// ---- image-body ----
 // Reads the images (and any body fields) of a detect request, whatever form they came in:
 // raw bytes (image/jpeg, image/png, image/webp, application/octet-stream), multipart/form-data
 // (every file part is an image, in order; text parts are parameters), or JSON
@@ -142,20 +234,23 @@ export async function readImageBody(req: Request): Promise<ImageBody> {
   throw new DetectError('UNSUPPORTED_MEDIA_TYPE', `unsupported Content-Type "${type || '(none)'}": send ${[...RAW_IMAGE_TYPES, 'multipart/form-data', 'application/json'].join(', ')}`);
 }
 
-// ---- body-cap ----
-// The DETECTFN_MAX_BODY_BYTES cap of the image routes, as a typed 413 PAYLOAD_TOO_LARGE.
-export function imageBodyCap(config: AppDeps['config']) {
-  return bodyLimit({
-    maxSize: config.DETECTFN_MAX_BODY_BYTES,
-    onError: () => {
-      throw new DetectError('PAYLOAD_TOO_LARGE', `request body exceeds ${config.DETECTFN_MAX_BODY_BYTES} bytes`, {
-        details: { limit: config.DETECTFN_MAX_BODY_BYTES },
-      });
-    },
-  });
+// Base64 images from JSON bodies. Buffer.from(s, 'base64') silently skips junk, so the text is
+// checked first: a truncated or mangled upload is a 400 naming the field, not a confusing
+// "unsupported image format" later. `data:<type>;base64,` prefixes are stripped.
+const DATA_URL = /^data:[^,;]*(;[^,;]*)*;base64,/i;
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+export function decodeBase64Image(value: unknown, field: string): Uint8Array {
+  if (typeof value !== 'string') throw invalidParameterError(field, 'base64 string or data: URL', value);
+  const text = value.replace(DATA_URL, '').replace(/\s+/g, '');
+  if (text === '') throw new DetectError('EMPTY_BODY', `${field} is empty`);
+  if (!BASE64.test(text) || text.replace(/=+$/, '').length % 4 === 1) {
+    throw new DetectError('INVALID_ARGUMENT', `${field} is not valid base64`, { details: { field } });
+  }
+  const buf = Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
-// ---- detect-response ----
 // JSON bodies and the Server-Timing header of a detect answer. One image gives
 // `{model, version, image, detections, timings}`; the list form (JSON `images`, several
 // multipart parts) gives `{model, version, results: [{image, detections, timings}, ...]}` in
@@ -198,7 +293,6 @@ export function classifyJson(results: readonly ClassifyResult[], list: boolean):
   return { model: first.model, version: first.version, results: results.map(one) };
 }
 
-// ---- padded ----
 // `format=padded`: the EfficientNMS-style tensors built by core/output (num_dets [B],
 // boxes [B,maxDet,4], scores [B,maxDet], classes [B,maxDet] with -1 padding), one row per
 // image in request order, as JSON `{outputs: {name: {shape, dtype, data}}}`. Serialising only.
@@ -215,98 +309,4 @@ export function paddedJson(results: readonly DetectResult[], maxDet: number): ob
     images: results.map((r) => r.image),
     outputs: Object.fromEntries(Object.entries(padded).map(([name, t]) => [name, tensorJson(t)])),
   };
-}
-
-// ---- detect-route ----
-// `POST /v1/models/:model/detect`: body cap -> model lookup (404/503 from the registry) ->
-// images and parameters -> the images admitted all or none and detected together (they share
-// micro-batches) under one deadline -> JSON, padded tensors, or a rendered JPEG. Parse, call,
-// shape: nothing else. `POST /v1/models/:model/classify` is the same for a classifier, with
-// `top_k`; each route refuses the other task's models (WRONG_TASK) naming the route to use.
-const ROUTE = { detect: 'detect', classify: 'classify' } as const;
-
-/** Refuses a model of the other task before the body is read, naming the route that serves it. */
-function expectTask(model: ModelService, want: 'detect' | 'classify'): void {
-  const { name, task } = model.describe();
-  if (task === want) return;
-  const route = `/v1/models/${name}/${ROUTE[task]}`;
-  throw wrongTaskError(name, task, want, `POST ${route}`, { route });
-}
-
-/** top_k (or topK) only: any other name is a typo or a detect parameter, and refused. */
-function parseClassifyRequest(fields: Record<string, unknown>): ClassifyOptions {
-  const { options, rest } = parseClassifyParams(fields);
-  refuseUnknownParams(rest, Object.keys(CLASSIFY_PARAMETERS));
-  return options;
-}
-
-export function detectRoutes(app: App, deps: AppDeps): void {
-  const { config, registry } = deps;
-  const limit = imageBodyCap(config);
-
-  app.post('/v1/models/:model/detect', limit, async (c) => {
-    const ctx = requestContext(c.get('requestId'), config.DETECTFN_REQUEST_TIMEOUT_MS, c.req.raw.signal);
-    const model = registry.get(c.req.param('model'));
-    expectTask(model, 'detect');
-    const body = await readImageBody(c.req.raw);
-    const params = parseDetectRequest({ ...c.req.query(), ...body.fields }, model.describe().defaults);
-    if (params.render && (body.images.length !== 1 || params.format !== 'json')) {
-      throw new DetectError('INVALID_ARGUMENT', 'render=true takes exactly one image and no format', { details: { field: 'render' } });
-    }
-    const results = await withDeadline(model.detectMany(body.images, params.options, ctx), ctx);
-    c.header('Server-Timing', serverTiming(maxTimings(results)));
-    if (params.render) {
-      const jpeg = await withDeadline(renderDetections(body.images[0]!, results[0]!.detections, { maxInputPixels: config.DETECTFN_MAX_INPUT_PIXELS }), ctx);
-      return c.body(jpeg as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'image/jpeg' });
-    }
-    if (params.format === 'padded') return c.json(paddedJson(results, params.options.maxDet));
-    return c.json(detectJson(results, body.list));
-  });
-  app.post('/v1/models/:model/classify', limit, async (c) => {
-    const ctx = requestContext(c.get('requestId'), config.DETECTFN_REQUEST_TIMEOUT_MS, c.req.raw.signal);
-    const model = registry.get(c.req.param('model'));
-    expectTask(model, 'classify');
-    const body = await readImageBody(c.req.raw);
-    const options = parseClassifyRequest({ ...c.req.query(), ...body.fields });
-    const results = await withDeadline(model.classifyMany(body.images, options, ctx), ctx);
-    c.header('Server-Timing', serverTiming(maxTimings(results)));
-    return c.json(classifyJson(results, body.list));
-  });
-}
-
-// ---- preprocess-route ----
-// `POST /v1/models/:model/preprocess`: the inspector. Same body forms and cap as detect, one
-// image; answers the exact model input for it without running the model: JSON (plan, steps in
-// order, per-channel min/max/mean/std of the tensor the engine receives, timings) or, with
-// `?view=png`, that tensor turned back into an 8-bit image (core/preprocess/view).
-const VIEWS = ['json', 'png'];
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
-
-export function preprocessRoutes(app: App, deps: AppDeps): void {
-  const { config, registry } = deps;
-  app.post('/v1/models/:model/preprocess', imageBodyCap(config), async (c) => {
-    const ctx = requestContext(c.get('requestId'), config.DETECTFN_REQUEST_TIMEOUT_MS, c.req.raw.signal);
-    const model = registry.get(c.req.param('model'));
-    const view = c.req.query('view') ?? 'json';
-    if (!VIEWS.includes(view)) throw new DetectError('INVALID_ARGUMENT', `view must be json or png, got ${JSON.stringify(view)}`, { details: { field: 'view' } });
-    const body = await readImageBody(c.req.raw);
-    if (body.images.length !== 1) {
-      throw new DetectError('INVALID_ARGUMENT', `preprocess takes exactly one image, got ${body.images.length}`, { details: { field: 'images' } });
-    }
-    const r = await withDeadline(model.preprocess(body.images[0]!, ctx), ctx);
-    if (view === 'png') {
-      const rgb = tensorToRgb(r.tensor.data, r.tensor.shape, r.inverse);
-      const png = await encodeRgbPng(rgb.pixels, rgb.width, rgb.height);
-      return c.body(png as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'image/png' });
-    }
-    const { name, dtype, shape, channels } = r.tensor;
-    return c.json({
-      model: r.model,
-      version: r.version,
-      plan: r.plan,
-      steps: r.steps,
-      tensor: { name, dtype, shape, channels },
-      timings: { decode: round3(r.timings.decode), preprocess: round3(r.timings.preprocess) },
-    });
-  });
 }

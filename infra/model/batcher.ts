@@ -1,7 +1,18 @@
 /**
  * @module infra/model/batcher
- * Options and interface of the micro-batcher (Ray Serve's semantics, BentoML's injection:
- * the clock, the batch function and the metrics hook all come from the caller).
+ * Batching, in two layers: a generic micro-batcher (createBatcher) and the model's batched
+ * inference on top of it (createBatchedInference), from a request's items to per-item outputs.
+ *
+ * The micro-batcher follows Ray Serve's _BatchQueue semantics with BentoML's injection (the
+ * clock, the batch function and the metrics hook come from the caller): a batch goes out when
+ * it has maxBatchSize items or when its oldest item has waited maxQueueDelayUs, whichever is
+ * first; one timer, nothing polls. Admission is per request: `reserve(n)` takes n queue slots
+ * at once or none (QUEUE_FULL), so a request is never half queued, and its items share a
+ * deadline and a signal and fail together. Expired and cancelled items never reach `run`; a
+ * failing `run` fails only its own items; every promise settles.
+ *
+ * The batched inference packs each batch's pixels into a recycled SharedArrayBuffer (the engine
+ * worker normalises them there), runs the engine once, and hands each item views of the output.
  */
 import { type AssembledBatch, createBatchTensor, expectAllowedBatchSizes, packBatch, pickBatchSize, splitBatch } from '../../core/batch.js';
 import { DetectError, expectInteger, expectOneOf, invalidParameterError, isInteger } from '../../core/errors.js';
@@ -87,7 +98,6 @@ export const BATCHER_DEFAULTS = Object.freeze({
   retryAfterS: 1,
 });
 
-// ---- options ----
 // Checks batcher options once, at creation, and fills in the defaults.
 export interface ResolvedBatcherOptions {
   readonly maxBatchSize: number;
@@ -118,7 +128,6 @@ export function resolveBatcherOptions<I, O>(o: BatcherOptions<I, O>): ResolvedBa
   };
 }
 
-// ---- batcher ----
 // `createBatcher`: a micro-batcher after Ray Serve's _BatchQueue. A batch goes out when it
 // has maxBatchSize items or when its oldest item has waited maxQueueDelayUs, whichever is
 // first; one timer is armed for the oldest item, nothing polls. Expired and cancelled items

@@ -1,13 +1,36 @@
 /**
  * @module infra/model/cross-check
- * Manifest vs the model's declared tensors: input name, dtype, rank and fixed dimensions, the
- * batch sizes a fixed batch dimension can serve, output names, and the output shape the
- * chosen decoder expects. Each problem is one sentence naming both sides.
+ * Refuses to serve a model whose file disagrees with its manifest, at start-up rather than as
+ * wrong boxes later (the tensor-mapping trap). The ONNX file's declared inputs and outputs and
+ * Ultralytics' metadata are compared with the manifest: input name, dtype, rank and fixed
+ * dimensions, the batch sizes a fixed batch dimension can serve, output names, the output shape
+ * the chosen decoder expects, image size, stride, task, end-to-end head and class names. Every
+ * disagreement is reported in one MODEL_MISMATCH error, each naming what the manifest says and
+ * what the model has: `manifest says input images float32 [batch,3,640,640], model has input.1
+ * float32 [1,3,416,416]`.
+ *
+ * A model served by its path alone gets the YOLOv8 default manifest adapted to what the file
+ * declares (adaptManifestToModel); the cross-check still runs on the result.
  */
 import { DetectError } from '../../core/errors.js';
 import type { TensorInfo } from '../../core/types.js';
 import { type ModelInfo, parseUltralyticsMetadata, type UltralyticsMetadata } from '../onnx/model-info.js';
 import { type CrossCheckResult, type ModelManifest, parseManifest, withoutOtherTaskFields } from './manifest.js';
+
+/** The labels the service reports (the manifest's, or the model's metadata) and warnings to log; throws MODEL_MISMATCH. */
+export function crossCheckManifest(manifest: ModelManifest, info: ModelInfo): CrossCheckResult {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  checkInput(manifest, info.inputs, problems);
+  const labels = checkMetadata(manifest, parseUltralyticsMetadata(info.metadata), problems, warnings);
+  checkOutputs(manifest, info.outputs, labels.length > 0 ? labels.length : undefined, problems);
+  if (problems.length > 0) {
+    throw new DetectError('MODEL_MISMATCH', `model ${manifest.name} (${manifest.source.uri}): ${problems.join('; ')}`, {
+      details: { model: manifest.name, problems },
+    });
+  }
+  return { labels, warnings };
+}
 
 export const describeTensor = (t: { name: string; dtype: string; shape: readonly (number | string)[] }) =>
   `\`${t.name}\` ${t.dtype} [${t.shape.join(',')}]`;
@@ -59,7 +82,6 @@ export function checkOutputs(m: ModelManifest, outputs: readonly TensorInfo[], n
   if (bad) problems.push(`manifest ${who} expects \`${first.name}\` ${want.text}, model has ${describeTensor(first)}`);
 }
 
-// ---- check-metadata ----
 // Manifest vs the Ultralytics metadata stored in the model: image size, stride, task,
 // end-to-end head and class names. Decides the labels the service reports.
 export function checkMetadata(m: ModelManifest, md: UltralyticsMetadata, problems: string[], warnings: string[]): string[] {
@@ -98,25 +120,6 @@ function labelsFor(m: ModelManifest, md: UltralyticsMetadata, problems: string[]
   return labels;
 }
 
-// ---- cross-check ----
-// Refuses to serve a model whose file disagrees with its manifest, at start-up rather than as
-// wrong boxes later. Every disagreement found is reported in one MODEL_MISMATCH error, each
-// naming what the manifest says and what the model has.
-export function crossCheckManifest(manifest: ModelManifest, info: ModelInfo): CrossCheckResult {
-  const problems: string[] = [];
-  const warnings: string[] = [];
-  checkInput(manifest, info.inputs, problems);
-  const labels = checkMetadata(manifest, parseUltralyticsMetadata(info.metadata), problems, warnings);
-  checkOutputs(manifest, info.outputs, labels.length > 0 ? labels.length : undefined, problems);
-  if (problems.length > 0) {
-    throw new DetectError('MODEL_MISMATCH', `model ${manifest.name} (${manifest.source.uri}): ${problems.join('; ')}`, {
-      details: { model: manifest.name, problems },
-    });
-  }
-  return { labels, warnings };
-}
-
-// ---- adapt-to-model ----
 // A model served by its path alone (`detectfn serve --model x.onnx`) gets the YOLOv8 default
 // manifest, then takes what the file itself states: input name, size and fixed batch, output
 // name, and the end-to-end flag Ultralytics writes. Only facts the model declares are taken;

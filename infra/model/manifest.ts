@@ -1,7 +1,16 @@
 /**
  * @module infra/model/manifest
- * zod building blocks whose messages read like the rest of detectfn ("expected positive
- * integer"), so a manifest error says what to write, not which zod check failed.
+ * The model manifest: the contract between a model file and the service (what config.pbtxt is
+ * to Triton). Every field but `name` and `source.uri` has a default that fits a YOLOv8 export,
+ * so `{"name":"yolov8n","source":{"uri":"s3://models/yolov8n.onnx"}}` is a complete manifest;
+ * models/README.md documents every field for users.
+ *
+ * A manifest is validated once, at start-up, and every default filled in; after that it is
+ * read-only all the way down and trusted. Errors name the origin and the field path:
+ * "manifest models/x.json: batching.batchSizes[1]: expected positive integer". zod does the
+ * checking, with messages written to say what to write rather than which zod check failed.
+ * Fields that mean something to one task only are refused on the other (a letterbox on a
+ * classifier that centre-crops would be silently ignored otherwise).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -42,7 +51,6 @@ export const modelUri = () =>
     { error: 'expected s3://bucket/key, file:// URL or path' },
   );
 
-// ---- schema ----
 // The model manifest: the contract between a model file and the service (what config.pbtxt is
 // to Triton). Every field but `name` and `source.uri` has a default that fits a YOLOv8 export,
 // so `{"name":"yolov8n","source":{"uri":"s3://models/yolov8n.onnx"}}` is a complete manifest.
@@ -152,7 +160,6 @@ export const manifestSchema = z.strictObject({
   warmup: z.strictObject({ enabled: bool().default(true), iterations: posInt(1000).default(1) }).prefault({}),
 });
 
-// ---- types ----
 // The parsed manifest: every default filled in, and read-only all the way down.
 // A homomorphic mapped type keeps tuples as tuples (mean/std stay [number, number, number]).
 type DeepReadonly<T> = T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
@@ -165,7 +172,6 @@ export interface CrossCheckResult {
   readonly warnings: string[];
 }
 
-// ---- task-fields ----
 // A detector and a classifier share most of the manifest, but some fields mean something to
 // one task only. Written on the other task they would be silently ignored (a letterbox on a
 // classifier that centre-crops), so they are refused, by the field's path, before defaults
@@ -218,7 +224,6 @@ export function withoutOtherTaskFields<T extends { task: 'detect' | 'classify' }
   return out as T;
 }
 
-// ---- parse-manifest ----
 // Validates a manifest once, at start-up, and fills in every default. Errors name the origin
 // and the field path: "manifest models/x.json: batching.batchSizes[1]: expected positive integer".
 /** `origin` (a file path or "env DETECTFN_MODELS") only appears in error messages. */
@@ -258,7 +263,6 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-// ---- load-manifest ----
 // Manifests from files, and the default manifest for a bare ONNX path (a YOLOv8 export).
 /** Reads and validates a manifest; a relative source path is taken relative to the manifest's folder. */
 export async function loadManifest(file: string): Promise<ModelManifest> {

@@ -1,8 +1,15 @@
 /**
  * @module infra/model/registry
- * What handlers (HTTP, KServe, S3 events, CLI) see of a served model: one interface, no
- * onnxruntime, sharp or batcher types. `createModelService` (load-model.ts) builds it from a
- * manifest; handlers only call these methods and map DetectErrors to responses.
+ * The served models, and what handlers (HTTP, KServe, gRPC, S3 events, Lambda, CLI) see of each:
+ * one ModelService, with no onnxruntime, sharp or batcher types. Handlers only call its methods
+ * and map DetectErrors to responses.
+ *
+ * The registry exists (and the server listens, so liveness answers) before the models are
+ * loaded; readiness turns true only when every model is fetched, cross-checked and warm, and is
+ * read from one place (`status()`): /readyz, /v2/health/ready, /v1/models and the
+ * detectfn_model_ready gauge all answer from it. A transient load failure is retried with
+ * backoff (infra/model/load); a model that still cannot load fails `whenReady()` naming it, and
+ * the entry points exit non-zero so the platform restarts the service.
  */
 import { DetectError } from '../../core/errors.js';
 import type { ClassifyOptions, DetectOptions } from '../../core/options.js';
@@ -150,7 +157,6 @@ export interface ModelRegistryOptions {
   readonly metrics?: import('../metrics.js').Metrics;
 }
 
-// ---- registry ----
 // The served models. Returned at once, so the server can listen (liveness) while the models
 // load; readiness turns true only when every model is fetched, cross-checked and warm.
 // A transient load failure (store unreachable, 5xx, timeout) is retried with backoff, bounded
@@ -281,7 +287,6 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
   };
 }
 
-// ---- wrong-task ----
 // The one WRONG_TASK error: a detector asked to classify or a classifier asked to detect. Every
 // surface (the library's calls, the HTTP routes, KServe) says the same thing and differs only in
 // what it tells the caller to use instead.
