@@ -8,7 +8,7 @@ describe('createMetrics', () => {
     const m = createMetrics();
     m.recordRequest('/v1/models/:model/detect', 'POST', 200, 0.042);
     m.recordStages(demo, { decode: 3, infer: 20, total: 30 });
-    m.recordBatch(demo, 4, [1, 2, 3, 4], 25);
+    m.batchObserver(demo)({ size: 4, queueMs: [1, 2, 3, 4], runMs: 25 });
     m.watchQueueDepth(demo, () => 7);
     m.setColdStart(demo, 'download', 1500);
     m.watchReadiness(() => [{ ...demo, ready: true }]);

@@ -258,7 +258,8 @@ export interface Metrics {
   render(): Promise<string>;
   recordRequest(route: string, method: string, status: number, seconds: number): void;
   recordStages(model: ModelLabels, timings: StageTimings): void;
-  recordBatch(model: ModelLabels, size: number, queueMs: readonly number[], inferMs: number): void;
+  /** The observer of one model's batches (the micro-batcher's onBatch): batch size, per-item queue time, run time. */
+  batchObserver(model: ModelLabels): (batch: { readonly size: number; readonly queueMs: readonly number[]; readonly runMs: number }) => void;
   /** `detectfn_queue_depth{model}` is read from `read` at each scrape, so it never lags. */
   watchQueueDepth(model: ModelLabels, read: () => number): void;
   setColdStart(model: ModelLabels, phase: 'download' | 'session' | 'warmup' | 'total', ms: number): void;
@@ -316,10 +317,13 @@ export function createMetrics(): Metrics {
         if (typeof ms === 'number' && Number.isFinite(ms)) stages.observe({ ...model, stage }, ms / 1000);
       }
     },
-    recordBatch(model, size, queueMs, inferMs) {
-      batchSize.observe({ ...model }, size);
-      for (const q of queueMs) queueTime.observe({ ...model }, q / 1000);
-      inferTime.observe({ ...model }, inferMs / 1000);
+    batchObserver(model) {
+      const labels = { ...model };
+      return ({ size, queueMs, runMs }) => {
+        batchSize.observe(labels, size);
+        for (const q of queueMs) queueTime.observe(labels, q / 1000);
+        inferTime.observe(labels, runMs / 1000);
+      };
     },
     watchQueueDepth: (labels, read) => void depthReaders.set(`${labels.model}\n${labels.version}`, { labels, read }),
     setColdStart: (model, phase, ms) => coldStart.set({ ...model, phase }, ms / 1000),

@@ -270,7 +270,7 @@ async function startModel(
         maxInFlight: manifest.batching.maxInFlight,
       },
       clock: createSystemClock(),
-      onBatch: (s) => deps.metrics?.recordBatch(series, s.size, s.queueMs, s.runMs),
+      ...(deps.metrics ? { onBatch: deps.metrics.batchObserver(series) } : {}),
       onExecute: stats.executed,
     });
     deps.metrics?.watchModelStats(series, stats.snapshot);
