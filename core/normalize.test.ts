@@ -1,6 +1,8 @@
 /**
  * @module core/normalize.test
- *
+ * Normalisation: exact values for scale, channel swap, mean/std and float16 bits (numpy's), the
+ * WebAssembly SIMD kernel against the JS one bit for bit, the division-free form accepted only
+ * where it is exact, and float -> half rounding.
  */
 import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
@@ -119,7 +121,6 @@ describe('createNormalizer', () => {
   });
 });
 
-// ---- mul-form.test ----
 describe('exactMulForms', () => {
   it('accepts the division-free form for /255 (Ultralytics) and plain scales', () => {
     for (const scale of [1 / 255, 1, 0.5]) {
@@ -139,7 +140,6 @@ describe('exactMulForms', () => {
   });
 });
 
-// ---- half.test ----
 describe('toHalfBits', () => {
   it('matches numpy float32 -> float16 bits', () => {
     // Printed by numpy 2.4: np.float32(v).astype(np.float16).view(np.uint16)
