@@ -12,8 +12,9 @@
  * One plan object maps pixels in and boxes out: `toSourceBoxes` takes the very LetterboxPlan
  * that produced the input (Ultralytics' scale_boxes works gain and pad out again), so
  * preprocessing and postprocessing can never disagree. Python rounds ties to even, and so does
- * every rounding here (`roundHalfEven`). Options are checked where a plan is made; a plan is
- * trusted everywhere after.
+ * every rounding here (`roundHalfEven`). A plan is made per image, from the image's own size
+ * (user input: a 10000x1 image cannot keep a pixel per side) and the manifest's options, and both
+ * are checked there; a plan is trusted everywhere after.
  */
 import { expectInteger, expectOneOf, invalidParameterError } from './errors.js';
 import type { Size } from './types.js';
@@ -102,10 +103,10 @@ export function planLetterbox(source: Size, options?: Partial<LetterboxOptions>)
 /**
  * Model-input (letterboxed) xyxy -> source-image xyxy, clipped to the image unless `clip` is
  * false (Ultralytics' scale_boxes + clip_boxes). Returns a new array: decoded outputs may be views
- * into an engine buffer that other items still read.
+ * into an engine buffer that other items still read. Runs per detected image and trusts its
+ * arguments: `boxes` holds at least `count` boxes (core/postprocess passes the kept ones).
  */
 export function toSourceBoxes(boxes: Float32Array, count: number, plan: LetterboxPlan, clip = true): Float32Array {
-  expectBoxes(boxes, count);
   const out = new Float32Array(count * 4);
   const { left, top } = plan.pad;
   const { width, height } = plan.source;
@@ -126,11 +127,6 @@ export function toSourceBoxes(boxes: Float32Array, count: number, plan: Letterbo
     out[i + 3] = y2;
   }
   return out;
-}
-
-function expectBoxes(boxes: Float32Array, count: number): void {
-  if (!(boxes instanceof Float32Array)) throw invalidParameterError('boxes', 'Float32Array', boxes);
-  expectInteger('count', count, 0, Math.floor(boxes.length / 4));
 }
 
 // The centre crop. Where the resized image is smaller than the crop on an axis it is centred

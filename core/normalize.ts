@@ -10,9 +10,10 @@
  * up in a 256-entry table per channel (a uint8 channel has only 256 possible outputs), and a
  * WebAssembly SIMD one (scripts/build-normalize-wasm.mjs) for float32. Options are checked and
  * reduced to per-channel constants once (`planNormalize`); a `Normalizer` keeps that plan for as
- * long as it is given the same options object.
+ * long as it is given the same options object. The pixels and buffers it is handed per image are
+ * not checked again: the batcher and the engine boundary (core/batch expectPixelBatch) did.
  */
-import { expectInteger, expectNumber, expectOneOf, invalidParameterError } from './errors.js';
+import { expectNumber, expectOneOf, invalidParameterError } from './errors.js';
 import { roundHalfEven } from './geometry.js';
 import type { Size } from './types.js';
 import { NORMALIZE_WASM } from './wasm-bytes.js';
@@ -53,8 +54,13 @@ export interface Normalizer {
   readonly route: NormalizeRoute;
   /**
    * Writes `src` (HWC uint8, 3 channels, `size`) as CHW into `dst` from element `offset`:
-   * straight into a slot of a preallocated batch tensor.
-   * Options are planned once per object identity: pass a new object to change them, never mutate.
+   * straight into a slot of a preallocated batch tensor. Options are checked and planned once per
+   * object identity: pass a new object to change them, never mutate.
+   *
+   * Runs once per image of every batch, so it trusts the rest, as the boundaries that call it
+   * checked it (the batcher each item, expectPixelBatch each pixel batch): `src` holds
+   * width x height x 3 bytes, `dst` is a Float32Array for float32 (a Uint16Array for float16)
+   * with room for 3 x width x height elements from `offset`.
    */
   normalizeInto(src: Uint8Array, size: Size, dst: Float32Array | Uint16Array, offset: number, options?: Partial<NormalizeOptions>): void;
 }
@@ -78,14 +84,7 @@ export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
         last = { opts, plan: fresh, luts: buildLuts(fresh), mul: wasm ? exactMulForms(fresh.channels) : undefined };
       }
       const { plan, luts, mul } = last;
-      if (!(src instanceof Uint8Array)) throw invalidParameterError('src', 'Uint8Array', src);
-      const w = expectInteger('size.width', size?.width, 1);
-      const h = expectInteger('size.height', size?.height, 1);
-      const pixels = w * h;
-      if (src.length !== pixels * 3) throw invalidParameterError('src.length', `${pixels * 3} (width x height x 3)`, src.length);
-      const ctor = plan.dtype === 'float16' ? Uint16Array : Float32Array;
-      if (!(dst instanceof ctor)) throw invalidParameterError('dst', `${ctor.name} for dtype ${plan.dtype}`, dst);
-      expectInteger('offset', offset, 0, dst.length - pixels * 3);
+      const pixels = size.width * size.height;
       if (wasm && dst instanceof Float32Array) wasm.run(src, pixels, dst, offset, plan, luts, mul);
       else normalizeRangeJs(src, pixels, 0, pixels, dst, offset, plan, luts);
     },
@@ -93,8 +92,9 @@ export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
 }
 
 /**
- * The stateless form: builds a JS-route normalizer per call. Use createNormalizer() and keep it
- * where speed matters (batch assembly), which gets the WASM SIMD kernel.
+ * The stateless form: builds a JS-route normalizer per call, with the same contract. Use
+ * createNormalizer() and keep it where speed matters (batch assembly), which gets the WASM SIMD
+ * kernel.
  */
 export function normalizeInto(
   src: Uint8Array,

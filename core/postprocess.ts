@@ -13,7 +13,7 @@
  * (`toPaddedTensors`), and a classifier's output row as its top-k classes (`classScores`, `topK`).
  */
 import type { Candidates, OutputDecoder } from './decode.js';
-import { DetectError, expectInteger } from './errors.js';
+import { DetectError } from './errors.js';
 import { type LetterboxPlan, toSourceBoxes } from './geometry.js';
 import type { DetectOptions } from './options.js';
 import type { Detection, Tensor, TensorMap } from './types.js';
@@ -233,8 +233,8 @@ export interface PaddedDetections {
   readonly classes: Tensor;
 }
 
+/** `maxDet` is the request's, checked when its options were parsed (core/options). */
 export function toPaddedTensors(perImage: readonly (readonly Detection[])[], maxDet: number): PaddedDetections {
-  expectInteger('maxDet', maxDet, 1);
   const b = perImage.length;
   const numDets = new Int32Array(b);
   const boxes = new Float32Array(b * maxDet * 4);

@@ -3,8 +3,10 @@
  *
  */
 import { describe, expect, it } from 'vitest';
+import type { DetectError } from '../../core/errors.js';
+import type { Engine, Tensor } from '../../core/types.js';
 import { createFakeClock } from '../../test/helpers/fake-clock.js';
-import { type BatcherOptions, type BatchStats, createBatcher } from './batcher.js';
+import { type BatcherOptions, type BatchStats, createBatchedInference, createBatcher, type InferItem } from './batcher.js';
 
 /** `run` held open until the test settles it: batch timing is decided by the test alone. */
 function gatedRun() {
@@ -249,5 +251,53 @@ describe('createBatcher', () => {
     );
     expect(() => createBatcher({ clock, run, maxInFlight: 1.5 })).toThrow('for maxInFlight but received 1.5');
     expect(() => createBatcher({ clock, run: 'x' as never })).toThrow('Expected function for run');
+  });
+});
+
+describe('createBatchedInference: each item is checked once, as it is submitted', () => {
+  // A 4x2 model input; the fake engine answers, per slot, the first byte of its pixels.
+  const size = { width: 4, height: 2 };
+  function setupInference() {
+    const clock = createFakeClock(1000);
+    const runs: Tensor[] = [];
+    const engine: Engine = {
+      provider: 'cpu', skippedProviders: [], inputs: [], outputs: [], metadata: {},
+      async run(feeds) {
+        const t = feeds.images!;
+        runs.push(t);
+        const b = t.dims[0]!;
+        return { out: { dtype: 'float32', dims: [b, 1], data: Float32Array.from({ length: b }, (_, i) => (t.data as Uint8Array)[i * 24]!) } };
+      },
+      async close() {},
+    };
+    const inference = createBatchedInference({ engine, inputName: 'images', inputDims: [3, 2, 4], batchSizes: [1, 2, 4], clock });
+    return { clock, runs, inference };
+  }
+
+  it('refuses an item of another size, with short pixels, or a tensor of the wrong type or length, before it is queued', async () => {
+    // core/batch packs and normalises without checking items again: this is where they are checked.
+    const { runs, inference } = setupInference();
+    const refusal = (item: InferItem) => inference.infer(item).then(() => ['ran'], (e: DetectError) => [e.code, e.message]);
+    expect(await refusal({ pixels: new Uint8Array(12), size: { width: 2, height: 2 } })).toEqual(['INVALID_ARGUMENT', 'Expected 4x2 (the model input) for size but received "2x2" of type string']);
+    expect(await refusal({ pixels: new Uint8Array(3), size })).toEqual(['INVALID_ARGUMENT', 'Expected 24 for pixels.length but received 3 of type number']);
+    expect(await refusal({ pixels: [1, 2, 3] as never, size })).toEqual(['INVALID_ARGUMENT', 'Expected Uint8Array for pixels but received 1,2,3 of type object']);
+    expect(await refusal({ tensor: new Uint16Array(24) })).toEqual(['INVALID_ARGUMENT', expect.stringMatching(/^Expected Float32Array \(float32 model input\) for tensor but received/)]);
+    expect(await refusal({ tensor: new Float32Array(5) })).toEqual(['INVALID_ARGUMENT', 'Expected 24 for tensor.length but received 5 of type number']);
+    expect(inference.depth).toBe(0);
+    expect(runs).toHaveLength(0);
+    await inference.close();
+  });
+
+  it('never runs more items than the largest allowed batch size, and pads a partial batch up to an allowed one', async () => {
+    const { clock, runs, inference } = setupInference();
+    const items = Array.from({ length: 7 }, (_, i) => ({ pixels: new Uint8Array(24).fill(i + 1), size }));
+    const results = Promise.all(inference.reserve(7).submit(items));
+    await flush();
+    clock.advance(10); // the 3 left over go when the oldest has waited maxQueueDelayUs (10 ms)
+    const out = await results;
+    expect(runs.map((r) => r.dims)).toEqual([[4, 2, 4, 3], [4, 2, 4, 3]]);
+    expect(out.map((r) => r.outputs.out!.data[0])).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(out.map((r) => r.batchSize)).toEqual([4, 4, 4, 4, 4, 4, 4]);
+    await inference.close();
   });
 });
