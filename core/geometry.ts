@@ -10,7 +10,7 @@
  *   `resize(mode="not_larger")` + crop).
  *
  * One plan object maps pixels in and boxes out: `toSourceBoxes` takes the very LetterboxPlan
- * that produced the input (Ultralytics' scale_boxes works gain and pad out again), so
+ * that produced the input (where Ultralytics' scale_boxes works gain and pad out again), so
  * preprocessing and postprocessing can never disagree. Python rounds ties to even, and so does
  * every rounding here (`roundHalfEven`). A plan is made per image, from the image's own size
  * (user input: a 10000x1 image cannot keep a pixel per side) and the manifest's options, and both
