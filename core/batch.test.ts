@@ -1,6 +1,31 @@
+/**
+ * @module core/batch.test
+ * Batch assembly: the allowed-size choice, the serving path (pixels packed on the caller,
+ * checked and normalised in the engine) against the main-thread float path bit for bit, and the
+ * per-item views of an output. Items are checked once, when the batcher takes them
+ * (infra/model/batcher.test.ts): nothing here re-checks them, so these tests pass valid ones.
+ */
 import { describe, expect, it } from 'vitest';
-import { assembleBatch, createBatchTensor, expectPixelBatch, itemView, normalizePixelBatch, packBatch, pickBatchSize, splitBatch } from './batch.js';
+import { assembleBatch, createBatchTensor, expectAllowedBatchSizes, expectPixelBatch, itemView, normalizePixelBatch, packBatch, pickBatchSize, splitBatch } from './batch.js';
 import { createNormalizer, type NormalizeOptions } from './normalize.js';
+
+/** A w x h image of one grey level. */
+const image = (w: number, h: number, value: number) => ({ pixels: new Uint8Array(w * h * 3).fill(value), size: { width: w, height: h } });
+
+// 5x3 images of distinct, seed-dependent bytes.
+const size = { width: 5, height: 3 };
+const slot = 3 * size.width * size.height;
+const noisy = (seed: number) => ({ pixels: Uint8Array.from({ length: slot }, (_, i) => (i * 37 + seed * 101) % 256), size });
+
+describe('expectAllowedBatchSizes', () => {
+  it('accepts strictly increasing positive integers, once at load, and refuses anything else', () => {
+    expect(expectAllowedBatchSizes([1, 2, 4, 8])).toEqual([1, 2, 4, 8]);
+    expect(() => expectAllowedBatchSizes([])).toThrow('Expected non-empty array of batch sizes for allowed but received  of type object');
+    expect(() => expectAllowedBatchSizes([1, 4, 2])).toThrow('Expected integer above allowed[1] (sorted, no repeats) for allowed[2] but received 2 of type number');
+    expect(() => expectAllowedBatchSizes([0, 2])).toThrow(/allowed\[0\]/);
+    expect(() => expectAllowedBatchSizes([1, 1.5])).toThrow(/allowed\[1\]/);
+  });
+});
 
 describe('pickBatchSize', () => {
   it('picks the smallest allowed size that fits, else the largest', () => {
@@ -10,77 +35,7 @@ describe('pickBatchSize', () => {
     expect(pickBatchSize(9, [1, 2, 4, 8])).toBe(8);
     expect(pickBatchSize(5, [1])).toBe(1); // fixed batch-1 model
   });
-
-  it('validates allowed and count', () => {
-    expect(() => pickBatchSize(1, [])).toThrow('Expected non-empty array of batch sizes for allowed but received  of type object');
-    expect(() => pickBatchSize(1, [1, 4, 2])).toThrow('Expected integer above allowed[1] (sorted, no repeats) for allowed[2] but received 2 of type number');
-    expect(() => pickBatchSize(1, [0, 2])).toThrow(/allowed\[0\]/);
-    expect(() => pickBatchSize(0, [1])).toThrow(/count/);
-  });
 });
-
-// ---- assemble.test ----
-const image = (w: number, h: number, value: number) => ({ pixels: new Uint8Array(w * h * 3).fill(value), size: { width: w, height: h } });
-
-describe('createBatchTensor', () => {
-  it('allocates [b,c,h,w] zeros of the right array type', () => {
-    const f32 = createBatchTensor(2, [3, 4, 5], 'float32');
-    expect(f32.dims).toEqual([2, 3, 4, 5]);
-    expect(f32.data).toBeInstanceOf(Float32Array);
-    expect(f32.data.length).toBe(120);
-    expect((f32.data as Float32Array).every((v) => v === 0)).toBe(true);
-    const f16 = createBatchTensor(1, [3, 2, 2], 'float16');
-    expect(f16.data).toBeInstanceOf(Uint16Array);
-    expect(f16.dtype).toBe('float16');
-    expect(() => createBatchTensor(0, [3, 2, 2], 'float32')).toThrow(/batchSize/);
-  });
-});
-
-describe('assembleBatch', () => {
-  it('normalises each item into its slot and leaves padding slots zero', () => {
-    const items = [image(4, 3, 255), image(4, 3, 51), image(4, 3, 0)];
-    const { tensor, batchSize, count } = assembleBatch(items, [1, 2, 4, 8], {}, { normalizer: createNormalizer() });
-    expect([batchSize, count]).toEqual([4, 3]);
-    expect(tensor.dims).toEqual([4, 3, 3, 4]);
-    const data = tensor.data as Float32Array;
-    const slot = 36;
-    expect(data.subarray(0, slot).every((v) => v === 1)).toBe(true);
-    expect(data.subarray(slot, 2 * slot).every((v) => v === Math.fround(0.2))).toBe(true);
-    expect(data.subarray(2 * slot).every((v) => v === 0)).toBe(true);
-  });
-
-  it('writes float16 bits when asked, with the default normalizer', () => {
-    const { tensor } = assembleBatch([image(2, 2, 255)], [1], { dtype: 'float16' });
-    expect(tensor.data).toBeInstanceOf(Uint16Array);
-    expect(Array.from(tensor.data as Uint16Array)).toEqual(new Array(12).fill(0x3c00));
-  });
-
-  it('refuses mixed sizes and more items than the largest batch', () => {
-    expect(() => assembleBatch([image(4, 3, 1), image(3, 4, 1)], [2], {})).toThrow('Expected 4x3 like items[0] for items[1].size but received "3x4" of type string');
-    expect(() => assembleBatch([image(2, 2, 1), image(2, 2, 1)], [1], {})).toThrow(/at most 1 items/);
-    expect(() => assembleBatch([], [1], {})).toThrow(/items/);
-  });
-});
-
-describe('splitBatch / itemView', () => {
-  it('returns batch-1 views that share the output buffer', () => {
-    const output = { dtype: 'float32' as const, dims: [4, 2, 3], data: Float32Array.from({ length: 24 }, (_, i) => i) };
-    const parts = splitBatch(output, 3);
-    expect(parts.map((p) => p.dims)).toEqual([[1, 2, 3], [1, 2, 3], [1, 2, 3]]);
-    expect(Array.from(parts[2]!.data as Float32Array)).toEqual([12, 13, 14, 15, 16, 17]);
-    expect(parts[1]!.data.buffer).toBe(output.data.buffer); // a view, not a copy
-    (parts[1]!.data as Float32Array)[0] = -1;
-    expect(output.data[6]).toBe(-1);
-    expect(itemView(output, 3).data[0]).toBe(18);
-    expect(() => itemView(output, 4)).toThrow(/index/);
-    expect(() => splitBatch(output, 5)).toThrow(/count/);
-  });
-});
-
-// ---- pixel-batch.test ----
-const size = { width: 5, height: 3 };
-const slot = 3 * size.width * size.height;
-const noisy = (seed: number) => ({ pixels: Uint8Array.from({ length: slot }, (_, i) => (i * 37 + seed * 101) % 256), size });
 
 describe('packBatch', () => {
   it('copies each item into its HWC slot of a uint8 [B,H,W,3] batch, padding slots zero', () => {
@@ -97,12 +52,6 @@ describe('packBatch', () => {
     expect(tensor.data).toBe(into);
     expect(into.subarray(slot).every((v) => v === 0)).toBe(true);
     expect(packBatch([noisy(4)], [1], { into }).tensor.data).not.toBe(into); // batch 1: wrong length, fresh buffer
-  });
-
-  it('refuses mixed sizes, short pixels and too many items', () => {
-    expect(() => packBatch([noisy(1), { pixels: new Uint8Array(12), size: { width: 2, height: 2 } }], [2])).toThrow(/items\[1\]\.size/);
-    expect(() => packBatch([{ pixels: new Uint8Array(3), size }], [1])).toThrow('Expected Uint8Array of 45 bytes (width x height x 3) for items[0].pixels but received 3 of type number');
-    expect(() => packBatch([noisy(1), noisy(2)], [1])).toThrow(/at most 1 items/);
   });
 });
 
@@ -142,5 +91,61 @@ describe('packBatch + normalizePixelBatch', () => {
     expect(shape.dims).toEqual(old.dims);
     expect(Array.from(dst.subarray(0, 3 * slot))).toEqual(Array.from((old.data as Float32Array | Uint16Array).subarray(0, 3 * slot)));
     expect(dst[4 * slot]).toBe(options.dtype === 'float16' ? 1 : -1); // nothing written past B*3*H*W
+  });
+});
+
+describe('assembleBatch', () => {
+  it('normalises each item into its slot and leaves padding slots zero', () => {
+    const items = [image(4, 3, 255), image(4, 3, 51), image(4, 3, 0)];
+    const { tensor, batchSize, count } = assembleBatch(items, [1, 2, 4, 8], {}, { normalizer: createNormalizer() });
+    expect([batchSize, count]).toEqual([4, 3]);
+    expect(tensor.dims).toEqual([4, 3, 3, 4]);
+    const data = tensor.data as Float32Array;
+    const slot = 36;
+    expect(data.subarray(0, slot).every((v) => v === 1)).toBe(true);
+    expect(data.subarray(slot, 2 * slot).every((v) => v === Math.fround(0.2))).toBe(true);
+    expect(data.subarray(2 * slot).every((v) => v === 0)).toBe(true);
+  });
+
+  it('writes float16 bits when asked, with the default normalizer', () => {
+    const { tensor } = assembleBatch([image(2, 2, 255)], [1], { dtype: 'float16' });
+    expect(tensor.data).toBeInstanceOf(Uint16Array);
+    expect(Array.from(tensor.data as Uint16Array)).toEqual(new Array(12).fill(0x3c00));
+  });
+});
+
+describe('createBatchTensor', () => {
+  it('allocates [b,c,h,w] zeros of the right array type', () => {
+    const f32 = createBatchTensor(2, [3, 4, 5], 'float32');
+    expect(f32.dims).toEqual([2, 3, 4, 5]);
+    expect(f32.data).toBeInstanceOf(Float32Array);
+    expect(f32.data.length).toBe(120);
+    expect((f32.data as Float32Array).every((v) => v === 0)).toBe(true);
+    const f16 = createBatchTensor(1, [3, 2, 2], 'float16');
+    expect(f16.data).toBeInstanceOf(Uint16Array);
+    expect(f16.dtype).toBe('float16');
+  });
+});
+
+describe('splitBatch / itemView', () => {
+  it('returns batch-1 views that share the output buffer', () => {
+    const output = { dtype: 'float32' as const, dims: [4, 2, 3], data: Float32Array.from({ length: 24 }, (_, i) => i) };
+    const parts = splitBatch(output, 3);
+    expect(parts.map((p) => p.dims)).toEqual([[1, 2, 3], [1, 2, 3], [1, 2, 3]]);
+    expect(Array.from(parts[2]!.data as Float32Array)).toEqual([12, 13, 14, 15, 16, 17]);
+    expect(parts[1]!.data.buffer).toBe(output.data.buffer); // a view, not a copy
+    (parts[1]!.data as Float32Array)[0] = -1;
+    expect(output.data[6]).toBe(-1);
+    expect(itemView(output, 3).data[0]).toBe(18);
+  });
+
+  it('refuses a model output whose first dimension cannot hold the items run, with MODEL_MISMATCH', () => {
+    const output = { dtype: 'float32' as const, dims: [4, 2, 3], data: new Float32Array(24) };
+    expect(() => splitBatch(output, 5)).toThrow(expect.objectContaining({
+      code: 'MODEL_MISMATCH',
+      message: 'a model output has dims [4, 2, 3]: its first (batch) dimension holds fewer than the 5 items the batch ran',
+    }));
+    expect(() => splitBatch({ dtype: 'float32', dims: [], data: new Float32Array(1) }, 1)).toThrow(expect.objectContaining({ code: 'MODEL_MISMATCH' }));
+    expect(splitBatch(output, 0)).toEqual([]);
   });
 });

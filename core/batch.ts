@@ -1,13 +1,37 @@
 /**
  * @module core/batch
- * Which batch shape to run: every shape costs a warm-up (and on GPU a cuDNN/TensorRT set-up),
- * so a service allows a few sizes and pads up to the smallest that fits.
+ * Batch assembly: many decoded images into one engine input, and the engine's output back into
+ * one view per image.
+ *
+ * Every batch shape costs a warm-up (and on GPU a cuDNN/TensorRT set-up), so a service allows a
+ * few sizes and pads up to the smallest that fits (`pickBatchSize`); padding slots are zeros and
+ * their outputs are dropped (`splitBatch`). Serving takes two steps, split across threads:
+ *
+ * - the caller packs each item's HWC uint8 pixels into one uint8 [B, H, W, 3] batch
+ *   (`packBatch`: a quarter of the float tensor, and a plain memcpy);
+ * - the engine checks that batch once where the run enters it (`expectPixelBatch`) and normalises
+ *   it slot by slot into a [B, 3, H, W] float tensor it owns and reuses (`normalizePixelBatch`).
+ *
+ * `assembleBatch` does both on the calling thread into a fresh float tensor: the path for tests,
+ * the bench's baseline and callers that normalise themselves.
+ *
+ * Checked once, where each thing enters: the allowed sizes when a model loads
+ * (`expectAllowedBatchSizes`), each item when it is submitted to the batcher (its size is the
+ * model input's, its pixels width x height x 3 bytes), a pixel batch where the run enters the
+ * engine (`expectPixelBatch`). Everything else here runs once per batch or per item and trusts
+ * its arguments, as onnxruntime's backends trust what InferenceSession.run checked. The one check
+ * left on the way is on the model's own output: a batch dimension too small for the items run.
  */
-import { expectInteger, expectOneOf, invalidParameterError } from './errors.js';
+import { DetectError, expectInteger, invalidParameterError } from './errors.js';
 import { createNormalizer, DEFAULT_NORMALIZE, type NormalizeDType, type NormalizeOptions, type Normalizer, planNormalize } from './normalize.js';
 import type { Size, Tensor } from './types.js';
 
-/** `allowed` must be strictly increasing positive integers; a fixed-batch model passes [n]. */
+// Allowed batch sizes.
+
+/**
+ * `allowed` must be strictly increasing positive integers; a fixed-batch model passes [n]. Call it
+ * once, when a model loads: pickBatchSize, packBatch and assembleBatch trust what it accepted.
+ */
 export function expectAllowedBatchSizes(allowed: readonly number[]): readonly number[] {
   if (!Array.isArray(allowed) || allowed.length === 0) throw invalidParameterError('allowed', 'non-empty array of batch sizes', allowed);
   allowed.forEach((n, i) => {
@@ -17,52 +41,58 @@ export function expectAllowedBatchSizes(allowed: readonly number[]): readonly nu
   return allowed;
 }
 
-/** Smallest allowed size >= count; the largest allowed when count exceeds them all (callers split). */
+/**
+ * Smallest allowed size >= count; the largest allowed when count exceeds them all (callers split).
+ * Trusts its arguments: `allowed` checked once by expectAllowedBatchSizes, `count` >= 1.
+ */
 export function pickBatchSize(count: number, allowed: readonly number[]): number {
-  expectInteger('count', count, 1);
-  expectAllowedBatchSizes(allowed);
   for (const n of allowed) if (n >= count) return n;
   return allowed[allowed.length - 1]!;
 }
 
-// ---- tensor ----
-// Batch tensors and per-item views. A fresh typed array (zero-filled by the platform) per batch,
-// so it can be transferred to the engine worker; outputs are split with subarray views, no copy.
-export type BatchDType = 'float32' | 'float16';
+// Packing pixels (the caller's half of serving).
 
-/** [batchSize, c, h, w]; float16 holds IEEE half bits in a Uint16Array. Padding slots are zeros. */
-export function createBatchTensor(batchSize: number, chw: readonly [number, number, number], dtype: BatchDType): Tensor {
-  expectInteger('batchSize', batchSize, 1);
-  if (!Array.isArray(chw) || chw.length !== 3) throw invalidParameterError('chw', 'array [channels, height, width]', chw);
-  chw.forEach((d, i) => expectInteger(`chw[${i}]`, d, 1));
-  expectOneOf('dtype', dtype, ['float32', 'float16'] as const);
-  const n = batchSize * chw[0] * chw[1] * chw[2];
-  const data = dtype === 'float16' ? new Uint16Array(n) : new Float32Array(n);
-  return { dtype, dims: [batchSize, chw[0], chw[1], chw[2]], data };
+export interface BatchItem {
+  /** HWC uint8, 3 channels, `size` pixels (a letterboxed image). */
+  readonly pixels: Uint8Array;
+  readonly size: Size;
 }
 
-/** Item `index` along dim 0 as a view with dims [1, ...rest]: the model's batch-1 output shape. */
-export function itemView(output: Tensor, index: number): Tensor {
-  const batch = output.dims[0];
-  if (output.dims.length === 0 || !Number.isInteger(batch) || batch! < 1) {
-    throw invalidParameterError('output.dims', 'dims with a batch dimension first', output.dims.join('x'));
-  }
-  expectInteger('index', index, 0, batch! - 1);
-  const per = output.data.length / batch!;
-  const data = output.data.subarray(index * per, (index + 1) * per);
-  return { dtype: output.dtype, dims: [1, ...output.dims.slice(1)], data };
+export interface AssembledBatch {
+  readonly tensor: Tensor;
+  /** Dim 0 of the tensor: an allowed size >= count. */
+  readonly batchSize: number;
+  /** Real items; slots count..batchSize-1 are zero padding. */
+  readonly count: number;
 }
 
-/** Views of the first `count` items; slots past `count` are batch padding and are dropped. */
-export function splitBatch(output: Tensor, count: number): Tensor[] {
-  expectInteger('count', count, 0, output.dims[0] ?? 0);
-  return Array.from({ length: count }, (_, i) => itemView(output, i));
+export interface PackOptions {
+  /** A Uint8Array to overwrite when its length is exactly the batch's (a recycled one). @default undefined */
+  readonly into?: Uint8Array;
 }
 
-// ---- pixel-batch ----
-// The engine's half of engine-side normalisation: checks a uint8 [B, H, W, 3] pixel batch and
-// its options once, where the run enters the engine, then normalises it slot by slot into a
-// [B, 3, H, W] float tensor the engine owns (and reuses, so it is never page-faulted again).
+/**
+ * Each item's pixels into its slot of a uint8 [B, H, W, 3] batch. Trusts its arguments: `allowed`
+ * checked once by expectAllowedBatchSizes; `items` 1 to max(allowed) of them (split first), all
+ * of one size, each with width x height x 3 bytes of pixels (the batcher checks every item as it
+ * is submitted).
+ */
+export function packBatch(items: readonly BatchItem[], allowed: readonly number[], options: PackOptions = {}): AssembledBatch {
+  const batchSize = pickBatchSize(items.length, allowed);
+  const { width, height } = items[0]!.size;
+  const slot = 3 * width * height;
+  const into = options.into;
+  const fits = into instanceof Uint8Array && into.length === batchSize * slot;
+  const data = fits ? into : new Uint8Array(batchSize * slot);
+  // A recycled buffer still holds the last batch: padding must not depend on it.
+  if (fits) data.fill(0, items.length * slot);
+  items.forEach((item, i) => data.set(item.pixels, i * slot));
+  const tensor: Tensor = { dtype: 'uint8', dims: [batchSize, height, width, 3], data };
+  return { tensor, batchSize, count: items.length };
+}
+
+// Normalising a pixel batch (the engine's half of serving).
+
 export interface PixelBatchShape {
   readonly batchSize: number;
   readonly size: Size;
@@ -84,13 +114,14 @@ export function expectPixelBatch(name: string, feed: Tensor | undefined, options
   }
   const [b, h, w] = dims.map((d, i) => expectInteger(`feeds.${name}.dims[${i}]`, d, 1)) as [number, number, number];
   if (feed.data.length !== b * h * w * 3) throw invalidParameterError(`feeds.${name}.data.length`, String(b * h * w * 3), feed.data.length);
+  planNormalize(options);
   return pixelBatchShape(feed, options);
 }
 
-/** The shape of a pixel batch that expectPixelBatch already accepted (the engine worker trusts the pool's check). */
+/** The shape of a pixel batch and options that expectPixelBatch already accepted (the engine worker trusts the pool's check). */
 export function pixelBatchShape(feed: Tensor, options: Partial<NormalizeOptions>): PixelBatchShape {
   const [b, h, w] = feed.dims as [number, number, number, number];
-  const { dtype } = planNormalize(options);
+  const dtype = options.dtype ?? DEFAULT_NORMALIZE.dtype;
   return { batchSize: b, size: { width: w, height: h }, dtype, dims: [b, 3, h, w] };
 }
 
@@ -108,31 +139,20 @@ export function normalizePixelBatch(
   }
 }
 
-// ---- assemble ----
-// Normalises each decoded item straight into its slot of one batch tensor. Padding slots are
-// zero rather than the normalised pad colour: their outputs are dropped by splitBatch, and zeros
-// cannot depend on options. This is the main-thread path (tests, the bench's baseline); serving
-// packs uint8 pixels (packBatch) and lets the engine worker normalise into a tensor it reuses.
-export interface BatchItem {
-  /** HWC uint8, 3 channels, `size` pixels (a letterboxed image). */
-  readonly pixels: Uint8Array;
-  readonly size: Size;
-}
-
-export interface AssembledBatch {
-  readonly tensor: Tensor;
-  /** Dim 0 of the tensor: an allowed size >= count. */
-  readonly batchSize: number;
-  /** Real items; slots count..batchSize-1 are zero padding. */
-  readonly count: number;
-}
+// Assembling a float batch on the calling thread. Padding slots are zero rather than the
+// normalised pad colour: their outputs are dropped by splitBatch, and zeros cannot depend on
+// options. A fresh typed array (zero-filled by the platform) per batch, so it can be transferred
+// to the engine worker.
 
 export interface AssembleOptions {
   /** Hot paths pass a long-lived one. @default a fresh createNormalizer() (one WASM instantiation) */
   readonly normalizer?: Normalizer;
 }
 
-/** More items than the largest allowed size is an error: split first. */
+/**
+ * Each item normalised straight into its slot of one batch tensor. Trusts its arguments, as
+ * packBatch does; `normalize` is checked by the normalizer, once per options object.
+ */
 export function assembleBatch(
   items: readonly BatchItem[],
   allowed: readonly number[],
@@ -140,52 +160,46 @@ export function assembleBatch(
   options: AssembleOptions = {},
 ): AssembledBatch {
   const normalizer = options.normalizer ?? createNormalizer();
-  if (!Array.isArray(items) || items.length === 0) throw invalidParameterError('items', 'non-empty array of images', items);
   const batchSize = pickBatchSize(items.length, allowed);
-  if (items.length > batchSize) throw invalidParameterError('items.length', `at most ${batchSize} items (largest allowed batch)`, items.length);
   const { width, height } = items[0]!.size;
   const dtype = normalize.dtype ?? DEFAULT_NORMALIZE.dtype;
   const slot = 3 * width * height;
   const tensor = createBatchTensor(batchSize, [3, height, width], dtype);
-  items.forEach((item, i) => {
-    if (item.size?.width !== width || item.size?.height !== height) {
-      throw invalidParameterError(`items[${i}].size`, `${width}x${height} like items[0]`, `${item.size?.width}x${item.size?.height}`);
-    }
-    normalizer.normalizeInto(item.pixels, item.size, tensor.data as Float32Array | Uint16Array, i * slot, normalize);
-  });
+  items.forEach((item, i) => normalizer.normalizeInto(item.pixels, item.size, tensor.data as Float32Array | Uint16Array, i * slot, normalize));
   return { tensor, batchSize, count: items.length };
 }
 
-// ---- pack ----
-// The caller's half of engine-side normalisation: copies each item's HWC uint8 pixels into its
-// slot of one uint8 [B, H, W, 3] batch (a quarter of the float tensor, and a plain memcpy), which
-// the engine then normalises itself (see pixel-batch.ts). Padding slots are zero pixels.
-export interface PackOptions {
-  /** A Uint8Array to overwrite when its length is exactly the batch's (a recycled one). @default undefined */
-  readonly into?: Uint8Array;
+export type BatchDType = 'float32' | 'float16';
+
+/**
+ * [batchSize, c, h, w]; float16 holds IEEE half bits in a Uint16Array. Padding slots are zeros.
+ * Trusts its arguments: a size pickBatchSize chose, and the model input's dims and dtype, checked
+ * when the model loaded.
+ */
+export function createBatchTensor(batchSize: number, chw: readonly [number, number, number], dtype: BatchDType): Tensor {
+  const n = batchSize * chw[0] * chw[1] * chw[2];
+  const data = dtype === 'float16' ? new Uint16Array(n) : new Float32Array(n);
+  return { dtype, dims: [batchSize, chw[0], chw[1], chw[2]], data };
 }
 
-/** More items than the largest allowed size is an error: split first. */
-export function packBatch(items: readonly BatchItem[], allowed: readonly number[], options: PackOptions = {}): AssembledBatch {
-  if (!Array.isArray(items) || items.length === 0) throw invalidParameterError('items', 'non-empty array of images', items);
-  const batchSize = pickBatchSize(items.length, allowed);
-  if (items.length > batchSize) throw invalidParameterError('items.length', `at most ${batchSize} items (largest allowed batch)`, items.length);
-  const { width, height } = items[0]!.size;
-  const slot = 3 * width * height;
-  const into = options.into;
-  const fits = into instanceof Uint8Array && into.length === batchSize * slot;
-  const data = fits ? into : new Uint8Array(batchSize * slot);
-  // A recycled buffer still holds the last batch: padding must not depend on it.
-  if (fits) data.fill(0, items.length * slot);
-  items.forEach((item, i) => {
-    if (item.size?.width !== width || item.size?.height !== height) {
-      throw invalidParameterError(`items[${i}].size`, `${width}x${height} like items[0]`, `${item.size?.width}x${item.size?.height}`);
-    }
-    if (!(item.pixels instanceof Uint8Array) || item.pixels.length !== slot) {
-      throw invalidParameterError(`items[${i}].pixels`, `Uint8Array of ${slot} bytes (width x height x 3)`, item.pixels?.length);
-    }
-    data.set(item.pixels, i * slot);
-  });
-  const tensor: Tensor = { dtype: 'uint8', dims: [batchSize, height, width, 3], data };
-  return { tensor, batchSize, count: items.length };
+// Splitting outputs: subarray views, no copy.
+
+/**
+ * Views of the first `count` items of one model output; slots past `count` are batch padding and
+ * are dropped. `count` is the batch's item count (trusted). The output is the model's: an output
+ * whose first dimension cannot hold `count` items (no batch dimension, or a fixed smaller one)
+ * is a MODEL_MISMATCH here, rather than views past its end that decode as nothing.
+ */
+export function splitBatch(output: Tensor, count: number): Tensor[] {
+  if (count > (output.dims[0] ?? 0)) {
+    throw new DetectError('MODEL_MISMATCH', `a model output has dims [${output.dims.join(', ')}]: its first (batch) dimension holds fewer than the ${count} items the batch ran`);
+  }
+  return Array.from({ length: count }, (_, i) => itemView(output, i));
+}
+
+/** Item `index` along dim 0 as a view with dims [1, ...rest]: the model's batch-1 output shape. Trusts `index` < dims[0]. */
+export function itemView(output: Tensor, index: number): Tensor {
+  const per = output.data.length / output.dims[0]!;
+  const data = output.data.subarray(index * per, (index + 1) * per);
+  return { dtype: output.dtype, dims: [1, ...output.dims.slice(1)], data };
 }

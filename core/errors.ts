@@ -1,11 +1,21 @@
 /**
  * @module core/errors
- * One error type for everything detectfn reports to a caller. Each error has a stable `code`
- * (clients switch on it) and the HTTP `status` it maps to. The mapping lives here, in one table,
- * so handlers never choose statuses themselves. Anything that is not a DetectError is a bug and
- * becomes a logged, generic 500 (the message never leaks).
+ * One error type for everything detectfn reports to a caller, and the argument checks that
+ * raise it.
+ *
+ * Each DetectError has a stable `code` (clients switch on it) and the HTTP `status` it maps to
+ * (Hono's HTTPException carries a status the same way). The mappings live here, one table per
+ * protocol (ERROR_STATUS for HTTP, GRPC_STATUS for the KServe gRPC listener), so handlers never
+ * choose statuses themselves. Anything that is not a DetectError is a bug and becomes a logged,
+ * generic 500: its message never leaks.
+ *
+ * The checks (after sharp's is.mjs) give every refusal one message shape, "Expected positive
+ * integer for width but received 1.5 of type number", as INVALID_ARGUMENT. Input is checked
+ * once, where it enters (a request's options, a manifest at load, a feed at the engine boundary);
+ * everything behind that point trusts its arguments and runs no check of its own.
  */
 
+// Error codes and the status each answers with.
 
 export const ERROR_STATUS = {
   INVALID_ARGUMENT: 400,
@@ -72,6 +82,8 @@ export const GRPC_STATUS = {
   INTERNAL: 13,
 } as const satisfies Record<ErrorCode, number>;
 
+// The error type.
+
 export interface DetectErrorOptions {
   cause?: unknown;
   /** Seconds a client should wait before retrying (QUEUE_FULL, NOT_READY, ENGINE_UNAVAILABLE). */
@@ -110,10 +122,9 @@ export function toDetectError(err: unknown): DetectError {
   return new DetectError('INTERNAL', 'Internal Server Error', { cause: err });
 }
 
-// ---- validate ----
-// Argument checks in one place, with one message shape (after sharp's is.mjs):
-// "Expected positive integer for width but received 1.5 of type number".
-// Validation happens once, where input enters; everything behind it trusts its arguments.
+// Argument checks.
+
+/** A value as a refusal shows it: strings JSON-quoted, cut to 60 characters, then its type. */
 export function describe(value: unknown): string {
   const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
   return `${shown.length > 60 ? shown.slice(0, 57) + '...' : shown} of type ${typeof value}`;

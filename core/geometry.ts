@@ -1,11 +1,25 @@
 /**
  * @module core/geometry
- * The letterbox plan: how a source image becomes a model input. core computes it (pure
- * geometry); an image decoder executes it (resize to `resized`, then pad to `target`).
- * Boxes go back to source pixels through the same plan object, so the two can never disagree.
+ * How a source image becomes a model input, as a plan: plain numbers that core computes (pure
+ * geometry) and an image decoder executes (resize to `resized`, then pad or crop to `target`).
+ *
+ * - `planLetterbox`: a detector's input, the geometry of Ultralytics' LetterBox
+ *   (ultralytics/data/augment.py) with its exact rounding, so a decoder that executes the plan
+ *   feeds the model the same pixels the reference pipeline does.
+ * - `planCrop`: a classifier's input, torchvision's `Resize(N)` + `CenterCrop(size)` (or DALI's
+ *   `resize(mode="not_larger")` + crop).
+ *
+ * One plan object maps pixels in and boxes out: `toSourceBoxes` takes the very LetterboxPlan
+ * that produced the input (where Ultralytics' scale_boxes works gain and pad out again), so
+ * preprocessing and postprocessing can never disagree. Python rounds ties to even, and so does
+ * every rounding here (`roundHalfEven`). A plan is made per image, from the image's own size
+ * (user input: a 10000x1 image cannot keep a pixel per side) and the manifest's options, and both
+ * are checked there; a plan is trusted everywhere after.
  */
 import { expectInteger, expectOneOf, invalidParameterError } from './errors.js';
 import type { Size } from './types.js';
+
+// The letterbox.
 
 export interface LetterboxOptions {
   /** Model input size. @default {width: 640, height: 640} */
@@ -41,9 +55,10 @@ export interface LetterboxPlan {
   readonly padValue: number;
 }
 
-// ---- defaults ----
-// Ultralytics' predict-time LetterBox settings: 640x640, centred, grey 114 padding, and
-// `auto` off because exported ONNX models take a fixed input size.
+/**
+ * Ultralytics' predict-time LetterBox settings: 640x640, centred, grey 114 padding, and `auto`
+ * off because exported ONNX models take a fixed input size.
+ */
 export const DEFAULT_LETTERBOX: LetterboxOptions = Object.freeze({
   size: Object.freeze({ width: 640, height: 640 }),
   stride: 32,
@@ -53,90 +68,7 @@ export const DEFAULT_LETTERBOX: LetterboxOptions = Object.freeze({
   padValue: 114,
 });
 
-// ---- options ----
-// Merges caller options over DEFAULT_LETTERBOX and validates them once, so the geometry in
-// plan.ts can trust every field.
-/** Largest side accepted anywhere: far above any model input, small enough to stay exact. */
-export const MAX_SIDE = 1 << 16;
-
-export function expectSize(name: string, size: unknown): Size {
-  if (typeof size !== 'object' || size === null) throw invalidParameterError(name, 'object {width, height}', size);
-  const s = size as Partial<Size>;
-  return {
-    width: expectInteger(`${name}.width`, s.width, 1, MAX_SIDE),
-    height: expectInteger(`${name}.height`, s.height, 1, MAX_SIDE),
-  };
-}
-
-function expectBoolean(name: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') throw invalidParameterError(name, 'boolean', v);
-  return v;
-}
-
-export function resolveLetterboxOptions(options: Partial<LetterboxOptions> = {}): LetterboxOptions {
-  const o = { ...DEFAULT_LETTERBOX, ...options };
-  return {
-    size: expectSize('size', o.size),
-    stride: expectInteger('stride', o.stride, 1, MAX_SIDE),
-    scaleUp: expectBoolean('scaleUp', o.scaleUp),
-    auto: expectBoolean('auto', o.auto),
-    center: expectBoolean('center', o.center),
-    padValue: expectInteger('padValue', o.padValue, 0, 255),
-  };
-}
-
-// ---- boxes ----
-// Maps xyxy boxes between model-input pixels and source pixels through a LetterboxPlan
-// (Ultralytics' scale_boxes + clip_boxes). Both directions return new arrays: decoded outputs
-// may be views into an engine buffer that other items still read.
-function expectBoxes(boxes: Float32Array, count: number): void {
-  if (!(boxes instanceof Float32Array)) throw invalidParameterError('boxes', 'Float32Array', boxes);
-  expectInteger('count', count, 0, Math.floor(boxes.length / 4));
-}
-
-/** Model-input (letterboxed) xyxy -> source-image xyxy, clipped to the image unless `clip` is false. */
-export function toSourceBoxes(boxes: Float32Array, count: number, plan: LetterboxPlan, clip = true): Float32Array {
-  expectBoxes(boxes, count);
-  const out = new Float32Array(count * 4);
-  const { left, top } = plan.pad;
-  const { width, height } = plan.source;
-  for (let i = 0; i < count * 4; i += 4) {
-    let x1 = (boxes[i]! - left) / plan.scale;
-    let y1 = (boxes[i + 1]! - top) / plan.scale;
-    let x2 = (boxes[i + 2]! - left) / plan.scale;
-    let y2 = (boxes[i + 3]! - top) / plan.scale;
-    if (clip) {
-      x1 = Math.min(Math.max(x1, 0), width);
-      y1 = Math.min(Math.max(y1, 0), height);
-      x2 = Math.min(Math.max(x2, 0), width);
-      y2 = Math.min(Math.max(y2, 0), height);
-    }
-    out[i] = x1;
-    out[i + 1] = y1;
-    out[i + 2] = x2;
-    out[i + 3] = y2;
-  }
-  return out;
-}
-
-// ---- round-half-even ----
-// Python 3's `round(x)`: ties go to the even integer. Ultralytics' LetterBox and scale_boxes
-// round with it, and `Math.round` (ties up) gives a different pixel for every exact .5, e.g.
-// round(2.5) is 2 in Python and 3 in JS; matching it keeps our pads identical to the reference.
-export function roundHalfEven(x: number): number {
-  if (!Number.isFinite(x)) return x;
-  const floor = Math.floor(x);
-  // Exact for every double: subtracting the floor never rounds.
-  const frac = x - floor;
-  if (frac > 0.5) return floor + 1;
-  if (frac < 0.5) return floor;
-  return floor % 2 === 0 ? floor : floor + 1;
-}
-
-// ---- plan ----
-// `planLetterbox`: the geometry of Ultralytics' LetterBox (ultralytics/data/augment.py), with
-// its exact rounding, so a decoder that executes the plan feeds the model the same pixels the
-// reference pipeline does and boxes map back to the same source coordinates.
+/** Options are merged over DEFAULT_LETTERBOX and checked, with the source size, on every call. */
 export function planLetterbox(source: Size, options?: Partial<LetterboxOptions>): LetterboxPlan {
   const src = expectSize('source', source);
   const o = resolveLetterboxOptions(options);
@@ -168,14 +100,40 @@ export function planLetterbox(source: Size, options?: Partial<LetterboxOptions>)
   return { source: src, resized, target, scale: r, pad, padValue: o.padValue };
 }
 
-// ---- plan ----
-// `planCrop`: the geometry of a classifier's preprocessing, torchvision's
-// `Resize(N)` + `CenterCrop(size)` (or DALI's `resize(mode="not_larger")` + crop), as a plan
-// like the letterbox: core computes it (pure), an image decoder executes it (resize the source
-// to `resized`, take the `crop` window, pad it to `target`). Where the resized image is smaller
-// than the crop on an axis it is centred and padded, as torchvision's CenterCrop pads.
-// The plan carries `kind: 'crop'` and the same basic fields as LetterboxPlan (source, target,
-// scale, padValue) so code that shows or runs plans can take either.
+/**
+ * Model-input (letterboxed) xyxy -> source-image xyxy, clipped to the image unless `clip` is
+ * false (Ultralytics' scale_boxes + clip_boxes). Returns a new array: decoded outputs may be views
+ * into an engine buffer that other items still read. Runs per detected image and trusts its
+ * arguments: `boxes` holds at least `count` boxes (core/postprocess passes the kept ones).
+ */
+export function toSourceBoxes(boxes: Float32Array, count: number, plan: LetterboxPlan, clip = true): Float32Array {
+  const out = new Float32Array(count * 4);
+  const { left, top } = plan.pad;
+  const { width, height } = plan.source;
+  for (let i = 0; i < count * 4; i += 4) {
+    let x1 = (boxes[i]! - left) / plan.scale;
+    let y1 = (boxes[i + 1]! - top) / plan.scale;
+    let x2 = (boxes[i + 2]! - left) / plan.scale;
+    let y2 = (boxes[i + 3]! - top) / plan.scale;
+    if (clip) {
+      x1 = Math.min(Math.max(x1, 0), width);
+      y1 = Math.min(Math.max(y1, 0), height);
+      x2 = Math.min(Math.max(x2, 0), width);
+      y2 = Math.min(Math.max(y2, 0), height);
+    }
+    out[i] = x1;
+    out[i + 1] = y1;
+    out[i + 2] = x2;
+    out[i + 3] = y2;
+  }
+  return out;
+}
+
+// The centre crop. Where the resized image is smaller than the crop on an axis it is centred
+// and padded, as torchvision's CenterCrop pads. The plan carries `kind: 'crop'` and the same
+// basic fields as LetterboxPlan (source, target, scale, padValue), so code that shows or runs
+// plans can take either.
+
 export const CROP_RESIZE_MODES = ['shorter', 'not_larger'] as const;
 /**
  * 'shorter': the shorter side becomes `resizeTo`, the longer keeps the aspect ratio, truncated
@@ -218,28 +176,12 @@ export interface CropPlan {
   readonly padValue: number;
 }
 
-function resizedSize(src: Size, mode: CropResizeMode, n: number): { resized: Size; scale: number } {
-  if (mode === 'shorter') {
-    const wide = src.width > src.height;
-    const short = wide ? src.height : src.width;
-    const long = Math.trunc((n * (wide ? src.width : src.height)) / short);
-    return { resized: wide ? { width: long, height: n } : { width: n, height: long }, scale: n / short };
-  }
-  const scale = Math.min(n / src.width, n / src.height);
-  return { resized: { width: Math.round(src.width * scale), height: Math.round(src.height * scale) }, scale };
-}
-
-/** One axis of torchvision's CenterCrop: window start and length, pad before and after. */
-function axis(have: number, want: number): { start: number; length: number; before: number; after: number } {
-  if (have >= want) return { start: roundHalfEven((have - want) / 2), length: want, before: 0, after: 0 };
-  return { start: 0, length: have, before: Math.floor((want - have) / 2), after: Math.floor((want - have + 1) / 2) };
-}
-
+/** The decoder resizes the source to `resized`, takes the `crop` window and pads it to `target`. */
 export function planCrop(source: Size, options: CropOptions): CropPlan {
   const src = expectSize('source', source);
   const size = expectSize('size', options.size);
   const mode = expectOneOf('resize', options.resize, CROP_RESIZE_MODES);
-  const n = expectInteger('resizeTo', options.resizeTo ?? Math.min(size.width, size.height), 1, 1 << 16);
+  const n = expectInteger('resizeTo', options.resizeTo ?? Math.min(size.width, size.height), 1, MAX_SIDE);
   const padValue = expectInteger('padValue', options.padValue, 0, 255);
   const { resized, scale } = resizedSize(src, mode, n);
   if (resized.width < 1 || resized.height < 1) {
@@ -259,7 +201,71 @@ export function planCrop(source: Size, options: CropOptions): CropPlan {
   };
 }
 
-// ---- significant ----
+function resizedSize(src: Size, mode: CropResizeMode, n: number): { resized: Size; scale: number } {
+  if (mode === 'shorter') {
+    const wide = src.width > src.height;
+    const short = wide ? src.height : src.width;
+    const long = Math.trunc((n * (wide ? src.width : src.height)) / short);
+    return { resized: wide ? { width: long, height: n } : { width: n, height: long }, scale: n / short };
+  }
+  const scale = Math.min(n / src.width, n / src.height);
+  return { resized: { width: Math.round(src.width * scale), height: Math.round(src.height * scale) }, scale };
+}
+
+/** One axis of torchvision's CenterCrop: window start and length, pad before and after. */
+function axis(have: number, want: number): { start: number; length: number; before: number; after: number } {
+  if (have >= want) return { start: roundHalfEven((have - want) / 2), length: want, before: 0, after: 0 };
+  return { start: 0, length: have, before: Math.floor((want - have) / 2), after: Math.floor((want - have + 1) / 2) };
+}
+
+// Checks of what a plan is made from.
+
+/** Largest side accepted anywhere: far above any model input, small enough to stay exact. */
+const MAX_SIDE = 1 << 16;
+
+function expectSize(name: string, size: unknown): Size {
+  if (typeof size !== 'object' || size === null) throw invalidParameterError(name, 'object {width, height}', size);
+  const s = size as Partial<Size>;
+  return {
+    width: expectInteger(`${name}.width`, s.width, 1, MAX_SIDE),
+    height: expectInteger(`${name}.height`, s.height, 1, MAX_SIDE),
+  };
+}
+
+function expectBoolean(name: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw invalidParameterError(name, 'boolean', v);
+  return v;
+}
+
+function resolveLetterboxOptions(options: Partial<LetterboxOptions> = {}): LetterboxOptions {
+  const o = { ...DEFAULT_LETTERBOX, ...options };
+  return {
+    size: expectSize('size', o.size),
+    stride: expectInteger('stride', o.stride, 1, MAX_SIDE),
+    scaleUp: expectBoolean('scaleUp', o.scaleUp),
+    auto: expectBoolean('auto', o.auto),
+    center: expectBoolean('center', o.center),
+    padValue: expectInteger('padValue', o.padValue, 0, 255),
+  };
+}
+
+// Rounding and printing numbers.
+
+/**
+ * Python 3's `round(x)`: ties go to the even integer. Ultralytics' LetterBox and scale_boxes
+ * round with it, and `Math.round` (ties up) gives a different pixel for every exact .5, e.g.
+ * round(2.5) is 2 in Python and 3 in JS; matching it keeps our pads identical to the reference.
+ */
+export function roundHalfEven(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  const floor = Math.floor(x);
+  // Exact for every double: subtracting the floor never rounds.
+  const frac = x - floor;
+  if (frac > 0.5) return floor + 1;
+  if (frac < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
 /** `x` to `digits` significant digits, without trailing zeros or exponent noise: 0.003922, 255, 0.118. */
 export function significant(x: number, digits: number): string {
   return String(Number(x.toPrecision(digits)));

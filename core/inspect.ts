@@ -1,14 +1,27 @@
 /**
  * @module core/inspect
- * A plain, ordered description of what a model's preprocessing does to one image: the geometry
- * (`plan`, a discriminated union on `kind` so other geometries such as a centre crop slot in)
- * and the steps in the order they run. It is what the inspector reports, so every choice the
- * manifest makes (kernel, pad value, channel order, scale, mean/std, layout, dtype) is visible.
+ * The maths of the preprocessing inspector: what a model's preprocessing does to one image, and
+ * whether the tensor we feed matches the one the training pipeline made.
+ *
+ * - A plain, ordered description: the geometry (`PlanView`, a discriminated union on `kind`, so
+ *   the letterbox and the centre crop are shown alike) and the steps in the order they run
+ *   (`describeSteps`), so every choice the manifest makes (kernel, pad value, channel order,
+ *   scale, mean/std, layout, dtype) is visible.
+ * - Numbers to look at: per-channel statistics of the tensor (`channelStats`), and the tensor
+ *   turned back into an image (`tensorToRgb`).
+ * - A verdict: our tensor against a reference saved with np.save (`parseNpy`, `compareTensors`),
+ *   naming the usual mistake (a missing /255, swapped channels, a 1-pixel shift, other mean/std)
+ *   rather than printing a difference.
+ *
+ * The inspector's inputs come from a user (a reference file, a tensor to show), so these
+ * functions check what they are given and refuse it with INVALID_ARGUMENT.
  */
 import { DetectError, invalidParameterError } from './errors.js';
 import { type CropPlan, type CropWindow, type LetterboxPlan, type Padding, significant } from './geometry.js';
 import { fromHalfBits } from './normalize.js';
 import type { Size } from './types.js';
+
+// The description: plan views and steps.
 
 /** Letterbox: resize by `scale` keeping the aspect ratio, then pad to `target`. */
 export interface LetterboxPlanView {
@@ -97,10 +110,10 @@ export function describeSteps(plan: PlanView, spec: PixelSpec): PreprocessStep[]
   return steps;
 }
 
-// ---- channel-stats ----
-// Per-channel min/max/mean/std of an NCHW tensor as the engine receives it (float32, or float16
-// as IEEE half bits), over every item of the batch. The first thing to look at when outputs
-// look wrong: a /255 that is missing shows as max 255 where 1 was expected.
+// Channel statistics: min/max/mean/std per channel of an NCHW tensor as the engine receives it
+// (float32, or float16 as IEEE half bits), over every item of the batch. The first thing to look
+// at when outputs look wrong: a /255 that is missing shows as max 255 where 1 was expected.
+
 export interface ChannelStats {
   readonly min: number;
   readonly max: number;
@@ -147,11 +160,11 @@ export function tensorRange(stats: readonly ChannelStats[]): [number, number] {
   return [Math.min(...stats.map((s) => s.min)), Math.max(...stats.map((s) => s.max))];
 }
 
-// ---- view ----
-// The model input turned back into an 8-bit RGB image (HWC) by undoing mean/std, scale and
-// channel order with the constants the caller passes. Given the constants the model expects,
-// a correct pipeline shows the letterboxed image with its grey padding, while a tensor on the
-// wrong scale shows as white or black: values are clamped to 0..255, never rescaled to fit.
+// The view: the model input turned back into an 8-bit RGB image (HWC) by undoing mean/std,
+// scale and channel order with the constants the caller passes. Given the constants the model
+// expects, a correct pipeline shows the letterboxed image with its grey padding, while a tensor
+// on the wrong scale shows as white or black: values are clamped to 0..255, never rescaled to fit.
+
 export interface InverseSpec {
   /** The multiplier the forward path applied (1/255 for YOLO). */
   readonly scale: number;
@@ -183,13 +196,14 @@ export function tensorToRgb(data: Float32Array | Uint16Array, dims: readonly num
   return { pixels, width, height };
 }
 
-// ---- compare ----
-// Our model input vs a reference tensor saved by the training pipeline, with a plain verdict.
-// Instead of guessing from ranges, it searches the usual mistakes directly: for channel order
-// as given or swapped (BGR/RGB), and for each 1-pixel shift of the image (letterbox padding or
-// rounding), it fits reference = a * ours + b per channel by least squares over the interior.
-// The best-fitting alignment names the order and the shift; its (a, b) name the value mistake:
-// a = 1/255 is a missing /255, a = 255 the reverse, anything else a mean/std that differs.
+// The comparison: our model input vs a reference tensor saved by the training pipeline, with a
+// plain verdict. Instead of guessing from ranges, it searches the usual mistakes directly: for
+// channel order as given or swapped (BGR/RGB), and for each 1-pixel shift of the image
+// (letterbox padding or rounding), it fits reference = a * ours + b per channel by least squares
+// over the interior. The best-fitting alignment names the order and the shift; its (a, b) name
+// the value mistake: a = 1/255 is a missing /255, a = 255 the reverse, anything else a mean/std
+// that differs.
+
 export interface Chw {
   readonly dims: readonly [number, number, number];
   readonly data: Float32Array;
@@ -320,11 +334,11 @@ function fmtRange([lo, hi]: [number, number]): string {
   return lo < 0 || hi < 0 ? `${fmt(lo)} to ${fmt(hi)}` : `${fmt(lo)}-${fmt(hi)}`;
 }
 
-// ---- npy ----
-// A small reader for the NumPy .npy files a training pipeline saves with np.save: format
-// versions 1-3, little-endian float32 ('<f4') or float16 ('<f2'), C order, shape [1, C, H, W]
-// or [C, H, W]. Anything else is refused with a message that says what was found and what to
-// save instead, rather than read wrongly.
+// The .npy reader, for the files a training pipeline saves with np.save: format versions 1-3,
+// little-endian float32 ('<f4') or float16 ('<f2'), C order, shape [1, C, H, W] or [C, H, W].
+// Anything else is refused with a message that says what was found and what to save instead,
+// rather than read wrongly.
+
 export interface NpyTensor {
   readonly dtype: 'float32' | 'float16';
   /** Always [C, H, W] (a leading batch of 1 is dropped). */

@@ -1,3 +1,8 @@
+/**
+ * @module core/map.test
+ * mAP as `yolo val` computes it: whole data sets, YOLO label files, the validator's matching
+ * (its lowest-index quirk included), per-class AP, the 101-point AP and np.interp's semantics.
+ */
 import { describe, expect, it } from 'vitest';
 import { apPerClass, boxIou, computeAp, evaluateMap, interp, IOU_THRESHOLDS, matchPredictions, parseYoloLabels } from './map.js';
 import type { BoxXYXY } from './types.js';
@@ -41,7 +46,6 @@ describe('parseYoloLabels', () => {
   });
 });
 
-// ---- match.test ----
 const label: BoxXYXY = [0, 0, 100, 100];
 
 describe('matchPredictions', () => {
@@ -77,17 +81,17 @@ describe('matchPredictions', () => {
   });
 });
 
-// ---- ap.test ----
-describe('interp (np.interp semantics)', () => {
-  it('interpolates linearly and clamps outside the range', () => {
-    expect(interp(0.25, [0, 0.5, 1], [1, 0.5, 0])).toBeCloseTo(0.75, 12);
-    expect(interp(-1, [0, 1], [3, 4])).toBe(3);
-    expect(interp(2, [0, 1], [3, 4])).toBe(4);
+describe('apPerClass', () => {
+  it('ranks by confidence and ignores classes absent from the labels', () => {
+    // class 0: one label; an FP scored above the TP. class 3: predicted but never labelled.
+    const tp = new Uint8Array([1, 0, 0]);
+    const { classes, ap } = apPerClass(tp, [0.5, 0.9, 0.8], [0, 0, 3], [0], 1);
+    expect(classes).toEqual([0]);
+    expect(ap[0][0]).toBeCloseTo(0.5 * 0.995, 12);
   });
-  it('takes the last of a run of equal xp values, like numpy', () => {
-    // np.interp(0, [0, 0, 0.5, 1], [1, 0.8, 0.6, 0]) == 0.8
-    expect(interp(0, [0, 0, 0.5, 1], [1, 0.8, 0.6, 0])).toBe(0.8);
-    expect(interp(0.5, [0, 0.5, 0.5, 1], [1, 0.9, 0.7, 0])).toBe(0.7);
+  it('gives 0 to a labelled class with no predictions', () => {
+    const { ap } = apPerClass(new Uint8Array(0), [], [], [1, 1], 2);
+    expect(ap).toEqual([[0, 0]]);
   });
 });
 
@@ -104,16 +108,15 @@ describe('computeAp (101-point interp)', () => {
   });
 });
 
-describe('apPerClass', () => {
-  it('ranks by confidence and ignores classes absent from the labels', () => {
-    // class 0: one label; an FP scored above the TP. class 3: predicted but never labelled.
-    const tp = new Uint8Array([1, 0, 0]);
-    const { classes, ap } = apPerClass(tp, [0.5, 0.9, 0.8], [0, 0, 3], [0], 1);
-    expect(classes).toEqual([0]);
-    expect(ap[0][0]).toBeCloseTo(0.5 * 0.995, 12);
+describe('interp (np.interp semantics)', () => {
+  it('interpolates linearly and clamps outside the range', () => {
+    expect(interp(0.25, [0, 0.5, 1], [1, 0.5, 0])).toBeCloseTo(0.75, 12);
+    expect(interp(-1, [0, 1], [3, 4])).toBe(3);
+    expect(interp(2, [0, 1], [3, 4])).toBe(4);
   });
-  it('gives 0 to a labelled class with no predictions', () => {
-    const { ap } = apPerClass(new Uint8Array(0), [], [], [1, 1], 2);
-    expect(ap).toEqual([[0, 0]]);
+  it('takes the last of a run of equal xp values, like numpy', () => {
+    // np.interp(0, [0, 0, 0.5, 1], [1, 0.8, 0.6, 0]) == 0.8
+    expect(interp(0, [0, 0, 0.5, 1], [1, 0.8, 0.6, 0])).toBe(0.8);
+    expect(interp(0.5, [0, 0.5, 0.5, 1], [1, 0.9, 0.7, 0])).toBe(0.7);
   });
 });

@@ -1,9 +1,19 @@
 /**
  * @module core/normalize
- * How HWC uint8 pixels become a model's CHW input: scale, optional per-channel mean/std,
- * channel order and element type. Defaults are Ultralytics' (RGB, /255, float32).
+ * How HWC uint8 pixels become a model's CHW input: scale, optional per-channel mean/std, channel
+ * order and element type (float32, or float16 as IEEE half bits). Defaults are Ultralytics'
+ * (RGB, /255, float32).
+ *
+ * (x * scale - mean) / std is computed as (x - mean/scale) / (std/scale) in float32: with the
+ * defaults that is x / 255 exactly rounded, what numpy and torch give. Two kernels do exactly those
+ * two float32 operations, so their outputs are bit-identical: a plain-JS one that looks each value
+ * up in a 256-entry table per channel (a uint8 channel has only 256 possible outputs), and a
+ * WebAssembly SIMD one (scripts/build-normalize-wasm.mjs) for float32. Options are checked and
+ * reduced to per-channel constants once (`planNormalize`); a `Normalizer` keeps that plan for as
+ * long as it is given the same options object. The pixels and buffers it is handed per image are
+ * not checked again: the batcher and the engine boundary (core/batch expectPixelBatch) did.
  */
-import { expectInteger, expectNumber, expectOneOf, invalidParameterError } from './errors.js';
+import { expectNumber, expectOneOf, invalidParameterError } from './errors.js';
 import { roundHalfEven } from './geometry.js';
 import type { Size } from './types.js';
 import { NORMALIZE_WASM } from './wasm-bytes.js';
@@ -36,6 +46,68 @@ export const DEFAULT_NORMALIZE: NormalizeOptions = Object.freeze({
   dtype: 'float32',
 });
 
+// The normalizer: owns one WASM kernel instance (its scratch memory is reused, never shared),
+// so hold one per thread for the hot path.
+
+export interface Normalizer {
+  /** The kernel float32 work runs on; float16 always uses the JS table kernel. */
+  readonly route: NormalizeRoute;
+  /**
+   * Writes `src` (HWC uint8, 3 channels, `size`) as CHW into `dst` from element `offset`:
+   * straight into a slot of a preallocated batch tensor. Options are checked and planned once per
+   * object identity: pass a new object to change them, never mutate.
+   *
+   * Runs once per image of every batch, so it trusts the rest, as the boundaries that call it
+   * checked it (the batcher each item, expectPixelBatch each pixel batch): `src` holds
+   * width x height x 3 bytes, `dst` is a Float32Array for float32 (a Uint16Array for float16)
+   * with room for 3 x width x height elements from `offset`.
+   */
+  normalizeInto(src: Uint8Array, size: Size, dst: Float32Array | Uint16Array, offset: number, options?: Partial<NormalizeOptions>): void;
+}
+
+export interface NormalizerOptions {
+  /** 'auto' picks wasm-simd where WebAssembly SIMD validates, else js. @default 'auto' */
+  readonly route?: 'auto' | NormalizeRoute;
+}
+
+export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
+  const wasm = pickWasmKernel(options.route, createWasmKernel);
+  // Batches reuse one options object: keep its plan and tables (768 values) for the next call.
+  let last:
+    | { opts: Partial<NormalizeOptions> | undefined; plan: NormalizePlan; luts: ReturnType<typeof buildLuts>; mul: MulForm[] | undefined }
+    | undefined;
+  return {
+    route: wasm ? 'wasm-simd' : 'js',
+    normalizeInto(src, size, dst, offset, opts) {
+      if (!last || last.opts !== opts) {
+        const fresh = planNormalize(opts);
+        last = { opts, plan: fresh, luts: buildLuts(fresh), mul: wasm ? exactMulForms(fresh.channels) : undefined };
+      }
+      const { plan, luts, mul } = last;
+      const pixels = size.width * size.height;
+      if (wasm && dst instanceof Float32Array) wasm.run(src, pixels, dst, offset, plan, luts, mul);
+      else normalizeRangeJs(src, pixels, 0, pixels, dst, offset, plan, luts);
+    },
+  };
+}
+
+/**
+ * The stateless form: builds a JS-route normalizer per call, with the same contract. Use
+ * createNormalizer() and keep it where speed matters (batch assembly), which gets the WASM SIMD
+ * kernel.
+ */
+export function normalizeInto(
+  src: Uint8Array,
+  size: Size,
+  dst: Float32Array | Uint16Array,
+  offset: number,
+  options?: Partial<NormalizeOptions>,
+): void {
+  createNormalizer({ route: 'js' }).normalizeInto(src, size, dst, offset, options);
+}
+
+// The plan: options checked once and reduced to per-source-channel constants.
+
 /** Per source channel: the output plane it goes to and its float32 constants. */
 export interface ChannelMap {
   readonly plane: number;
@@ -49,23 +121,6 @@ export interface ChannelMap {
 export interface NormalizePlan {
   readonly dtype: NormalizeDType;
   readonly channels: readonly [ChannelMap, ChannelMap, ChannelMap];
-}
-
-// ---- plan ----
-// Validates NormalizeOptions once and reduces them to per-source-channel constants.
-// (x * scale - mean) / std is computed as (x - mean/scale) / (std/scale) in float32: with the
-// defaults that is x / 255 exactly rounded (what numpy and torch give), and both kernels do the
-// same two float32 operations, so their outputs are bit-identical.
-const ORDERS = ['rgb', 'bgr'] as const;
-
-function triple(name: string, v: unknown, fallback: number, nonZero: boolean): readonly number[] {
-  if (v === undefined) return [fallback, fallback, fallback];
-  if (!Array.isArray(v) || v.length !== 3) throw invalidParameterError(name, 'array of 3 numbers', v);
-  return v.map((x: unknown, i) => {
-    const n = expectNumber(`${name}[${i}]`, x);
-    if (nonZero && n === 0) throw invalidParameterError(`${name}[${i}]`, 'non-zero number', x);
-    return n;
-  });
 }
 
 export function planNormalize(options: Partial<NormalizeOptions> = {}): NormalizePlan {
@@ -84,87 +139,29 @@ export function planNormalize(options: Partial<NormalizeOptions> = {}): Normaliz
   return { dtype, channels: [channel(0), channel(1), channel(2)] };
 }
 
+const ORDERS = ['rgb', 'bgr'] as const;
+
+function triple(name: string, v: unknown, fallback: number, nonZero: boolean): readonly number[] {
+  if (v === undefined) return [fallback, fallback, fallback];
+  if (!Array.isArray(v) || v.length !== 3) throw invalidParameterError(name, 'array of 3 numbers', v);
+  return v.map((x: unknown, i) => {
+    const n = expectNumber(`${name}[${i}]`, x);
+    if (nonZero && n === 0) throw invalidParameterError(`${name}[${i}]`, 'non-zero number', x);
+    return n;
+  });
+}
+
 /** The value both kernels produce for pixel value `x` of a channel. */
-export function normalizeValue(x: number, c: ChannelMap): number {
+function normalizeValue(x: number, c: ChannelMap): number {
   return Math.fround(Math.fround(x - c.sub) / c.div);
 }
 
-// ---- mul-form ----
-// Constants for the WASM kernel's faster form y = x*hi + (x*lo + add), which avoids float32
-// division (the kernel's bottleneck). hi keeps 16 significant bits of 1/div so x*hi (x < 256)
-// is exact. The form is only used when it reproduces the reference (x - sub) / div bit for bit
-// for all 256 inputs of every channel, checked here; otherwise the division kernel runs.
-export interface MulForm {
-  readonly hi: number;
-  readonly lo: number;
-  readonly add: number;
-}
+// The JS kernel: one 256-entry table per channel, so float32 and float16 share one loop and match
+// the WASM kernel bit for bit.
 
-function mulForm(c: ChannelMap): MulForm {
-  const t = 1 / c.div;
-  const q = 2 ** (Math.floor(Math.log2(Math.abs(t))) - 15);
-  const hi = Math.trunc(t / q) * q;
-  return { hi, lo: Math.fround(t - hi), add: Math.fround(-c.sub / c.div) };
-}
-
-/** The float32 operations the kernel performs, in JS (exact: see plan.ts on double rounding). */
-export function mulFormValue(x: number, m: MulForm): number {
-  const f = Math.fround;
-  return f(f(x * m.hi) + f(f(x * m.lo) + m.add));
-}
-
-/** Per-channel mul-form constants, or undefined when any of the 768 outputs would differ. */
-export function exactMulForms(channels: readonly ChannelMap[]): MulForm[] | undefined {
-  const forms = channels.map(mulForm);
-  for (let c = 0; c < channels.length; c++) {
-    for (let x = 0; x < 256; x++) {
-      if (!Object.is(mulFormValue(x, forms[c]!), normalizeValue(x, channels[c]!))) return undefined;
-    }
-  }
-  return forms;
-}
-
-// ---- half ----
-// float -> IEEE 754 binary16 bits with round-to-nearest-even, for float16 model inputs.
-// Arithmetic rather than a Float32Array/Uint32Array view, so no shared scratch buffer is needed;
-// scaling by powers of two is exact, so the single rounding below is the only one.
-export function toHalfBits(value: number): number {
-  if (Number.isNaN(value)) return 0x7e00;
-  const sign = value < 0 || Object.is(value, -0) ? 0x8000 : 0;
-  const a = Math.abs(value);
-  // 65520 is halfway between the largest half (65504) and 2^16: it and above round to infinity.
-  if (a >= 65520) return sign | 0x7c00;
-  if (a < 2 ** -14) {
-    // Subnormal: units of 2^-24; rounding up to 1024 yields the smallest normal's bits, as it should.
-    return sign | roundHalfEven(a * 2 ** 24);
-  }
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e--;
-  else if (2 ** (e + 1) <= a) e++;
-  let m = roundHalfEven((a / 2 ** e - 1) * 1024);
-  if (m === 1024) {
-    m = 0;
-    e++;
-  }
-  return sign | ((e + 15) << 10) | m;
-}
-
-/** IEEE 754 binary16 bits -> number (exact: every half is a float32). */
-export function fromHalfBits(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const e = (bits >> 10) & 0x1f;
-  const m = bits & 0x3ff;
-  if (e === 0) return sign * m * 2 ** -24;
-  if (e === 0x1f) return m ? NaN : sign * Infinity;
-  return sign * (1 + m / 1024) * 2 ** (e - 15);
-}
-
-// ---- kernel-js ----
-// The plain-JS kernel: a 256-entry table per channel (a uint8 channel has only 256 possible
-// outputs), so float32 and float16 share one loop and match the WASM kernel bit for bit.
 type Lut = Float32Array | Uint16Array;
 
-export function buildLuts(plan: NormalizePlan): [Lut, Lut, Lut] {
+function buildLuts(plan: NormalizePlan): [Lut, Lut, Lut] {
   const build = (c: number): Lut => {
     const lut = plan.dtype === 'float16' ? new Uint16Array(256) : new Float32Array(256);
     const ch = plan.channels[c]!;
@@ -181,7 +178,7 @@ export function buildLuts(plan: NormalizePlan): [Lut, Lut, Lut] {
  * Pixels [first, first + count) of `src` (HWC, 3 channels) into planes of `pixels` elements
  * starting at `offset` in `dst`.
  */
-export function normalizeRangeJs(
+function normalizeRangeJs(
   src: Uint8Array,
   pixels: number,
   first: number,
@@ -203,11 +200,11 @@ export function normalizeRangeJs(
   }
 }
 
-// ---- kernel-wasm ----
-// Runs the WebAssembly SIMD kernels (scripts/build-normalize-wasm.mjs) over tiles of CHUNK pixels.
-// WASM can only write its own memory, and that memory cannot be transferred to the engine
-// worker, so each tile is normalised into a small scratch region that stays in cache and copied
-// out with one `set` per plane: the batch tensor stays an ordinary, transferable ArrayBuffer.
+// The WebAssembly SIMD kernel, over tiles of CHUNK pixels. WASM can only write its own memory,
+// and that memory cannot be transferred to the engine worker, so each tile is normalised into a
+// small scratch region that stays in cache and copied out with one `set` per plane: the batch
+// tensor stays an ordinary, transferable ArrayBuffer.
+
 /** Pixels per tile: 24 KiB in, 3 x 32 KiB out, within the 2 pages the module declares. The generator hard-codes the 32 KiB plane stride. */
 const CHUNK = 8192;
 /** Pixels per kernel loop turn; the JS kernel does a tile's last < 16 pixels. */
@@ -219,7 +216,7 @@ const OUT_BYTES = 3 * CHUNK * 4;
 
 type KernelExport = (inPtr: number, steps: number, out: number, ...constants: number[]) => void;
 
-export interface WasmKernel {
+interface WasmKernel {
   /** `mul`: constants for the division-free form where exactMulForms verified it, else undefined. */
   run(
     src: Uint8Array,
@@ -233,7 +230,7 @@ export interface WasmKernel {
 }
 
 /** undefined where WebAssembly or its SIMD proposal is unavailable. */
-export function createWasmKernel(): WasmKernel | undefined {
+function createWasmKernel(): WasmKernel | undefined {
   const instance = instantiateSimd(NORMALIZE_WASM);
   if (!instance) return undefined;
   const { exports, memory } = instance;
@@ -263,62 +260,75 @@ export function createWasmKernel(): WasmKernel | undefined {
   };
 }
 
-// ---- normalizer ----
-// `createNormalizer`: owns one WASM kernel instance (its scratch memory is reused, never
-// shared), so hold one per thread for the hot path. `normalizeInto` writes HWC uint8 RGB as
-// CHW straight into a slot of a preallocated batch tensor.
-export interface Normalizer {
-  /** The kernel float32 work runs on; float16 always uses the JS table kernel. */
-  readonly route: NormalizeRoute;
-  /**
-   * Writes `src` (HWC uint8, 3 channels, `size`) as CHW into `dst` from element `offset`.
-   * Options are planned once per object identity: pass a new object to change them, never mutate.
-   */
-  normalizeInto(src: Uint8Array, size: Size, dst: Float32Array | Uint16Array, offset: number, options?: Partial<NormalizeOptions>): void;
+// The division-free form: y = x*hi + (x*lo + add), which avoids float32 division (the WASM
+// kernel's bottleneck). hi keeps 16 significant bits of 1/div so x*hi (x < 256) is exact. The
+// form is only used when it reproduces the reference (x - sub) / div bit for bit for all 256
+// inputs of every channel, checked here; otherwise the division kernel runs.
+
+export interface MulForm {
+  readonly hi: number;
+  readonly lo: number;
+  readonly add: number;
 }
 
-export interface NormalizerOptions {
-  /** 'auto' picks wasm-simd where WebAssembly SIMD validates, else js. @default 'auto' */
-  readonly route?: 'auto' | NormalizeRoute;
+/** Per-channel mul-form constants, or undefined when any of the 768 outputs would differ. */
+export function exactMulForms(channels: readonly ChannelMap[]): MulForm[] | undefined {
+  const forms = channels.map(mulForm);
+  for (let c = 0; c < channels.length; c++) {
+    for (let x = 0; x < 256; x++) {
+      if (!Object.is(mulFormValue(x, forms[c]!), normalizeValue(x, channels[c]!))) return undefined;
+    }
+  }
+  return forms;
 }
 
-export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
-  const wasm = pickWasmKernel(options.route, createWasmKernel);
-  // Batches reuse one options object: keep its plan and tables (768 values) for the next call.
-  let last:
-    | { opts: Partial<NormalizeOptions> | undefined; plan: NormalizePlan; luts: ReturnType<typeof buildLuts>; mul: MulForm[] | undefined }
-    | undefined;
-  return {
-    route: wasm ? 'wasm-simd' : 'js',
-    normalizeInto(src, size, dst, offset, opts) {
-      if (!last || last.opts !== opts) {
-        const fresh = planNormalize(opts);
-        last = { opts, plan: fresh, luts: buildLuts(fresh), mul: wasm ? exactMulForms(fresh.channels) : undefined };
-      }
-      const { plan, luts, mul } = last;
-      if (!(src instanceof Uint8Array)) throw invalidParameterError('src', 'Uint8Array', src);
-      const w = expectInteger('size.width', size?.width, 1);
-      const h = expectInteger('size.height', size?.height, 1);
-      const pixels = w * h;
-      if (src.length !== pixels * 3) throw invalidParameterError('src.length', `${pixels * 3} (width x height x 3)`, src.length);
-      const ctor = plan.dtype === 'float16' ? Uint16Array : Float32Array;
-      if (!(dst instanceof ctor)) throw invalidParameterError('dst', `${ctor.name} for dtype ${plan.dtype}`, dst);
-      expectInteger('offset', offset, 0, dst.length - pixels * 3);
-      if (wasm && dst instanceof Float32Array) wasm.run(src, pixels, dst, offset, plan, luts, mul);
-      else normalizeRangeJs(src, pixels, 0, pixels, dst, offset, plan, luts);
-    },
-  };
+/**
+ * The float32 operations the kernel performs, in JS: exact, because a double result rounded to
+ * float32 is the float32 operation's result (53 >= 2 * 24 + 2 bits, so no double rounding).
+ */
+export function mulFormValue(x: number, m: MulForm): number {
+  const f = Math.fround;
+  return f(f(x * m.hi) + f(f(x * m.lo) + m.add));
 }
 
-// ---- normalize-into ----
-// The stateless form: builds a JS-route normalizer per call. Use createNormalizer() and keep
-// it where speed matters (batch assembly), which gets the WASM SIMD kernel.
-export function normalizeInto(
-  src: Uint8Array,
-  size: Size,
-  dst: Float32Array | Uint16Array,
-  offset: number,
-  options?: Partial<NormalizeOptions>,
-): void {
-  createNormalizer({ route: 'js' }).normalizeInto(src, size, dst, offset, options);
+function mulForm(c: ChannelMap): MulForm {
+  const t = 1 / c.div;
+  const q = 2 ** (Math.floor(Math.log2(Math.abs(t))) - 15);
+  const hi = Math.trunc(t / q) * q;
+  return { hi, lo: Math.fround(t - hi), add: Math.fround(-c.sub / c.div) };
+}
+
+// Half floats: float -> IEEE 754 binary16 bits with round-to-nearest-even, for float16 model
+// inputs. Arithmetic rather than a Float32Array/Uint32Array view, so no shared scratch buffer is
+// needed; scaling by powers of two is exact, so the single rounding below is the only one.
+
+export function toHalfBits(value: number): number {
+  if (Number.isNaN(value)) return 0x7e00;
+  const sign = value < 0 || Object.is(value, -0) ? 0x8000 : 0;
+  const a = Math.abs(value);
+  // 65520 is halfway between the largest half (65504) and 2^16: it and above round to infinity.
+  if (a >= 65520) return sign | 0x7c00;
+  if (a < 2 ** -14) {
+    // Subnormal: units of 2^-24; rounding up to 1024 yields the smallest normal's bits, as it should.
+    return sign | roundHalfEven(a * 2 ** 24);
+  }
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  else if (2 ** (e + 1) <= a) e++;
+  let m = roundHalfEven((a / 2 ** e - 1) * 1024);
+  if (m === 1024) {
+    m = 0;
+    e++;
+  }
+  return sign | ((e + 15) << 10) | m;
+}
+
+/** IEEE 754 binary16 bits -> number (exact: every half is a float32). */
+export function fromHalfBits(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const e = (bits >> 10) & 0x1f;
+  const m = bits & 0x3ff;
+  if (e === 0) return sign * m * 2 ** -24;
+  if (e === 0x1f) return m ? NaN : sign * Infinity;
+  return sign * (1 + m / 1024) * 2 ** (e - 15);
 }

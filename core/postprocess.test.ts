@@ -1,3 +1,9 @@
+/**
+ * @module core/postprocess.test
+ * From outputs to answers: a whole item through decode and NMS, NMS against a brute-force
+ * torchvision-style reference (property tests), the packed-key score sort, boxes back to source
+ * pixels, EfficientNMS-style padded tensors, and a classifier's top-k.
+ */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { type Candidates, end2endDecoder, yolov8Decoder } from './decode.js';
@@ -64,7 +70,6 @@ describe('postprocessItem', () => {
   });
 });
 
-// ---- nms.test ----
 function candidates(rows: readonly { box: number[]; score: number; cls: number }[]): Candidates {
   return {
     count: rows.length,
@@ -191,7 +196,6 @@ describe('sortByScore', () => {
   });
 });
 
-// ---- output.test ----
 // 1280x640 source -> 640x320 resized, padded 160 top and bottom to 640x640, scale 0.5.
 const outPlan = planLetterbox({ width: 1280, height: 640 });
 
@@ -231,25 +235,19 @@ describe('toPaddedTensors', () => {
     expect(t.classes).toEqual({ dtype: 'int32', dims: [2, 3], data: Int32Array.from([0, 3, -1, -1, -1, -1]) });
   });
 
-  it('cuts an image at maxDet and rejects a bad maxDet', () => {
+  it('cuts an image at maxDet (checked where options are parsed: core/options.test)', () => {
     const t = toPaddedTensors([[det(0.9, 1), det(0.8, 2), det(0.7, 3)]], 2);
     expect(Array.from(t.num_dets.data as Int32Array)).toEqual([2]);
     expect(Array.from(t.classes.data as Int32Array)).toEqual([1, 2]);
-    expect(() => toPaddedTensors([], 0)).toThrow(/for maxDet but received 0/);
   });
 });
 
-// ---- classify.test ----
-describe('softmax', () => {
-  it('matches exp(x) / sum(exp(x)) and stays finite for large logits', () => {
-    const p = softmax([1, 2, 3]);
-    const e = [Math.exp(1), Math.exp(2), Math.exp(3)];
-    const sum = e[0]! + e[1]! + e[2]!;
-    p.forEach((v, i) => expect(v).toBeCloseTo(e[i]! / sum, 12));
-    const big = softmax([1000, 1000, 999]);
-    expect(Array.from(big).every(Number.isFinite)).toBe(true);
-    expect(big[0]).toBeCloseTo(big[1]!, 12);
-    expect(big[0]! + big[1]! + big[2]!).toBeCloseTo(1, 12);
+describe('classScores', () => {
+  it('reads item rows of a [N, C] output, softmaxed for logits, as given for probabilities', () => {
+    const outputs = { out: { dtype: 'float32' as const, dims: [2, 3], data: Float32Array.from([0, 0, 0, 0.5, 0.25, 0.25]) } };
+    expect(Array.from(classScores(outputs, 'out', 0, 'logits'))).toEqual([1 / 3, 1 / 3, 1 / 3].map((v) => expect.closeTo(v, 12)));
+    expect(Array.from(classScores(outputs, 'out', 1, 'probabilities'))).toEqual([0.5, 0.25, 0.25]);
+    expect(() => classScores(outputs, 'missing', 0, 'logits')).toThrow(/missing/);
   });
 });
 
@@ -265,11 +263,15 @@ describe('topK', () => {
   });
 });
 
-describe('classScores', () => {
-  it('reads item rows of a [N, C] output, softmaxed for logits, as given for probabilities', () => {
-    const outputs = { out: { dtype: 'float32' as const, dims: [2, 3], data: Float32Array.from([0, 0, 0, 0.5, 0.25, 0.25]) } };
-    expect(Array.from(classScores(outputs, 'out', 0, 'logits'))).toEqual([1 / 3, 1 / 3, 1 / 3].map((v) => expect.closeTo(v, 12)));
-    expect(Array.from(classScores(outputs, 'out', 1, 'probabilities'))).toEqual([0.5, 0.25, 0.25]);
-    expect(() => classScores(outputs, 'missing', 0, 'logits')).toThrow(/missing/);
+describe('softmax', () => {
+  it('matches exp(x) / sum(exp(x)) and stays finite for large logits', () => {
+    const p = softmax([1, 2, 3]);
+    const e = [Math.exp(1), Math.exp(2), Math.exp(3)];
+    const sum = e[0]! + e[1]! + e[2]!;
+    p.forEach((v, i) => expect(v).toBeCloseTo(e[i]! / sum, 12));
+    const big = softmax([1000, 1000, 999]);
+    expect(Array.from(big).every(Number.isFinite)).toBe(true);
+    expect(big[0]).toBeCloseTo(big[1]!, 12);
+    expect(big[0]! + big[1]! + big[2]!).toBeCloseTo(1, 12);
   });
 });

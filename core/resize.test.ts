@@ -1,7 +1,13 @@
+/**
+ * @module core/resize.test
+ * The cv2 INTER_LINEAR port: fixed-point tables and hand-computed resizes (the SIMD rounding
+ * OpenCV 4.6 uses), the WebAssembly SIMD route against the JS reference on random sizes, and the
+ * letterbox and crop executed on pixels.
+ */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { LetterboxPlan } from './geometry.js';
-import { axisTable, createLinearResizer, letterboxLinear, type Raster, resizeLinearInto } from './resize.js';
+import { type LetterboxPlan, planCrop } from './geometry.js';
+import { axisTable, createLinearResizer, cropLinear, cropWindow, letterboxLinear, type Raster, resizeLinearInto } from './resize.js';
 
 const gray = (data: number[], width: number, height: number): Raster => ({ data: Uint8Array.from(data), width, height, channels: 1 });
 const resize = (src: Raster, width: number, height: number): number[] => {
@@ -36,37 +42,6 @@ describe('cv2 INTER_LINEAR, fixed point (hand-computed values)', () => {
   });
 });
 
-describe('letterboxLinear', () => {
-  const plan = (src: number, resized: number, padLeft: number, padRight: number): LetterboxPlan => ({
-    source: { width: src, height: 1 },
-    resized: { width: resized, height: 1 },
-    target: { width: resized + padLeft + padRight, height: 1 },
-    scale: resized / src,
-    pad: { left: padLeft, top: 0, right: padRight, bottom: 0 },
-    padValue: 114,
-  });
-
-  it('pads with the pad grey and resizes into the slot', () => {
-    expect([...letterboxLinear(gray([0, 100, 200, 50], 4, 1), plan(4, 2, 1, 2))]).toEqual([114, 50, 125, 114, 114]);
-  });
-
-  it('copies an image already at the resized size', () => {
-    expect([...letterboxLinear(gray([7, 8], 2, 1), plan(2, 2, 1, 0))]).toEqual([114, 7, 8]);
-  });
-
-  it('overwrites a given buffer of the target length whole (nothing of its last image stays), and ignores one of another length', () => {
-    const spent = new Uint8Array([1, 2, 3, 4, 5]);
-    const out = letterboxLinear(gray([0, 100, 200, 50], 4, 1), plan(4, 2, 1, 2), undefined, spent);
-    expect(out).toBe(spent);
-    expect([...out]).toEqual([114, 50, 125, 114, 114]);
-    const short = new Uint8Array(4);
-    const fresh = letterboxLinear(gray([7, 8], 2, 1), plan(2, 2, 1, 0), undefined, short);
-    expect(fresh).not.toBe(short);
-    expect([...fresh]).toEqual([114, 7, 8]);
-  });
-});
-
-// ---- resizer.test ----
 const raster = (width: number, height: number, channels: number, seed = 0): Raster => ({
   data: Uint8Array.from({ length: width * height * channels }, (_, i) => (Math.imul(i + 1, 2654435761 + seed) >>> 13) & 255),
   width,
@@ -121,5 +96,55 @@ describe('createLinearResizer', () => {
       scale: 64 / 108, pad: { left: 8, top: 0, right: 8, bottom: 0 }, padValue: 114,
     };
     expect(letterboxLinear(src, plan, createLinearResizer())).toEqual(letterboxLinear(src, plan));
+  });
+});
+
+describe('letterboxLinear', () => {
+  const plan = (src: number, resized: number, padLeft: number, padRight: number): LetterboxPlan => ({
+    source: { width: src, height: 1 },
+    resized: { width: resized, height: 1 },
+    target: { width: resized + padLeft + padRight, height: 1 },
+    scale: resized / src,
+    pad: { left: padLeft, top: 0, right: padRight, bottom: 0 },
+    padValue: 114,
+  });
+
+  it('pads with the pad grey and resizes into the slot', () => {
+    expect([...letterboxLinear(gray([0, 100, 200, 50], 4, 1), plan(4, 2, 1, 2))]).toEqual([114, 50, 125, 114, 114]);
+  });
+
+  it('copies an image already at the resized size', () => {
+    expect([...letterboxLinear(gray([7, 8], 2, 1), plan(2, 2, 1, 0))]).toEqual([114, 7, 8]);
+  });
+
+  it('overwrites a given buffer of the target length whole (nothing of its last image stays), and ignores one of another length', () => {
+    const spent = new Uint8Array([1, 2, 3, 4, 5]);
+    const out = letterboxLinear(gray([0, 100, 200, 50], 4, 1), plan(4, 2, 1, 2), undefined, spent);
+    expect(out).toBe(spent);
+    expect([...out]).toEqual([114, 50, 125, 114, 114]);
+    const short = new Uint8Array(4);
+    const fresh = letterboxLinear(gray([7, 8], 2, 1), plan(2, 2, 1, 0), undefined, short);
+    expect(fresh).not.toBe(short);
+    expect([...fresh]).toEqual([114, 7, 8]);
+  });
+});
+
+describe('cropLinear', () => {
+  const ramp = (width: number, height: number) => ({ data: Uint8Array.from({ length: width * height * 3 }, (_, i) => i % 251), width, height, channels: 3 });
+
+  it('copies the window of an image already at the resized size, pad grey around it', () => {
+    const plan = planCrop({ width: 6, height: 2 }, { size: { width: 4, height: 4 }, resize: 'shorter', resizeTo: 2, padValue: 7 });
+    // w = int(2 * 6 / 2) = 6, left = round(1) = 1; h 2 < 4: one padded row above and below.
+    const src = ramp(6, 2);
+    const out = cropLinear(src, plan);
+    expect(Array.from(out.subarray(0, 12))).toEqual(new Array(12).fill(7));
+    expect(Array.from(out.subarray(12, 24))).toEqual(Array.from(src.data.subarray(3, 15)));
+    expect(Array.from(out.subarray(24, 36))).toEqual(Array.from(src.data.subarray(21, 33)));
+    expect(Array.from(out.subarray(36))).toEqual(new Array(12).fill(7));
+  });
+
+  it('refuses an image that is not at the plan\'s resized size', () => {
+    const plan = planCrop({ width: 8, height: 8 }, { size: { width: 4, height: 4 }, resize: 'shorter', padValue: 0 });
+    expect(() => cropWindow(ramp(8, 8), plan)).toThrow(RangeError);
   });
 });

@@ -1,6 +1,13 @@
 /**
  * @module core/types
- * Shapes shared by every core module.
+ * The shapes every layer shares, and the ports core declares for infra to implement.
+ *
+ * - Results: `Size`, xyxy boxes, `Detection`, per-stage timings.
+ * - Tensors: the one tensor shape that crosses every boundary (engine, batcher, KServe). Plain
+ *   typed arrays, so a tensor can be transferred to a worker thread without a copy.
+ * - Ports: `Clock`, `ImageDecoder`, `Engine`. core never does I/O or reads the time itself; infra
+ *   passes these in (sharp, onnxruntime-node, the system clock) and tests pass fakes that honour
+ *   the same contracts, as Hono's adapters implement interfaces its core declares.
  */
 import type { NormalizeOptions } from './normalize.js';
 
@@ -30,9 +37,8 @@ export interface StageTimings {
   total?: number;
 }
 
-// ---- tensor ----
-// The tensor shape that crosses every boundary (engine, batcher, KServe). Plain typed arrays,
-// so a tensor can be transferred to a worker thread without a copy.
+// Tensors.
+
 export type TensorDType = 'float32' | 'float16' | 'uint8' | 'int8' | 'int32' | 'int64' | 'bool';
 
 export type TensorArray = Float32Array | Uint16Array | Uint8Array | Int8Array | Int32Array | BigInt64Array;
@@ -58,9 +64,9 @@ export function elementCount(dims: readonly number[]): number {
   return n;
 }
 
-// ---- clock ----
-// Time as an injected dependency, so batching and deadlines are testable on a fake clock
-// without sleeps. infra provides the real one.
+// Clock: time as an injected dependency. Batching and deadlines run on it, so they are
+// testable on a fake clock without sleeps.
+
 export type TimerHandle = { readonly __timer: unique symbol } | number | object;
 
 export interface Clock {
@@ -70,9 +76,10 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
-// ---- image ----
-// What the service needs from an image decoder: bytes in, letterboxed RGB pixels out.
-// core computes the plan (pure geometry); the decoder executes it in one native call.
+// ImageDecoder: bytes in, letterboxed RGB pixels out. core computes the plan (pure geometry,
+// core/geometry); the decoder executes it in one native call, as sharp builds its options and
+// runs one pipeline.
+
 export interface DecodedImage<Plan> {
   /** Source size after EXIF orientation was applied. */
   readonly source: Size;
@@ -102,9 +109,9 @@ export interface ImageDecoder<Plan> {
   decode(bytes: Uint8Array, planFor: (source: Size) => Plan, hints?: DecodeHints): Promise<DecodedImage<Plan>>;
 }
 
-// ---- engine ----
-// What the service needs from an inference engine. infra/engine implements it with
-// onnxruntime-node in worker threads; tests may use a fake that honours the same contract.
+// Engine: what the service needs from an inference engine. infra/engine implements it with
+// onnxruntime-node in worker threads.
+
 export type ExecutionProvider = 'tensorrt' | 'cuda' | 'webgpu' | 'cpu';
 
 export interface EngineRunOptions {

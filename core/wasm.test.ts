@@ -1,3 +1,9 @@
+/**
+ * @module core/wasm.test
+ * What the kernels share: each generated module instantiates with its declared memory and
+ * exports, routes fall back (or refuse) without SIMD, and scratch regions stay 16-byte aligned
+ * and grow memory by whole pages.
+ */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DECODE_WASM, NORMALIZE_WASM, RESIZE_WASM } from './wasm-bytes.js';
 import { instantiateSimd, pickWasmKernel, reserveScratch, up16 } from './wasm.js';
@@ -31,11 +37,6 @@ describe('instantiateSimd', () => {
   });
 });
 
-// ---- route.test ----
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
-
 describe('pickWasmKernel', () => {
   const create = () => instantiateSimd(DECODE_WASM);
 
@@ -49,8 +50,7 @@ describe('pickWasmKernel', () => {
   });
 
   it("falls back for 'auto' and refuses 'wasm-simd' without SIMD", () => {
-    // Mock: every runtime here has SIMD, so one without it is simulated by stubbing validate().
-    vi.stubGlobal('WebAssembly', { ...((globalThis as Record<string, unknown>).WebAssembly as object), validate: () => false });
+    withoutSimd();
     expect(pickWasmKernel('auto', create)).toBeUndefined();
     expect(() => pickWasmKernel('wasm-simd', create)).toThrow(
       'Expected a route this runtime supports (no WebAssembly SIMD) for route but received "wasm-simd" of type string',
@@ -62,7 +62,6 @@ describe('pickWasmKernel', () => {
   });
 });
 
-// ---- scratch.test ----
 /** A real module's memory (1 page declared), so growth is WebAssembly's own. */
 const memory = () => instantiateSimd(RESIZE_WASM)!.memory;
 

@@ -1,7 +1,12 @@
 /**
  * @module core/wasm
- * Instantiates one of core's generated WebAssembly SIMD modules (the `*_WASM` byte lists that
- * scripts/build-*-wasm.mjs write), or says it cannot: every kernel has a JS route to fall back on.
+ * What core's WebAssembly SIMD kernels (resize, normalize, decode's class scan) share: an
+ * instance of a generated module (the `*_WASM` byte lists in core/wasm-bytes), the choice between
+ * it and the kernel's JS route, and the layout of scratch regions in its memory.
+ *
+ * Every kernel has a JS route that gives the same results, so where WebAssembly or its SIMD
+ * proposal is missing a kernel quietly falls back, unless the caller asked for 'wasm-simd'. An
+ * instance owns its memory: kernels hold one per thread and never share it.
  */
 import { expectOneOf, invalidParameterError } from './errors.js';
 
@@ -41,9 +46,9 @@ export function instantiateSimd(bytes: readonly number[]): SimdInstance | undefi
   return { exports, memory: exports.memory as WasmMemory };
 }
 
-// ---- route ----
-// How every kernel with a WebAssembly SIMD route and a JS route picks one, from the same
-// `route` option: 'auto' takes SIMD where it validates, 'js' never, 'wasm-simd' or an error.
+// Choosing a route, the same way for every kernel, from its `route` option: 'auto' takes SIMD
+// where it validates, 'js' never, 'wasm-simd' or an error.
+
 /** Which kernel runs: WebAssembly SIMD, or plain JS where SIMD is unavailable. */
 export type KernelRoute = 'wasm-simd' | 'js';
 
@@ -60,10 +65,10 @@ export function pickWasmKernel<K>(route: 'auto' | KernelRoute | undefined, creat
   return kernel;
 }
 
-// ---- scratch ----
 // Scratch layout in a module's memory. WASM reads and writes only its own memory, so kernels
 // copy their input into regions of it and their output out of it; each region starts 16-byte
 // aligned so the v128 loads and stores of the generated kernels stay aligned.
+
 const PAGE_BYTES = 65536;
 
 /** `bytes` rounded up to a multiple of 16. */

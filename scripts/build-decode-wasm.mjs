@@ -1,10 +1,10 @@
 // Generates the WebAssembly SIMD kernel of core/decode (yolov8 best-class scan), assembles it
 // with wabt (scripts/wasm/assemble.mjs) and writes
 //   scripts/wasm/decode.wat      (the text, for reading and diffs)
-//   core/decode/wasm-bytes.ts    (the bytes core instantiates; no build step, no file reads)
+//   core/wasm-bytes.ts           (its DECODE_WASM region only: the bytes core instantiates)
 // Usage: node scripts/build-decode-wasm.mjs
 //
-// One export, the thresholded running max of core/decode/class-scan.ts over a tile of rows:
+// One export, the thresholded running max of core/decode.ts (jsClassScan) over a tile of rows:
 //   scan_rows(tile, rows, n, n16, c0, thr, best, cls)
 //     tile holds `rows` class rows of n f32 each (row stride n, so rows after the first may be
 //     unaligned: v128.load does not need alignment). For lanes [0, n16), n16 a multiple of 16,

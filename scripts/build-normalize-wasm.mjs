@@ -1,6 +1,6 @@
 // Generates the WebAssembly SIMD normalisation kernel, assembles it with wabt (scripts/wasm/assemble.mjs) and writes
 //   scripts/wasm/normalize.wat      (the text, for reading and diffs)
-//   core/normalize/wasm-bytes.ts    (the bytes core instantiates; no build step, no file reads)
+//   core/wasm-bytes.ts              (its NORMALIZE_WASM region only: the bytes core instantiates)
 // Usage: node scripts/build-normalize-wasm.mjs
 //
 // Two exports, same loop, HWC uint8 RGB -> three f32 planes, 16 pixels per turn:
@@ -16,7 +16,7 @@
 // out + c * PLANE_BYTES; callers map planes to the model's channel order when copying out.
 import { assembleWasm } from './wasm/assemble.mjs';
 
-const PLANE_BYTES = 32768; // 8192 pixels of f32: core/normalize/kernel-wasm.ts CHUNK
+const PLANE_BYTES = 32768; // 8192 pixels of f32: CHUNK in core/normalize.ts
 const UNROLL = 4; // 4-pixel steps per loop turn: 1x -> 2x measured 0.40 -> 0.30 ms per 640x640
 
 const lanes = (c) => Array.from({ length: 4 }, (_, p) => `${c + 3 * p} 128 128 128`).join(' ');

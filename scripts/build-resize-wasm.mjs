@@ -1,10 +1,10 @@
 // Generates the WebAssembly SIMD kernel of core/resize (bit-exact cv2 INTER_LINEAR, 3 channels),
 // assembles it with wabt (scripts/wasm/assemble.mjs) and writes
 //   scripts/wasm/resize.wat      (the text, for reading and diffs)
-//   core/resize/wasm-bytes.ts    (the bytes core instantiates; no build step, no file reads)
+//   core/wasm-bytes.ts           (its RESIZE_WASM region only: the bytes core instantiates)
 // Usage: node scripts/build-resize-wasm.mjs
 //
-// Two exports, the two passes of cv2's resizeGeneric_ (core/resize/linear.ts is the reference):
+// Two exports, the two passes of cv2's resizeGeneric_ (resizeLinearInto in core/resize.ts is the reference):
 //   hrow(src, n, xofs, xw, out)
 //     Horizontal pass of one RGB source row into n int32 RGB triplets (value * 2048). For each
 //     destination x: load 8 bytes at src + xofs[x] (pixel i0 and its right neighbour: cv2's
