@@ -24,7 +24,8 @@
  */
 import { DetectError, expectInteger, invalidParameterError } from './errors.js';
 import { createNormalizer, DEFAULT_NORMALIZE, type NormalizeDType, type NormalizeOptions, type Normalizer, planNormalize } from './normalize.js';
-import type { Size, Tensor } from './types.js';
+import type { Tensor } from './types.js';
+import type { Size } from './geometry.js';
 
 // Allowed batch sizes.
 

@@ -17,7 +17,11 @@
  * are checked there; a plan is trusted everywhere after.
  */
 import { expectInteger, expectOneOf, invalidParameterError } from './errors.js';
-import type { Size } from './types.js';
+
+export interface Size {
+  readonly width: number;
+  readonly height: number;
+}
 
 // The letterbox.
 

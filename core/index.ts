@@ -10,13 +10,13 @@
 export { DetectError, ERROR_STATUS, GRPC_STATUS, isDetectError, toDetectError } from './errors.js';
 export type { DetectErrorOptions, ErrorCode } from './errors.js';
 export { elementCount } from './types.js';
-export type { BoxXYXY, Clock, DecodedImage, DecodeHints, Detection, Engine, EngineRunOptions, ExecutionProvider, ImageDecoder, Size, StageTimings, Tensor, TensorArray, TensorDType, TensorInfo, TensorMap, TimerHandle } from './types.js';
+export type { BoxXYXY, Clock, DecodedImage, DecodeHints, Detection, Engine, EngineRunOptions, ExecutionProvider, ImageDecoder, StageTimings, Tensor, TensorArray, TensorDType, TensorInfo, TensorMap, TimerHandle } from './types.js';
 
 export { CLASSIFY_PARAMETERS, DEFAULT_CLASSIFY_OPTIONS, DEFAULT_DETECT_OPTIONS, DETECT_PARAMETERS, MAX_DET_LIMIT, MAX_TOP_K, parseBoolean, parseClassifyParams, parseDetectParams, refuseUnknownParams } from './options.js';
 export type { ClassifyOptions, DetectOptions, ParsedParameters, ParseOptions } from './options.js';
 
 export { CROP_RESIZE_MODES, DEFAULT_LETTERBOX, planCrop, planLetterbox, roundHalfEven, significant, toSourceBoxes } from './geometry.js';
-export type { CropOptions, CropPlan, CropResizeMode, CropWindow, LetterboxOptions, LetterboxPlan, Padding } from './geometry.js';
+export type { CropOptions, CropPlan, CropResizeMode, CropWindow, LetterboxOptions, LetterboxPlan, Padding, Size } from './geometry.js';
 export { axisTable, COEF_BITS, COEF_SCALE, createLinearResizer, cropLinear, cropWindow, letterboxLinear, resizeLinearInto } from './resize.js';
 export type { AxisTable, LinearResizer, LinearResizerOptions, Raster, Region, ResizeRoute } from './resize.js';
 

@@ -17,9 +17,8 @@
  * functions check what they are given and refuse it with INVALID_ARGUMENT.
  */
 import { DetectError, invalidParameterError } from './errors.js';
-import { type CropPlan, type CropWindow, type LetterboxPlan, type Padding, significant } from './geometry.js';
+import { type CropPlan, type CropWindow, type LetterboxPlan, type Padding, significant, type Size } from './geometry.js';
 import { fromHalfBits } from './normalize.js';
-import type { Size } from './types.js';
 
 // The description: plan views and steps.
 

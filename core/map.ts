@@ -11,7 +11,8 @@
  * metrics.box_iou's, eps included, so matches at a threshold's edge fall the same way.
  */
 import { DetectError } from './errors.js';
-import type { BoxXYXY, Size } from './types.js';
+import type { BoxXYXY } from './types.js';
+import type { Size } from './geometry.js';
 
 // The data set's score. Images with labels but no predictions still count their labels.
 

@@ -14,8 +14,7 @@
  * not checked again: the batcher and the engine boundary (core/batch expectPixelBatch) did.
  */
 import { expectNumber, expectOneOf, invalidParameterError } from './errors.js';
-import { roundHalfEven } from './geometry.js';
-import type { Size } from './types.js';
+import { roundHalfEven, type Size } from './geometry.js';
 import { NORMALIZE_WASM } from './wasm-bytes.js';
 import { instantiateSimd, type KernelRoute, pickWasmKernel, reserveScratch } from './wasm.js';
 

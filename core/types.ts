@@ -9,12 +9,8 @@
  *   passes these in (sharp, onnxruntime-node, the system clock) and tests pass fakes that honour
  *   the same contracts, as Hono's adapters implement interfaces its core declares.
  */
+import type { Size } from './geometry.js';
 import type { NormalizeOptions } from './normalize.js';
-
-export interface Size {
-  readonly width: number;
-  readonly height: number;
-}
 
 /** x1, y1, x2, y2 in pixels. */
 export type BoxXYXY = [number, number, number, number];

@@ -12,8 +12,7 @@
  * without the manifest's `decode.shrinkOnLoad`.
  */
 import { readFileSync } from 'node:fs';
-import { planLetterbox } from '../../core/geometry.js';
-import type { Size } from '../../core/types.js';
+import { planLetterbox, type Size } from '../../core/geometry.js';
 import { createLinearResizer, letterboxLinear } from '../../core/resize.js';
 import { createSharpDecoder } from '../../infra/image/decoder.js';
 import { decodeFullRgb } from '../../infra/image/pipeline.js';

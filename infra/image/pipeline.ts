@@ -15,9 +15,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import sharp, { type Sharp } from 'sharp';
 import { DetectError } from '../../core/errors.js';
-import type { CropPlan, LetterboxPlan } from '../../core/geometry.js';
+import type { CropPlan, LetterboxPlan, Size } from '../../core/geometry.js';
 import { cropLinear, cropWindow, letterboxLinear, type LinearResizer } from '../../core/resize.js';
-import type { Size } from '../../core/types.js';
 import { type Orientation, readJpegHeader, type ResizeMode } from './decoder.js';
 
 export interface RgbImage {

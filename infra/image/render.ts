@@ -6,7 +6,8 @@
  */
 import sharp from 'sharp';
 import { DetectError, expectInteger } from '../../core/errors.js';
-import type { Detection, Size } from '../../core/types.js';
+import type { Detection } from '../../core/types.js';
+import type { Size } from '../../core/geometry.js';
 import { checkHeader, checkInput, mapSharpError, readOrientedHeader } from './decoder.js';
 
 /** Ultralytics' 20-colour palette, so renders look like the reference tools' output. */

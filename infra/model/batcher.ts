@@ -17,7 +17,8 @@
 import { type AssembledBatch, createBatchTensor, expectAllowedBatchSizes, packBatch, pickBatchSize, splitBatch } from '../../core/batch.js';
 import { DetectError, expectInteger, expectOneOf, invalidParameterError, isInteger } from '../../core/errors.js';
 import { type NormalizeOptions, planNormalize } from '../../core/normalize.js';
-import { type Clock, elementCount, type Engine, type EngineRunOptions, type Size, type Tensor, type TensorMap, type TimerHandle } from '../../core/types.js';
+import { type Clock, elementCount, type Engine, type EngineRunOptions, type Tensor, type TensorMap, type TimerHandle } from '../../core/types.js';
+import type { Size } from '../../core/geometry.js';
 import { createSpareBuffers, sharedBytes } from '../host.js';
 import type { ExecutionTimings } from '../metrics.js';
 

@@ -14,11 +14,10 @@
  * postprocess differ. Options arrive parsed (core/options); classifyTensor takes preprocessed
  * inputs (KServe) through stages 3-6.
  */
-import { planCrop } from '../../core/geometry.js';
+import { type CropPlan, planCrop, type Size } from '../../core/geometry.js';
 import type { ClassifyOptions } from '../../core/options.js';
 import { type Classification, classScores, topK } from '../../core/postprocess.js';
-import type { DecodedImage, Size, Tensor } from '../../core/types.js';
-import type { CropPlan } from '../../core/geometry.js';
+import type { DecodedImage, Tensor } from '../../core/types.js';
 import type { ItemTimings } from '../metrics.js';
 import type { InferResult, RequestContext } from './batcher.js';
 import { cropOptionsOf } from './inspect.js';

@@ -17,10 +17,10 @@
  * model-input pixels (there is no letterbox to undo).
  */
 import { createDecoders, getDecoder } from '../../core/decode.js';
-import { type LetterboxPlan, planLetterbox } from '../../core/geometry.js';
+import { type LetterboxPlan, planLetterbox, type Size } from '../../core/geometry.js';
 import type { DetectOptions } from '../../core/options.js';
 import { postprocessItem } from '../../core/postprocess.js';
-import type { DecodedImage, Detection, Size, Tensor } from '../../core/types.js';
+import type { DecodedImage, Detection, Tensor } from '../../core/types.js';
 import type { ItemTimings } from '../metrics.js';
 import type { InferResult, RequestContext } from './batcher.js';
 import { letterboxOptionsOf } from './inspect.js';

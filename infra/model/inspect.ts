@@ -11,10 +11,9 @@
  */
 import { normalizePixelBatch, pixelBatchShape } from '../../core/batch.js';
 import { DetectError } from '../../core/errors.js';
-import { type CropOptions, type CropPlan, type LetterboxOptions, type LetterboxPlan, planCrop, planLetterbox, significant } from '../../core/geometry.js';
+import { type CropOptions, type CropPlan, type LetterboxOptions, type LetterboxPlan, planCrop, planLetterbox, significant, type Size } from '../../core/geometry.js';
 import { channelStats, type ChannelStats, describeSteps, type InverseSpec, planView, type PlanView, type PreprocessStep, tensorRange } from '../../core/inspect.js';
 import { createNormalizer, type NormalizeOptions } from '../../core/normalize.js';
-import type { Size } from '../../core/types.js';
 import type { Logger } from '../config.js';
 import type { SharpDecoder } from '../image/decoder.js';
 import { encodeRgbPng } from '../image/render.js';

@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { DetectError, isDetectError } from '../../core/errors.js';
 import { DEFAULT_DETECT_OPTIONS, type DetectOptions } from '../../core/options.js';
 import type { ClassifierOutputKind } from '../../core/postprocess.js';
-import type { Size } from '../../core/types.js';
+import type { Size } from '../../core/geometry.js';
 import type { Logger } from '../config.js';
 import { createEngine, warmupEngine, type WorkerEngine } from '../engine/engine.js';
 import { createSystemClock, intraOpThreadsFor, settledWithin } from '../host.js';
