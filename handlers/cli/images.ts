@@ -19,7 +19,7 @@ import { evaluateMap, type MapResult, parseYoloLabels } from '../../core/map.js'
 import { type ClassifyOptions, DEFAULT_DETECT_OPTIONS, type DetectOptions } from '../../core/options.js';
 import { loadConfig } from '../../infra/config.js';
 import { type ClassifyResult, createModelRegistry, type DetectResult, type ModelRegistry, type ModelService, type Task, wrongTaskError } from '../../infra/model/registry.js';
-import { registryOptions } from '../serve.js';
+import { registryOptions, resolveModelPaths } from '../serve.js';
 import { classifyOptionFlags, cliLogger, detectOptionFlags, parseCommand, requiredFlag, stringFlag, UsageError } from './cli.js';
 
 // `detectfn detect --model M [--conf --iou --max-det] IMAGES_OR_DIRS... [--out F.json]`:
@@ -156,8 +156,8 @@ export async function runImageCommand<R extends ImageAnswer>(c: ImageCommand<R>)
 }
 
 // Loads one model (manifest or .onnx path) for a one-shot command and waits until it is warm,
-// with the same cache, S3 and load-retry settings as the server; logs go to stderr at warn
-// level so stdout stays the command's output.
+// with the same path resolution, cache, S3 and load-retry settings as the server; logs go to
+// stderr at warn level so stdout stays the command's output.
 export interface OpenModel {
   readonly model: ModelService;
   readonly registry: ModelRegistry;
@@ -168,10 +168,8 @@ const COMMAND: Record<Task, string> = { detect: 'detectfn detect', classify: 'de
 
 export async function openModel(modelPath: string, want?: Task): Promise<OpenModel> {
   const logger = cliLogger();
-  const uri = /^[a-z][a-z0-9+.-]*:\/\//i.test(modelPath) ? modelPath : path.resolve(modelPath);
-  // The same cache, S3 and load-retry settings as the server.
   const config = loadConfig(process.env);
-  const registry = createModelRegistry(registryOptions(config, [uri], logger));
+  const registry = createModelRegistry(registryOptions(config, resolveModelPaths([modelPath]), logger));
   try {
     await registry.whenReady();
     const model = registry.get(registry.names()[0]);
