@@ -21,7 +21,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DetectError } from '../../core/errors.js';
 import type { Logger, ServiceConfig } from '../../infra/config.js';
-import { createEventProcessor, type EventProcessor } from '../../infra/events/processor.js';
+import { createEventProcessor, type EventProcessor, type RecordOutcome } from '../../infra/events/processor.js';
 import { defaultErrorsLocation, parseLocation } from '../../infra/events/records.js';
 import { type BatchHandler, createQueueConsumer, type QueueConsumer } from '../../infra/events/sqs.js';
 import { lazyStores, openDestination } from '../../infra/events/stores.js';
@@ -126,10 +126,10 @@ export function eventRoutes(options: EventRoutesOptions = {}): (app: EventApp, d
         const message = `event carries ${count} records; the limit per request is ${limit} (DETECTFN_EVENTS_MAX_RECORDS): split the delivery`;
         throw new DetectError('PAYLOAD_TOO_LARGE', message, { details: { records: count, limit } });
       }
-      let outcomes: Awaited<ReturnType<ReturnType<typeof events.processor>['process']>> = [];
+      let outcomes: RecordOutcome[] = [];
       if (event.records.length > 0) {
         const processor = events.processor();
-        events.model();
+        events.model(); // NOT_READY (503) while the model loads, before any record is read
         outcomes = await processor.process(event.records, { logger: deps.logger.child({ reqId: c.get('requestId') }) });
       } else {
         deps.logger.info({ reqId: c.get('requestId'), ignored: event.skipped }, 'event: nothing to process');

@@ -32,7 +32,7 @@ export interface ObjectRecord {
   readonly size: number | undefined;
   readonly eTag: string | undefined;
   readonly versionId: string | undefined;
-  /** Hex; orders the events of one key (infra/events/ordering). */
+  /** Hex; orders the events of one key (infra/events/records' compareSequencers). */
   readonly sequencer: string | undefined;
   readonly eventName: string;
   readonly source: EventSourceKind;
