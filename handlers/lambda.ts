@@ -1,10 +1,16 @@
 /**
  * @module handlers/lambda
- * One AWS Lambda handler for every event the function receives. HTTP events (API Gateway
- * v1/v2, function URLs, ALB, VPC Lattice) go to the same Hono app as the Node server, through
- * Hono's adapter (`handle(app)`). Everything else goes to `onOtherEvent`: the seam where
- * S3 / SQS / EventBridge object events are dispatched (handlers/events); until that is wired
- * such events are refused loudly rather than dropped.
+ * The AWS Lambda adapter: one handler for every event the function receives.
+ *
+ * - HTTP events (API Gateway v1/v2, function URLs, ALB, VPC Lattice) go to the same Hono app as
+ *   the Node server, through Hono's adapter (`handle(app)`).
+ * - Everything else goes to `onOtherEvent`: the seam where S3 / SQS / EventBridge object events
+ *   are dispatched (handlers/events/deliveries); without it such events are refused loudly
+ *   rather than dropped.
+ * - `initLambda` is the function's init: the models load and warm during Lambda's init phase,
+ *   on its boosted init CPU, so the first invocation after a cold start is served, never
+ *   answered 503 NOT_READY. The entry point (handlers/lambda-main.ts, bundled to dist/lambda.js)
+ *   awaits it at top level; importing this module runs nothing.
  */
 import { handle, type LambdaContext, type LambdaEvent } from 'hono/aws-lambda';
 import type { Hono } from 'hono';
@@ -24,13 +30,9 @@ export interface LambdaHandlerOptions {
   readonly onOtherEvent?: OtherEventHandler;
 }
 
-export function isHttpEvent(event: unknown): event is LambdaEvent {
-  if (typeof event !== 'object' || event === null || !('requestContext' in event)) return false;
-  const e = event as Record<string, unknown> & { requestContext?: Record<string, unknown> };
-  return 'httpMethod' in e || 'method' in e || typeof e.requestContext?.http === 'object' || typeof e.requestContext?.elb === 'object';
-}
+export type LambdaHandler = (event: unknown, context?: LambdaContext) => Promise<unknown>;
 
-export function createLambdaHandler(options: LambdaHandlerOptions) {
+export function createLambdaHandler(options: LambdaHandlerOptions): LambdaHandler {
   const http = handle(options.app);
   const other: OtherEventHandler =
     options.onOtherEvent ??
@@ -39,28 +41,34 @@ export function createLambdaHandler(options: LambdaHandlerOptions) {
       options.logger.error({ keys }, 'unsupported Lambda event');
       throw new Error(`unsupported Lambda event (keys: ${keys.join(', ')}): only HTTP events are wired`);
     });
-  return async (event: unknown, context?: LambdaContext): Promise<unknown> =>
-    isHttpEvent(event) ? http(event, context) : other(event, context);
+  return async (event, context) => (isHttpEvent(event) ? http(event, context) : other(event, context));
 }
 
-// ---- lambda ----
-// The AWS Lambda entry point (bundled to dist/lambda.js; handler "lambda.handler"). The models
-// load and warm during the init phase (top-level await), on Lambda's boosted init CPU, so the
-// first invocation after a cold start is served, never answered 503 NOT_READY. A model that
-// cannot load (after the DETECTFN_LOAD_* retries) rejects the module's import: the init fails
-// with one fatal log line naming the model, and Lambda retries the init on the next invocation.
-const config = loadConfig();
-const logger = createLogger({ level: config.LOG_LEVEL });
-const metrics = createMetrics();
-const registry = createModelRegistry(registryOptions(config, resolveModelPaths(config.DETECTFN_MODELS), logger, metrics));
-try {
-  await registry.whenReady();
-} catch (err) {
-  await logLoadFailure(logger, registry, err, 'Lambda init fails');
-  await registry.close();
-  throw err;
+export function isHttpEvent(event: unknown): event is LambdaEvent {
+  if (typeof event !== 'object' || event === null || !('requestContext' in event)) return false;
+  const e = event as Record<string, unknown> & { requestContext?: Record<string, unknown> };
+  return 'httpMethod' in e || 'method' in e || typeof e.requestContext?.http === 'object' || typeof e.requestContext?.elb === 'object';
 }
 
-const events = configuredEvents({ registry, config, logger, metrics });
-const onOtherEvent = createObjectEventHandler({ processor: events.processor, whenReady: () => registry.whenReady(), logger });
-export const handler = createLambdaHandler({ app: createApp({ registry, metrics, logger, config }), logger, onOtherEvent });
+/**
+ * Loads and warms the models from the environment, then wires HTTP and object events. A model
+ * that cannot load (after the DETECTFN_LOAD_* retries) rejects: awaited at the entry's top
+ * level, that fails the init with one fatal log line naming the model, and Lambda retries the
+ * init on the next invocation.
+ */
+export async function initLambda(): Promise<LambdaHandler> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  const metrics = createMetrics();
+  const registry = createModelRegistry(registryOptions(config, resolveModelPaths(config.DETECTFN_MODELS), logger, metrics));
+  try {
+    await registry.whenReady();
+  } catch (err) {
+    await logLoadFailure(logger, registry, err, 'Lambda init fails');
+    await registry.close();
+    throw err;
+  }
+  const events = configuredEvents({ registry, config, logger, metrics });
+  const onOtherEvent = createObjectEventHandler({ processor: events.processor, whenReady: () => registry.whenReady(), logger });
+  return createLambdaHandler({ app: createApp({ registry, metrics, logger, config }), logger, onOtherEvent });
+}

@@ -58,7 +58,6 @@ describe('createMetrics', () => {
   });
 });
 
-// ---- model-stats.test ----
 describe('createModelStats', () => {
   it('keeps Triton\'s counts and nanosecond sums per request and per execution', () => {
     const s = createModelStats(() => 1234);

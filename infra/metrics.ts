@@ -1,10 +1,15 @@
 /**
  * @module infra/metrics
- * One model's statistics as Triton keeps them (inference_stats, batch_stats, counts), recorded
- * once by the places that know (the pipeline: request outcomes and stage times; the batched
- * inference: each engine execution) and read by both the Triton statistics JSON and the
- * Prometheus counters, so the two can never disagree. Durations are kept in nanoseconds, as
- * Triton reports them.
+ * What the service measures, in two forms read from the same records.
+ *
+ * - `createMetrics`: the Prometheus metrics (prom-client) in a registry owned by the app, never
+ *   the global default, so two apps in one process (tests) do not share counters. Callers record
+ *   through its small typed methods; nothing else imports prom-client.
+ * - `createModelStats`: one model's statistics as Triton keeps them (inference_stats,
+ *   batch_stats, counts), recorded once by the places that know (a predictor's RequestRecorder:
+ *   request outcomes and stage times; the batched inference: each engine execution) and read by
+ *   both the Triton statistics JSON and the Prometheus counters, so the two can never disagree.
+ *   Durations are kept in nanoseconds, as Triton reports them.
  *
  * Triton's stages mapped onto detectfn's, per request:
  * - queue: time in the micro-batcher (submit -> batch start);
@@ -19,6 +24,104 @@ import { performance } from 'node:perf_hooks';
 import client from 'prom-client';
 import type { StageTimings } from '../core/types.js';
 
+export interface Metrics {
+  readonly contentType: string;
+  render(): Promise<string>;
+  recordRequest(route: string, method: string, status: number, seconds: number): void;
+  recordStages(model: ModelLabels, timings: StageTimings): void;
+  /** The observer of one model's batches (the micro-batcher's onBatch): batch size, per-item queue time, run time. */
+  batchObserver(model: ModelLabels): (batch: { readonly size: number; readonly queueMs: readonly number[]; readonly runMs: number }) => void;
+  /** `detectfn_queue_depth{model}` is read from `read` at each scrape, so it never lags. */
+  watchQueueDepth(model: ModelLabels, read: () => number): void;
+  setColdStart(model: ModelLabels, phase: 'download' | 'session' | 'warmup' | 'total', ms: number): void;
+  /**
+   * `detectfn_model_ready{model}` is read from `read` at each scrape: the same state /readyz
+   * answers from (a model whose engine has no live worker reads 0, as does one still loading).
+   */
+  watchReadiness(read: () => readonly (ModelLabels & { readonly ready: boolean })[]): void;
+  /** Triton's per-model counters (registerTritonCounters), read from the model's statistics at each scrape. */
+  watchModelStats(model: ModelLabels, read: () => ModelStatsSnapshot): void;
+  recordEvent(outcome: 'processed' | 'skipped' | 'failed' | 'ignored'): void;
+  /** Gauges read at scrape time (libvips queue, worker count, ...). */
+  addGauge(name: string, help: string, read: () => number): void;
+}
+
+const STAGE_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64];
+/**
+ * prom-client's default metrics include three gauges named `*_total`, which Prometheus reserves
+ * for counters (`promtool check metrics` fails on them). Each is the sum over the `type` label
+ * of the gauge beside it (`nodejs_active_handles{type}` ...), so they go and nothing is lost.
+ */
+const GAUGES_NAMED_LIKE_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+export function createMetrics(): Metrics {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'detectfn_' });
+  for (const name of GAUGES_NAMED_LIKE_COUNTERS) registry.removeSingleMetric(`detectfn_${name}`);
+  const watchModelStats = registerTritonCounters(registry);
+
+  const requests = new client.Counter({ name: 'detectfn_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers: [registry] });
+  const latency = new client.Histogram({ name: 'detectfn_http_request_duration_seconds', help: 'HTTP latency by route', labelNames: ['route'], buckets: STAGE_BUCKETS_S, registers: [registry] });
+  const stages = new client.Histogram({ name: 'detectfn_stage_duration_seconds', help: 'Time per pipeline stage (decode, preprocess, queue, infer, postprocess, total)', labelNames: ['model', 'version', 'stage'], buckets: STAGE_BUCKETS_S, registers: [registry] });
+  const batchSize = new client.Histogram({ name: 'detectfn_batch_size', help: 'Images per engine batch (before padding)', labelNames: ['model', 'version'], buckets: BATCH_BUCKETS, registers: [registry] });
+  const queueTime = new client.Histogram({ name: 'detectfn_queue_duration_seconds', help: 'Time an image waited in the micro-batcher', labelNames: ['model', 'version'], buckets: STAGE_BUCKETS_S, registers: [registry] });
+  const inferTime = new client.Histogram({ name: 'detectfn_batch_infer_duration_seconds', help: 'Engine time per batch', labelNames: ['model', 'version'], buckets: STAGE_BUCKETS_S, registers: [registry] });
+  const depthReaders = new Map<string, { labels: ModelLabels; read: () => number }>();
+  new client.Gauge({
+    name: 'detectfn_queue_depth', help: 'Images waiting in the micro-batcher', labelNames: ['model', 'version'], registers: [registry],
+    collect() {
+      for (const { labels, read } of depthReaders.values()) this.set({ ...labels }, read());
+    },
+  });
+  let readiness: () => readonly (ModelLabels & { readonly ready: boolean })[] = () => [];
+  const coldStart = new client.Gauge({ name: 'detectfn_cold_start_seconds', help: 'Cold-start breakdown per model', labelNames: ['model', 'version', 'phase'], registers: [registry] });
+  new client.Gauge({
+    name: 'detectfn_model_ready', help: '1 when the model is loaded, warm and has a live engine worker', labelNames: ['model', 'version'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const { model, version, ready } of readiness()) this.set({ model, version }, ready ? 1 : 0);
+    },
+  });
+  const events = new client.Counter({ name: 'detectfn_s3_events_total', help: 'S3 object events by outcome', labelNames: ['outcome'], registers: [registry] });
+
+  return {
+    contentType: registry.contentType,
+    render: () => registry.metrics(),
+    recordRequest(route, method, status, seconds) {
+      requests.inc({ route, method, status: String(status) });
+      latency.observe({ route }, seconds);
+    },
+    recordStages(model, timings) {
+      for (const [stage, ms] of Object.entries(timings)) {
+        if (typeof ms === 'number' && Number.isFinite(ms)) stages.observe({ ...model, stage }, ms / 1000);
+      }
+    },
+    batchObserver(model) {
+      const labels = { ...model };
+      return ({ size, queueMs, runMs }) => {
+        batchSize.observe(labels, size);
+        for (const q of queueMs) queueTime.observe(labels, q / 1000);
+        inferTime.observe(labels, runMs / 1000);
+      };
+    },
+    watchQueueDepth: (labels, read) => void depthReaders.set(`${labels.model}\n${labels.version}`, { labels, read }),
+    setColdStart: (model, phase, ms) => coldStart.set({ ...model, phase }, ms / 1000),
+    watchReadiness: (read) => void (readiness = read),
+    watchModelStats,
+    recordEvent: (outcome) => events.inc({ outcome }),
+    addGauge(name, help, read) {
+      new client.Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+    },
+  };
+}
+
+export interface ModelLabels {
+  readonly model: string;
+  readonly version: string;
+}
+
+// One model's statistics, Triton's way.
 /** Triton's `{count, ns}` pair. */
 export interface Duration {
   count: number;
@@ -137,6 +240,7 @@ export function createModelStats(now: () => number = Date.now): ModelStatsRecord
   };
 }
 
+// Recording a request: the one place a predictor's request is counted, for both forms.
 /** One item's stage times as a response reports them (ms): decode + letterbox, batch packing, queue, engine, postprocess, total. */
 export type ItemTimings = Required<Pick<StageTimings, 'decode' | 'preprocess' | 'queue' | 'infer' | 'postprocess' | 'total'>>;
 
@@ -189,16 +293,11 @@ function requestTimings(results: readonly { readonly timings: ItemTimings }[], t
   };
 }
 
-// ---- triton-counters ----
-// The per-model series a Triton dashboard charts (README maps each to its `nv_inference_*`
-// name), labelled `model` and `version`. They hold no state of their own: every scrape reads the
-// model's statistics recorder, the same one GET /v2/models/{m}/stats answers from, so the two
-// never disagree. Durations are seconds (Prometheus' base unit; Triton's are microseconds).
-export interface ModelLabels {
-  readonly model: string;
-  readonly version: string;
-}
-
+// Triton's counters in Prometheus: the per-model series a Triton dashboard charts (README maps
+// each to its `nv_inference_*` name), labelled `model` and `version`. They hold no state of
+// their own: every scrape reads the model's statistics recorder, the same one
+// GET /v2/models/{m}/stats answers from, so the two never disagree. Durations are seconds
+// (Prometheus' base unit; Triton's are microseconds).
 const S_PER_NS = 1e-9;
 
 const COUNTERS: readonly [name: string, help: string, read: (s: ModelStatsSnapshot) => number][] = [
@@ -238,100 +337,4 @@ export function registerTritonCounters(registry: client.Registry): (labels: Mode
     },
   });
   return (labels, read) => void models.set(`${labels.model}\n${labels.version}`, { labels, read });
-}
-
-// ---- metrics ----
-// Prometheus metrics (prom-client) in a registry owned by the app, never the global default,
-// so two apps in one process (tests) do not share counters. Callers record through the small
-// typed methods below; nothing else imports prom-client.
-const STAGE_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64];
-/**
- * prom-client's default metrics include three gauges named `*_total`, which Prometheus reserves
- * for counters (`promtool check metrics` fails on them). Each is the sum over the `type` label
- * of the gauge beside it (`nodejs_active_handles{type}` ...), so they go and nothing is lost.
- */
-const GAUGES_NAMED_LIKE_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
-
-export interface Metrics {
-  readonly contentType: string;
-  render(): Promise<string>;
-  recordRequest(route: string, method: string, status: number, seconds: number): void;
-  recordStages(model: ModelLabels, timings: StageTimings): void;
-  /** The observer of one model's batches (the micro-batcher's onBatch): batch size, per-item queue time, run time. */
-  batchObserver(model: ModelLabels): (batch: { readonly size: number; readonly queueMs: readonly number[]; readonly runMs: number }) => void;
-  /** `detectfn_queue_depth{model}` is read from `read` at each scrape, so it never lags. */
-  watchQueueDepth(model: ModelLabels, read: () => number): void;
-  setColdStart(model: ModelLabels, phase: 'download' | 'session' | 'warmup' | 'total', ms: number): void;
-  /**
-   * `detectfn_model_ready{model}` is read from `read` at each scrape: the same state /readyz
-   * answers from (a model whose engine has no live worker reads 0, as does one still loading).
-   */
-  watchReadiness(read: () => readonly (ModelLabels & { readonly ready: boolean })[]): void;
-  /** Triton's per-model counters (triton-counters.ts), read from the model's statistics at each scrape. */
-  watchModelStats(model: ModelLabels, read: () => ModelStatsSnapshot): void;
-  recordEvent(outcome: 'processed' | 'skipped' | 'failed' | 'ignored'): void;
-  /** Gauges read at scrape time (libvips queue, worker count, ...). */
-  addGauge(name: string, help: string, read: () => number): void;
-}
-
-export function createMetrics(): Metrics {
-  const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry, prefix: 'detectfn_' });
-  for (const name of GAUGES_NAMED_LIKE_COUNTERS) registry.removeSingleMetric(`detectfn_${name}`);
-  const watchModelStats = registerTritonCounters(registry);
-
-  const requests = new client.Counter({ name: 'detectfn_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers: [registry] });
-  const latency = new client.Histogram({ name: 'detectfn_http_request_duration_seconds', help: 'HTTP latency by route', labelNames: ['route'], buckets: STAGE_BUCKETS_S, registers: [registry] });
-  const stages = new client.Histogram({ name: 'detectfn_stage_duration_seconds', help: 'Time per pipeline stage (decode, preprocess, queue, infer, postprocess, total)', labelNames: ['model', 'version', 'stage'], buckets: STAGE_BUCKETS_S, registers: [registry] });
-  const batchSize = new client.Histogram({ name: 'detectfn_batch_size', help: 'Images per engine batch (before padding)', labelNames: ['model', 'version'], buckets: BATCH_BUCKETS, registers: [registry] });
-  const queueTime = new client.Histogram({ name: 'detectfn_queue_duration_seconds', help: 'Time an image waited in the micro-batcher', labelNames: ['model', 'version'], buckets: STAGE_BUCKETS_S, registers: [registry] });
-  const inferTime = new client.Histogram({ name: 'detectfn_batch_infer_duration_seconds', help: 'Engine time per batch', labelNames: ['model', 'version'], buckets: STAGE_BUCKETS_S, registers: [registry] });
-  const depthReaders = new Map<string, { labels: ModelLabels; read: () => number }>();
-  new client.Gauge({
-    name: 'detectfn_queue_depth', help: 'Images waiting in the micro-batcher', labelNames: ['model', 'version'], registers: [registry],
-    collect() {
-      for (const { labels, read } of depthReaders.values()) this.set({ ...labels }, read());
-    },
-  });
-  let readiness: () => readonly (ModelLabels & { readonly ready: boolean })[] = () => [];
-  const coldStart = new client.Gauge({ name: 'detectfn_cold_start_seconds', help: 'Cold-start breakdown per model', labelNames: ['model', 'version', 'phase'], registers: [registry] });
-  new client.Gauge({
-    name: 'detectfn_model_ready', help: '1 when the model is loaded, warm and has a live engine worker', labelNames: ['model', 'version'], registers: [registry],
-    collect() {
-      this.reset();
-      for (const { model, version, ready } of readiness()) this.set({ model, version }, ready ? 1 : 0);
-    },
-  });
-  const events = new client.Counter({ name: 'detectfn_s3_events_total', help: 'S3 object events by outcome', labelNames: ['outcome'], registers: [registry] });
-
-  return {
-    contentType: registry.contentType,
-    render: () => registry.metrics(),
-    recordRequest(route, method, status, seconds) {
-      requests.inc({ route, method, status: String(status) });
-      latency.observe({ route }, seconds);
-    },
-    recordStages(model, timings) {
-      for (const [stage, ms] of Object.entries(timings)) {
-        if (typeof ms === 'number' && Number.isFinite(ms)) stages.observe({ ...model, stage }, ms / 1000);
-      }
-    },
-    batchObserver(model) {
-      const labels = { ...model };
-      return ({ size, queueMs, runMs }) => {
-        batchSize.observe(labels, size);
-        for (const q of queueMs) queueTime.observe(labels, q / 1000);
-        inferTime.observe(labels, runMs / 1000);
-      };
-    },
-    watchQueueDepth: (labels, read) => void depthReaders.set(`${labels.model}\n${labels.version}`, { labels, read }),
-    setColdStart: (model, phase, ms) => coldStart.set({ ...model, phase }, ms / 1000),
-    watchReadiness: (read) => void (readiness = read),
-    watchModelStats,
-    recordEvent: (outcome) => events.inc({ outcome }),
-    addGauge(name, help, read) {
-      new client.Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
-    },
-  };
 }

@@ -12,7 +12,7 @@ const EXTERNAL = ['onnxruntime-node', 'sharp', 'testcontainers', 'autocannon', '
 // entry -> output name. The engine worker is its own bundle: worker_threads load it by path.
 const ENTRIES = {
   'handlers/server.ts': 'server',
-  'handlers/lambda.ts': 'lambda',
+  'handlers/lambda-main.ts': 'lambda',
   'handlers/cli/main.ts': 'cli',
   'infra/engine/worker.ts': 'engine-worker',
   'infra/image/decode-worker.ts': 'decode-worker',

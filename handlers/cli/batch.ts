@@ -1,70 +1,29 @@
 /**
  * @module handlers/cli/batch
- * Progress of `detectfn batch` on stderr: a bar with done/total, images/s and ETA on a TTY;
- * otherwise one plain line at most every `everyMs` (logs and CI keep a readable trail).
+ * `detectfn batch INPUT --out OUT [--errors ERR] [--model M] [--concurrency N]
+ * [--max-object-bytes B] [--top-k K]`: the backfill. INPUT and OUT are s3://bucket/prefix or
+ * directories. The model may be a detector or a classifier (its results hold the top --top-k
+ * classes, default 5, as S3 events write them).
+ *
+ * It lists INPUT (paginated) and runs every object through the same event processor as S3
+ * events (infra/events/processor), so a rerun skips what is done (same input ETag + model
+ * version) and failures leave error records under --errors (default `_errors/` under OUT).
+ * SIGINT stops starting new objects, lets in-flight ones finish (a result is one PutObject or one
+ * rename: never partial), prints the summary and exits 1; a second SIGINT exits at once (130).
+ * Exit 1 if any object failed. Progress goes to stderr: a bar on a TTY, otherwise a plain line
+ * every 2 s, so a CI log keeps a readable trail; the summary goes to stdout as JSON.
  */
-import cliProgress from 'cli-progress';
-import { createEventProcessor, type EventRecord } from '../../infra/events/processor.js';
+import { createEventProcessor, DEFAULT_EVENT_CONCURRENCY, DEFAULT_MAX_OBJECT_BYTES, type EventRecord } from '../../infra/events/processor.js';
 import { defaultErrorsLocation, type Location, parseLocation } from '../../infra/events/records.js';
 import { lazyStores, openDestination } from '../../infra/events/stores.js';
 import { createS3Client } from '../../infra/store/s3.js';
 import { resolveModelPaths } from '../serve.js';
 import { asUsage, classifyOptionFlags, cliLogger, integerFlag, parseCommand, requiredFlag, stringFlag, UsageError } from './cli.js';
-import { openModel } from './images.js';
+import { createProgress, openModel } from './images.js';
 
-export interface BatchProgress {
-  tick(failed: boolean): void;
-  stop(): void;
-}
+/** Off a TTY, one progress line at most this often. */
+const PLAIN_PROGRESS_MS = 2000;
 
-export function createBatchProgress(total: number, stream: NodeJS.WriteStream = process.stderr, everyMs = 2000): BatchProgress {
-  const t0 = performance.now();
-  let done = 0;
-  let failed = 0;
-  const rate = () => done / Math.max(1e-3, (performance.now() - t0) / 1000);
-  if (stream.isTTY) {
-    const bar = new cliProgress.SingleBar(
-      { stream, format: 'batch [{bar}] {value}/{total} | {rate} images/s | {failed} failed | eta {eta_formatted}', hideCursor: true, etaBuffer: 50 },
-      cliProgress.Presets.shades_classic,
-    );
-    bar.start(total, 0, { rate: '0.0', failed: 0 });
-    return {
-      tick(f) {
-        done += 1;
-        failed += f ? 1 : 0;
-        bar.update(done, { rate: rate().toFixed(1), failed });
-      },
-      stop: () => bar.stop(),
-    };
-  }
-  let last = t0;
-  const line = () => {
-    const eta = done > 0 ? Math.round((total - done) / rate()) : NaN;
-    stream.write(`batch: ${done}/${total} done, ${failed} failed, ${rate().toFixed(1)} images/s, eta ${Number.isFinite(eta) ? `${eta}s` : '?'}\n`);
-  };
-  return {
-    tick(f) {
-      done += 1;
-      failed += f ? 1 : 0;
-      const now = performance.now();
-      if (now - last >= everyMs || done === total) {
-        last = now;
-        line();
-      }
-    },
-    stop: () => undefined,
-  };
-}
-
-// ---- batch-command ----
-// `detectfn batch INPUT --out OUT [--errors ERR] [--model M] [--concurrency N]
-// [--max-object-bytes B] [--top-k K]`: the backfill. INPUT and OUT are s3://bucket/prefix or
-// directories. The model may be a detector or a classifier (its results hold the top --top-k
-// classes, default 5, as S3 events write them).
-// Lists INPUT (paginated) and runs every object through the same processor as S3 events, so a
-// rerun skips what is done (same input ETag + model version). SIGINT stops starting new
-// objects, lets in-flight ones finish (a result is one PutObject or one rename: never partial),
-// prints the summary and exits 1; a second SIGINT exits at once (130). Exit 1 if any failed.
 export const BATCH_FLAGS = {
   out: { type: 'string', short: 'o' },
   errors: { type: 'string' },
@@ -81,8 +40,8 @@ export async function batchCommand(argv: readonly string[]): Promise<void> {
   const out = asUsage(() => parseLocation(requiredFlag(values, 'out'), '--out'));
   const errorsFlag = stringFlag(values, 'errors');
   const errLoc = errorsFlag ? asUsage(() => parseLocation(errorsFlag, '--errors')) : defaultErrorsLocation(out);
-  const concurrency = integerFlag(values, 'concurrency', 1, 256, 8);
-  const maxObjectBytes = integerFlag(values, 'max-object-bytes', 1, 2 ** 40, 20 * 1024 ** 2);
+  const concurrency = integerFlag(values, 'concurrency', 1, 256, DEFAULT_EVENT_CONCURRENCY);
+  const maxObjectBytes = integerFlag(values, 'max-object-bytes', 1, 2 ** 40, DEFAULT_MAX_OBJECT_BYTES);
   const classifyOptions = classifyOptionFlags(values);
   const stores = lazyStores(() => createS3Client());
   const output = openDestination(out, stores);
@@ -105,7 +64,7 @@ export async function batchCommand(argv: readonly string[]): Promise<void> {
     stop.abort();
   };
   process.on('SIGINT', onSigint);
-  const progress = createBatchProgress(records.length);
+  const progress = createProgress(records.length, { label: 'batch', failures: true, plainEveryMs: PLAIN_PROGRESS_MS });
   const t0 = performance.now();
   try {
     const outcomes = await processor.process(records, { signal: stop.signal, onOutcome: (o) => progress.tick(o.status === 'failed') });

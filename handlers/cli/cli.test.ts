@@ -1,10 +1,6 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DETECT_OPTIONS } from '../../core/options.js';
 import { classifyOptionFlags, detectOptionFlags, integerFlag, parseCommand, requiredFlag, UsageError } from './cli.js';
-import { collectImages } from './images.js';
 
 const FLAGS = { conf: { type: 'string' }, model: { type: 'string', multiple: true } } as const;
 
@@ -37,17 +33,5 @@ describe('option flags (core/options\' one parser)', () => {
     expect(() => classifyOptionFlags({ 'top-k': '0' })).toThrow('Expected integer between 1 and 1000 for --top-k but received 0');
     expect(() => integerFlag({ port: 'x' }, 'port', 0, 65535, 0)).toThrow(/--port/);
     expect(() => requiredFlag({}, 'model')).toThrow('missing required option --model');
-  });
-});
-
-describe('collectImages', () => {
-  it('expands directories to sorted image files and keeps files as given', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'detectfn-cli-'));
-    mkdirSync(path.join(dir, 'sub'));
-    for (const f of ['b.jpg', 'a.PNG', 'notes.txt']) writeFileSync(path.join(dir, f), '');
-    expect(collectImages([dir]).map((f) => path.basename(f))).toEqual(['a.PNG', 'b.jpg']);
-    expect(collectImages([path.join(dir, 'notes.txt')])).toEqual([path.join(dir, 'notes.txt')]);
-    expect(() => collectImages([path.join(dir, 'sub')])).toThrow(/no images found/);
-    expect(() => collectImages([path.join(dir, 'missing')])).toThrow(UsageError);
   });
 });

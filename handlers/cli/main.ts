@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * @module handlers/cli/main
- * The `detectfn` entry point (bundled to dist/cli.js). serve and sqs keep the process alive; detect
- * and eval exit once their output is written, even if a worker thread is slow to wind down.
+ * The `detectfn` entry point (bundled to dist/cli.js; handlers/cli/cli runs the commands). serve
+ * and sqs keep the process alive; the one-shot commands (detect, classify, eval, inspect, batch)
+ * exit once their output is written, even if a worker thread is slow to wind down.
  */
 import { runCli } from './cli.js';
 

@@ -1,24 +1,33 @@
 /**
  * @module handlers/events/deliveries
- * The one event processor a running function uses, built from the environment on first use
- * (DETECTFN_EVENTS_OUTPUT, _ERRORS, _BUCKETS, _MODEL, _CONCURRENCY, _MAX_OBJECT_BYTES, _TOP_K): HTTP
- * webhooks and Lambda invocations share it, so its permits bound memory across all of them. It
- * detects (or classifies, for a classifier) through the registry's ModelService, the same one
- * HTTP uses, so event images and HTTP images fill the same micro-batches.
+ * The three ways object events reach a running function, all into one event processor:
+ * - `eventRoutes`: `POST /v1/events/s3`, webhooks of S3-compatible stores (Ceph radosgw, MinIO)
+ *   and anything else that posts a notification, SQS or EventBridge envelope;
+ * - `createObjectEventHandler`: Lambda invocations by S3, SQS or EventBridge (handlers/lambda's
+ *   `onOtherEvent` seam);
+ * - `createEventQueueConsumer`: the SQS consumer of `detectfn sqs` (infra/events/sqs), which
+ *   hands each received batch to the same handler Lambda uses, as the SQS event Lambda would get.
+ *
+ * The processor is built from the environment on first use (`configuredEvents`:
+ * DETECTFN_EVENTS_OUTPUT, _ERRORS, _BUCKETS, _MODEL, _CONCURRENCY, _MAX_OBJECT_BYTES, _TOP_K) and
+ * shared by all three, so its permits bound memory across them. It detects (or classifies, for a
+ * classifier) through the registry's ModelService, the same one HTTP uses, so event images and
+ * HTTP images fill the same micro-batches. What each delivery answers comes from
+ * handlers/events/object-events.
  */
 import { bodyLimit } from 'hono/body-limit';
+import type { Hono } from 'hono';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DetectError } from '../../core/errors.js';
 import type { Logger, ServiceConfig } from '../../infra/config.js';
-import { createEventProcessor, type EventProcessor } from '../../infra/events/processor.js';
+import { createEventProcessor, type EventProcessor, type RecordOutcome } from '../../infra/events/processor.js';
 import { defaultErrorsLocation, parseLocation } from '../../infra/events/records.js';
 import { type BatchHandler, createQueueConsumer, type QueueConsumer } from '../../infra/events/sqs.js';
 import { lazyStores, openDestination } from '../../infra/events/stores.js';
 import type { Metrics } from '../../infra/metrics.js';
 import type { ModelRegistry, ModelService } from '../../infra/model/registry.js';
 import { createS3Client } from '../../infra/store/s3.js';
-import type { App, AppDeps, RouteGroup } from '../http/app.js';
 import { batchItemFailures, type EventSummary, httpStatusOf, normaliseEvent, type RedeliveryPolicy, summarise } from './object-events.js';
 
 export interface EventDeps {
@@ -76,21 +85,27 @@ export function configuredEvents(deps: EventDeps, s3Client?: () => S3Client): Co
   };
 }
 
-// ---- events ----
 // `POST /v1/events/s3`: any object-event shape normaliseEvent knows (S3 / Ceph radosgw / MinIO
 // webhooks, SQS and EventBridge envelopes) -> the shared event processor -> per-record outcomes.
 // 200: every record processed or skipped. 207: some failed for good (each has an error record;
-// the body says which). 503 + Retry-After: some failed in a way a redelivery may fix, or
-// their error record could not be written (handlers/events/summary.ts), or NOT_READY while the
+// the body says which). 503 + Retry-After: some failed in a way a redelivery may fix, or their
+// error record could not be written (object-events' httpStatusOf), or NOT_READY while the
 // model loads (before anything is read). 400 for a body that is not JSON; 413 for more than
-// DETECTFN_EVENTS_MAX_RECORDS records (before anything is read). Mount with `eventRoutes()`.
+// DETECTFN_EVENTS_MAX_RECORDS records (before anything is read). createApp mounts it.
 export interface EventRoutesOptions {
   /** @default an S3 client from the environment (AWS_ENDPOINT_URL_S3, default credentials) */
   readonly s3Client?: () => S3Client;
 }
 
-export function eventRoutes(options: EventRoutesOptions = {}): RouteGroup {
-  return (app: App, deps: AppDeps) => {
+/**
+ * The app as the route needs it: handlers/http/app's App and AppDeps fit (declared here, so the
+ * app that mounts this group is not imported back).
+ */
+type EventApp = Hono<{ Variables: { requestId: string } }>;
+type EventAppDeps = Required<EventDeps>;
+
+export function eventRoutes(options: EventRoutesOptions = {}): (app: EventApp, deps: EventAppDeps) => void {
+  return (app, deps) => {
     const events = configuredEvents(deps, options.s3Client);
     const limit = bodyLimit({
       maxSize: deps.config.DETECTFN_MAX_BODY_BYTES,
@@ -111,10 +126,10 @@ export function eventRoutes(options: EventRoutesOptions = {}): RouteGroup {
         const message = `event carries ${count} records; the limit per request is ${limit} (DETECTFN_EVENTS_MAX_RECORDS): split the delivery`;
         throw new DetectError('PAYLOAD_TOO_LARGE', message, { details: { records: count, limit } });
       }
-      let outcomes: Awaited<ReturnType<ReturnType<typeof events.processor>['process']>> = [];
+      let outcomes: RecordOutcome[] = [];
       if (event.records.length > 0) {
         const processor = events.processor();
-        events.model();
+        events.model(); // NOT_READY (503) while the model loads, before any record is read
         outcomes = await processor.process(event.records, { logger: deps.logger.child({ reqId: c.get('requestId') }) });
       } else {
         deps.logger.info({ reqId: c.get('requestId'), ignored: event.skipped }, 'event: nothing to process');
@@ -131,12 +146,10 @@ export function eventRoutes(options: EventRoutesOptions = {}): RouteGroup {
   };
 }
 
-// ---- lambda-events ----
-// The Lambda side of object events, for handlers/lambda.ts's `onOtherEvent` seam:
-// SQS -> `{ batchItemFailures: [{ itemIdentifier: messageId }] }` (partial batch response:
-// enable ReportBatchItemFailures on the event source mapping); S3 and EventBridge -> a summary,
-// or a thrown error naming the failed keys so Lambda retries the invocation (already finished
-// objects are skipped on the retry by the idempotency check).
+// Lambda: SQS -> `{ batchItemFailures: [{ itemIdentifier: messageId }] }` (partial batch
+// response: enable ReportBatchItemFailures on the event source mapping); S3 and EventBridge -> a
+// summary, or a thrown error naming the failed keys so Lambda retries the invocation (already
+// finished objects are skipped on the retry by the idempotency check).
 export interface ObjectEventHandlerDeps {
   readonly processor: () => EventProcessor;
   /** In Lambda an event can arrive during init: wait for the models (registry.whenReady). */
@@ -167,13 +180,11 @@ export function createObjectEventHandler(deps: ObjectEventHandlerDeps) {
   };
 }
 
-// ---- queue-consumer ----
-// The SQS consumer's side of object events: a received batch is handed to the same
-// `createObjectEventHandler` the Lambda adapter uses (as the SQS event Lambda would get), so
-// normaliseEvent, the shared processor, idempotent results and error records are one code
-// path. What is deleted: messages whose records were all processed or skipped (test events
-// and non-create events included), and failures about the object itself once their error
-// record is written (handlers/events/redelivery.ts). Left for redelivery: transient failures,
+// The SQS consumer: a received batch goes to the same `createObjectEventHandler` as Lambda's, so
+// normaliseEvent, the shared processor, idempotent results and error records are one code path.
+// Deleted: messages whose records were all processed or skipped (test events and non-create
+// events included), and failures about the object itself once their error record is written
+// (object-events' needsRedelivery, policy 'transient'). Left for redelivery: transient failures,
 // unwritten error records and bodies that are not object events (so they reach the DLQ).
 export interface EventQueueDeps extends EventDeps {
   /** S3 for inputs and results. @default from the environment (AWS_ENDPOINT_URL_S3, ...) */

@@ -1,23 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../infra/config.js';
-import type { EventProcessor, RecordOutcome } from '../../infra/events/processor.js';
+import type { RecordOutcome } from '../../infra/events/processor.js';
 import { compareSequencers } from '../../infra/events/records.js';
-import { createObjectEventHandler, sqsBatchHandler } from './deliveries.js';
 import { cephSequencer, decodeNotificationKey, httpStatusOf, needsRedelivery, normaliseEvent, summarise } from './object-events.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../test/fixtures/events/${name}`, import.meta.url), 'utf8'));
 
-describe('decodeNotificationKey', () => {
-  it('decodes as unquote_plus: + is a space, %2B is a plus, UTF-8 escapes', () => {
-    expect(decodeNotificationKey('red+flower.jpg')).toBe('red flower.jpg');
-    expect(decodeNotificationKey('c%2B%2B+notes.jpg')).toBe('c++ notes.jpg');
-    expect(decodeNotificationKey('%C3%A9t%C3%A9%2Fx.png')).toBe('été/x.png');
-  });
-  it('keeps a malformed escape as it came rather than throwing', () => {
-    expect(decodeNotificationKey('100%.jpg')).toBe('100%.jpg');
-  });
+/** One record's outcome; a failure with `errorKey` had its error record written. */
+const o = (status: RecordOutcome['status'], code?: string, errorKey?: string): RecordOutcome => ({
+  bucket: 'b', key: 'k', status, ...(code ? { error: { code, message: code, attempts: 1 } } : {}), ...(errorKey ? { errorKey } : {}),
 });
+const failed = (code: string, recorded = true) => o('failed', code, recorded ? 'e.json' : undefined);
+const status = (...outcomes: RecordOutcome[]) => httpStatusOf(summarise({ kind: 's3', records: [], skipped: [] }, outcomes));
 
 describe('normaliseEvent', () => {
   it('reads an S3 notification and skips non-create records', () => {
@@ -86,8 +80,16 @@ describe('normaliseEvent', () => {
   });
 });
 
-// ---- redelivery.test ----
-const failed = (code: string, recorded = true): RecordOutcome => ({ bucket: 'b', key: 'k', status: 'failed', error: { code, message: 'x', attempts: 1 }, ...(recorded ? { errorKey: 'e.json' } : {}) });
+describe('decodeNotificationKey', () => {
+  it('decodes as unquote_plus: + is a space, %2B is a plus, UTF-8 escapes', () => {
+    expect(decodeNotificationKey('red+flower.jpg')).toBe('red flower.jpg');
+    expect(decodeNotificationKey('c%2B%2B+notes.jpg')).toBe('c++ notes.jpg');
+    expect(decodeNotificationKey('%C3%A9t%C3%A9%2Fx.png')).toBe('été/x.png');
+  });
+  it('keeps a malformed escape as it came rather than throwing', () => {
+    expect(decodeNotificationKey('100%.jpg')).toBe('100%.jpg');
+  });
+});
 
 describe('needsRedelivery', () => {
   it('transient: drops recorded failures about the object, keeps system failures and unrecorded ones', () => {
@@ -103,31 +105,6 @@ describe('needsRedelivery', () => {
     expect(needsRedelivery({ bucket: 'b', key: 'k', status: 'processed' }, 'every-failure')).toBe(false);
   });
 });
-
-describe('sqsBatchHandler', () => {
-  it('deletes all but the messages the object-event handler reports for redelivery', async () => {
-    // STAND-IN processor: outcomes chosen per key (real processing: test/integration/sqs-consumer.test.ts).
-    const codes: Record<string, string> = { 'corrupt.png': 'UNSUPPORTED_MEDIA_TYPE', 'flaky.png': 'STORE_ERROR' };
-    const processor: EventProcessor = {
-      process: async (records) => records.map((r) => (codes[r.key] ? { ...failed(codes[r.key]!), key: r.key, messageId: r.messageId } : { bucket: r.bucket, key: r.key, messageId: r.messageId, status: 'processed' as const })),
-      inMemory: () => 0,
-    };
-    const handle = createObjectEventHandler({ processor: () => processor, whenReady: async () => undefined, logger: silentLogger(), redelivery: 'transient' });
-    const s3 = (key: string) => JSON.stringify({ Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'b' }, object: { key } } }] });
-    const messages = [
-      { id: 'ok', body: s3('ok.png') }, { id: 'corrupt', body: s3('corrupt.png') }, { id: 'flaky', body: s3('flaky.png') },
-      { id: 'test', body: JSON.stringify({ Event: 's3:TestEvent' }) }, { id: 'junk', body: 'not json' }, { id: 'empty', body: undefined },
-    ].map((m) => ({ ...m, receiveCount: 1 }));
-    expect(await sqsBatchHandler(handle)(messages)).toEqual(['ok', 'corrupt', 'test']);
-  });
-});
-
-// ---- summary.test ----
-const event = { kind: 's3' as const, records: [], skipped: [] };
-const o = (status: RecordOutcome['status'], code?: string, errorKey?: string): RecordOutcome => ({
-  bucket: 'b', key: 'k', status, ...(code ? { error: { code, message: code, attempts: 1 } } : {}), ...(errorKey ? { errorKey } : {}),
-});
-const status = (...outcomes: RecordOutcome[]) => httpStatusOf(summarise(event, outcomes));
 
 describe('httpStatusOf', () => {
   it('answers 200 when all went through, 207 for failures about the objects themselves (recorded)', () => {

@@ -1,3 +1,8 @@
+/**
+ * The processor's bookkeeping with STAND-INS: an in-memory ObjectStore (so S3 faults can be
+ * injected on demand, which the real radosgw cannot do) and a ModelService whose detect() is
+ * gated by the test. Real S3 + real models are in test/integration/s3-events.test.ts.
+ */
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { DetectError } from '../../core/errors.js';
@@ -5,12 +10,6 @@ import { createModelStats } from '../metrics.js';
 import type { DetectResult, ModelService } from '../model/registry.js';
 import { createEventProcessor, createSemaphore } from './processor.js';
 import { type ObjectStore, readLimited } from './stores.js';
-
-/**
- * The processor's bookkeeping with STAND-INS: an in-memory ObjectStore (so S3 faults can be
- * injected on demand, which the real radosgw cannot do) and a ModelService whose detect() is
- * gated by the test. Real S3 + real models are in test/integration/s3-events.test.ts.
- */
 
 function memoryStore() {
   const objects = new Map<string, { body: Uint8Array; meta: Record<string, string>; eTag: string }>();
@@ -85,6 +84,12 @@ function setup(concurrency = 4) {
   });
   return { mem, calls, processor };
 }
+
+const deferred = () => {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+};
 
 describe('createEventProcessor', () => {
   it('keeps at most `concurrency` objects in memory during a burst of 1,000 records', async () => {
@@ -192,13 +197,6 @@ describe('createEventProcessor', () => {
     expect(mem.json('out/results/s.png.json').input.sequencer).toBe('0B');
   });
 });
-
-// ---- semaphore.test ----
-const deferred = () => {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-};
 
 describe('createSemaphore', () => {
   it('never runs more than `permits` at once, and runs waiters in arrival order', async () => {

@@ -3,25 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { asFolder, compareSequencers, defaultErrorsLocation, isCurrent, isSuperseded, keyProblem, metadataFromResultBody, parseLocation, refusal, refusedRecordKey, resultKey, resultMetadata } from './records.js';
 import type { Destination, ObjectStore } from './stores.js';
 
-describe('result metadata', () => {
-  it('matches only the same input ETag, model and version', () => {
-    const meta = resultMetadata('demo', '1', 'abc');
-    expect(isCurrent(meta, 'demo', '1', 'abc')).toBe(true);
-    expect(isCurrent(meta, 'demo', '2', 'abc')).toBe(false);
-    expect(isCurrent(meta, 'demo', '1', 'abd')).toBe(false);
-    expect(isCurrent(undefined, 'demo', '1', 'abc')).toBe(false);
-  });
+const store = {} as ObjectStore;
+const dest = (prefix: string, bucket = 'out'): Destination => ({ store, bucket, prefix, uri: `s3://${bucket}/${prefix}` });
+const rules = (output = dest('results/'), errors = dest('results/_errors/'), allowed?: string[]) => ({ output, errors, allowed: allowed && new Set(allowed) });
 
-  it('keeps header values ASCII and reads the same fields back from a result body', () => {
-    const meta = resultMetadata('modèle', '1', 'e-1');
-    expect(Object.values(meta).every((v) => /^[\x20-\x7e]*$/.test(v))).toBe(true);
-    const body = JSON.stringify({ model: { name: 'modèle', version: '1' }, input: { bucket: 'b', key: 'k', eTag: 'e-1' } });
-    expect(metadataFromResultBody(body)).toEqual(meta);
-    expect(metadataFromResultBody('{"half')).toBeUndefined();
-  });
-});
-
-// ---- location.test ----
 describe('parseLocation', () => {
   it('splits s3 URIs into bucket and prefix, and takes anything else as a directory', () => {
     expect(parseLocation('s3://b/results/')).toMatchObject({ kind: 's3', bucket: 'b', prefix: 'results/' });
@@ -47,11 +32,6 @@ describe('keys', () => {
     expect(e).toMatchObject({ bucket: 'b', prefix: 'results/_errors/' });
   });
 });
-
-// ---- refusal.test ----
-const store = {} as ObjectStore;
-const dest = (prefix: string, bucket = 'out'): Destination => ({ store, bucket, prefix, uri: `s3://${bucket}/${prefix}` });
-const rules = (output = dest('results/'), errors = dest('results/_errors/'), allowed?: string[]) => ({ output, errors, allowed: allowed && new Set(allowed) });
 
 describe('refusal', () => {
   it('names keys with empty, . or .. segments and passes ordinary ones', () => {
@@ -99,5 +79,23 @@ describe('ordering', () => {
     expect(isSuperseded(meta, '56')).toBe(false);
     expect(isSuperseded(meta, undefined)).toBe(false);
     expect(isSuperseded(resultMetadata('demo', '1', 'etag'), '01')).toBe(false);
+  });
+});
+
+describe('result metadata', () => {
+  it('matches only the same input ETag, model and version', () => {
+    const meta = resultMetadata('demo', '1', 'abc');
+    expect(isCurrent(meta, 'demo', '1', 'abc')).toBe(true);
+    expect(isCurrent(meta, 'demo', '2', 'abc')).toBe(false);
+    expect(isCurrent(meta, 'demo', '1', 'abd')).toBe(false);
+    expect(isCurrent(undefined, 'demo', '1', 'abc')).toBe(false);
+  });
+
+  it('keeps header values ASCII and reads the same fields back from a result body', () => {
+    const meta = resultMetadata('modèle', '1', 'e-1');
+    expect(Object.values(meta).every((v) => /^[\x20-\x7e]*$/.test(v))).toBe(true);
+    const body = JSON.stringify({ model: { name: 'modèle', version: '1' }, input: { bucket: 'b', key: 'k', eTag: 'e-1' } });
+    expect(metadataFromResultBody(body)).toEqual(meta);
+    expect(metadataFromResultBody('{"half')).toBeUndefined();
   });
 });

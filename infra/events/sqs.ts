@@ -1,50 +1,25 @@
 /**
  * @module infra/events/sqs
- * An SQS client for one queue URL. Requests go to the queue URL's own host
- * (`useQueueUrlAsEndpoint`), so a VPC endpoint or a local stand-in needs no extra setting;
- * the region comes from the URL when it is an AWS one (signatures are per region), else from
- * AWS_REGION. Credentials: the SDK's default chain (IRSA on EKS) unless given.
+ * Consuming one SQS queue: bbc's sqs-consumer behind a small interface (`createQueueConsumer`),
+ * and the SQS client it polls with (`createSqsClient`).
+ *
+ * - Each poller long-polls (ReceiveMessage: up to `batchSize` messages, `waitTimeSeconds`,
+ *   `visibilityTimeoutS`), hands the batch to `handleBatch` and deletes (DeleteMessageBatch)
+ *   exactly the ids it returns. The rest become visible again after the visibility timeout, and
+ *   the queue's redrive policy decides when they go to the DLQ. A throwing handler deletes
+ *   nothing.
+ * - While a batch is in hand, sqs-consumer's heartbeat extends its visibility
+ *   (ChangeMessageVisibilityBatch every third of the timeout), so a batch that outlives the
+ *   timeout is not delivered a second time.
+ * - `stop()`: no new receives; a poller idle in its long poll is aborted, one handling a batch
+ *   finishes it (and its deletes) first; stop() waits for that at most one visibility timeout.
+ * - Receive errors back off (1 s doubling to 30 s) instead of spinning.
  */
 import { Consumer } from 'sqs-consumer';
 import { type Message, SQSClient } from '@aws-sdk/client-sqs';
 import { expectInteger } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../config.js';
 
-export interface SqsClientOptions {
-  readonly queueUrl: string;
-  readonly region?: string;
-  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
-}
-
-/** "https://sqs.eu-west-1.amazonaws.com/123/q" -> "eu-west-1"; undefined for other hosts. */
-export function regionOfQueueUrl(queueUrl: string): string | undefined {
-  return /^sqs[.-]([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(new URL(queueUrl).hostname)?.[1];
-}
-
-export function createSqsClient(options: SqsClientOptions, env: NodeJS.ProcessEnv = process.env): SQSClient {
-  const region = options.region ?? regionOfQueueUrl(options.queueUrl) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  // A non-AWS host (VPC endpoint DNS, a local stand-in) is also the client's endpoint, so the
-  // SDK does not warn on every request that the queue URL differs from the resolved endpoint.
-  const custom = regionOfQueueUrl(options.queueUrl) === undefined;
-  return new SQSClient({
-    region,
-    useQueueUrlAsEndpoint: true,
-    ...(custom ? { endpoint: new URL(options.queueUrl).origin } : {}),
-    ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
-  });
-}
-
-// ---- consumer ----
-// `createQueueConsumer`: bbc's sqs-consumer behind a small interface. Each poller long-polls
-// (ReceiveMessage, up to `batchSize` messages, `waitTimeSeconds`, `visibilityTimeoutS`), hands
-// the batch to `handleBatch` and deletes (DeleteMessageBatch) exactly the ids it returns; the
-// rest become visible again after the visibility timeout, and the queue's redrive policy
-// decides when they go to the DLQ. A throwing handler deletes nothing. While a batch is in
-// hand, sqs-consumer's heartbeat extends its visibility (ChangeMessageVisibilityBatch every
-// third of the timeout), so a batch that outlives the timeout is not delivered a second time.
-// `stop()`: no new receives; a poller idle in its long poll is aborted, one handling a batch
-// finishes it (and its deletes) first; stop() waits for that at most one visibility timeout.
-// Receive errors back off (1 s doubling to 30 s) instead of spinning.
 export interface QueueMessage {
   readonly id: string;
   readonly body: string | undefined;
@@ -153,4 +128,34 @@ export function createQueueConsumer(o: QueueConsumerOptions): QueueConsumer {
     isRunning: () => running,
     busy: () => loops.filter((l) => l.state.busy).length,
   };
+}
+
+export interface SqsClientOptions {
+  readonly queueUrl: string;
+  readonly region?: string;
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/**
+ * An SQS client for one queue URL. Requests go to the queue URL's own host
+ * (`useQueueUrlAsEndpoint`), so a VPC endpoint or a local stand-in needs no extra setting; the
+ * region comes from the URL when it is an AWS one (signatures are per region), else from
+ * AWS_REGION. Credentials: the SDK's default chain (IRSA on EKS) unless given.
+ */
+export function createSqsClient(options: SqsClientOptions, env: NodeJS.ProcessEnv = process.env): SQSClient {
+  const region = options.region ?? regionOfQueueUrl(options.queueUrl) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  // A non-AWS host (VPC endpoint DNS, a local stand-in) is also the client's endpoint, so the
+  // SDK does not warn on every request that the queue URL differs from the resolved endpoint.
+  const custom = regionOfQueueUrl(options.queueUrl) === undefined;
+  return new SQSClient({
+    region,
+    useQueueUrlAsEndpoint: true,
+    ...(custom ? { endpoint: new URL(options.queueUrl).origin } : {}),
+    ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
+  });
+}
+
+/** "https://sqs.eu-west-1.amazonaws.com/123/q" -> "eu-west-1"; undefined for other hosts. */
+export function regionOfQueueUrl(queueUrl: string): string | undefined {
+  return /^sqs[.-]([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(new URL(queueUrl).hostname)?.[1];
 }

@@ -1,29 +1,23 @@
 /**
  * @module infra/events/stores
- * The little of S3 the event processor needs, so the same processing runs against S3 buckets
- * (s3-store.ts) and local directories (file-store.ts, for the batch CLI). "bucket" is an S3
- * bucket name or, for the file store, an absolute directory.
+ * Where the event processor's objects live: `ObjectStore` is the little of S3 it needs, so the
+ * same processing runs against S3 buckets (S3 events, `detectfn batch s3://...`) and local
+ * directories (`detectfn batch ./in --out ./out`). "bucket" is an S3 bucket name or, for the
+ * file store, an absolute directory.
+ *
+ * Both stores read a whole object into memory without trusting its declared length
+ * (`readLimited`), and write a result in one request or one rename, so a reader never sees a
+ * partial result.
  */
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DetectError, isDetectError } from '../../core/errors.js';
-import { DEFAULT_RETRY_POLICY, isTransient, type RetryPolicy, type StoreLogger, withRetries } from '../store/store.js';
+import { DetectError } from '../../core/errors.js';
+import { unquoteETag } from '../store/s3.js';
+import { isNotFound } from '../store/store.js';
 import { asFolder, type Location, metadataFromResultBody, parseLocation } from './records.js';
-
-export interface StoredObject {
-  readonly bytes: Uint8Array;
-  readonly eTag: string | undefined;
-  readonly versionId: string | undefined;
-}
-
-export interface ListedObject {
-  readonly key: string;
-  readonly size: number | undefined;
-  readonly eTag: string | undefined;
-}
 
 export interface ObjectStore {
   /**
@@ -44,6 +38,18 @@ export interface ObjectStore {
   list(bucket: string, prefix: string): AsyncIterable<ListedObject>;
 }
 
+export interface StoredObject {
+  readonly bytes: Uint8Array;
+  readonly eTag: string | undefined;
+  readonly versionId: string | undefined;
+}
+
+export interface ListedObject {
+  readonly key: string;
+  readonly size: number | undefined;
+  readonly eTag: string | undefined;
+}
+
 /** Where results or error records go: a store, a bucket (or directory) and a key prefix. */
 export interface Destination {
   readonly store: ObjectStore;
@@ -53,54 +59,33 @@ export interface Destination {
   readonly uri: string;
 }
 
-// ---- read-limited ----
-// Reads a body into one buffer without trusting its declared length: a declared length over
-// the limit is refused before a byte is read, and the bytes are counted as they arrive, so a
-// body that lies (or has no length) is cut off at the limit instead of filling memory.
-export function tooLargeError(what: string, limit: number, seen: number, declared: boolean): DetectError {
-  const how = declared ? `declares ${seen} bytes` : `exceeded ${limit} bytes while streaming`;
-  return new DetectError('PAYLOAD_TOO_LARGE', `${what} ${how}; the limit is ${limit} bytes`, { details: { limit, bytes: seen, declared } });
+export interface Stores {
+  readonly s3: () => ObjectStore;
+  readonly file: () => ObjectStore;
 }
 
-type Body = AsyncIterable<Uint8Array> & { destroy?: (err?: Error) => void };
-
-export async function readLimited(body: Body, maxBytes: number, what: string, declaredLength?: number): Promise<Uint8Array> {
-  if (declaredLength !== undefined && declaredLength > maxBytes) {
-    body.destroy?.();
-    throw tooLargeError(what, maxBytes, declaredLength, true);
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += chunk.byteLength;
-    if (total > maxBytes) {
-      // Leaving the loop early closes the stream (the socket is not drained).
-      body.destroy?.();
-      throw tooLargeError(what, maxBytes, total, false);
-    }
-    chunks.push(chunk);
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+/** Stores built on first use: a local-only run never constructs an S3 client. */
+export function lazyStores(client: () => S3Client): Stores {
+  let s3: ObjectStore | undefined;
+  let file: ObjectStore | undefined;
+  return {
+    s3: () => (s3 ??= createS3ObjectStore(client())),
+    file: () => (file ??= createFileObjectStore(metadataFromResultBody)),
+  };
 }
 
-// ---- s3-store ----
-// ObjectStore over @aws-sdk/client-s3 v3. The client comes from the caller (createS3Client in
-// infra/store builds one from the environment with maxAttempts 1): the event processor retries
-// whole operations itself with backoff, so SDK retries would only multiply the attempts.
-const unquote = (etag: string | undefined) => etag?.replace(/^"+|"+$/g, '') || undefined;
-
-function isNotFound(err: unknown): boolean {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
-  return e?.$metadata?.httpStatusCode === 404 || e?.name === 'NoSuchKey' || e?.name === 'NotFound';
+/** A location string -> the store that serves it, with the prefix made folder-like ("s3://b/results" writes under "results/"). */
+export function openDestination(where: string | Location, stores: Stores, name = 'location'): Destination {
+  const loc = typeof where === 'string' ? parseLocation(where, name) : where;
+  const store = loc.kind === 's3' ? stores.s3() : stores.file();
+  return { store, bucket: loc.bucket, prefix: asFolder(loc.prefix), uri: loc.uri };
 }
 
+/**
+ * ObjectStore over @aws-sdk/client-s3 v3. The client comes from the caller (infra/store's
+ * createS3Client has the SDK's retries off): the event processor retries whole operations
+ * itself with backoff, so SDK retries would only multiply the attempts.
+ */
 export function createS3ObjectStore(client: S3Client): ObjectStore {
   const head = async (bucket: string, key: string, versionId?: string) => {
     try {
@@ -121,9 +106,9 @@ export function createS3ObjectStore(client: S3Client): ObjectStore {
       }
       const body = out.Body as unknown as Parameters<typeof readLimited>[0];
       const bytes = await readLimited(body, maxBytes, `s3://${bucket}/${key}`, out.ContentLength);
-      return { bytes, eTag: unquote(out.ETag), versionId: out.VersionId || undefined };
+      return { bytes, eTag: unquoteETag(out.ETag), versionId: out.VersionId || undefined };
     },
-    eTagOf: async (bucket, key, versionId) => unquote((await head(bucket, key, versionId))?.ETag),
+    eTagOf: async (bucket, key, versionId) => unquoteETag((await head(bucket, key, versionId))?.ETag),
     metadataOf: async (bucket, key) => (await head(bucket, key))?.Metadata ?? undefined,
     async put(bucket, key, body, metadata) {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json', Metadata: metadata }));
@@ -136,7 +121,7 @@ export function createS3ObjectStore(client: S3Client): ObjectStore {
       do {
         const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
         for (const o of page.Contents ?? []) {
-          if (o.Key !== undefined) yield { key: o.Key, size: o.Size, eTag: unquote(o.ETag) };
+          if (o.Key !== undefined) yield { key: o.Key, size: o.Size, eTag: unquoteETag(o.ETag) };
         }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
@@ -144,21 +129,13 @@ export function createS3ObjectStore(client: S3Client): ObjectStore {
   };
 }
 
-// ---- file-store ----
-// ObjectStore over a local directory, for `detectfn batch ./in --out ./out`. "bucket" is the
-// directory, keys are '/'-separated relative paths. The ETag of a file is derived from its size
-// and mtime (a changed file gets a new one, as with S3). A put writes a temp file and renames
-// it, so a killed run never leaves half a result. Files have no user metadata: the store reads
-// it back from the stored JSON with `metadataFromBody`.
-const isMissing = (err: unknown) => (err as NodeJS.ErrnoException)?.code === 'ENOENT';
-const fileETag = (s: { size: number; mtimeMs: number }) => `${s.size.toString(16)}-${Math.floor(s.mtimeMs * 1000).toString(16)}`;
-/** Keys are relative paths; '..' segments would escape the directory. */
-const resolve = (dir: string, key: string) => {
-  const p = path.resolve(dir, ...key.split('/'));
-  if (!p.startsWith(path.resolve(dir) + path.sep)) throw new DetectError('INVALID_ARGUMENT', `key ${key} leaves ${dir}`);
-  return p;
-};
-
+/**
+ * ObjectStore over a local directory, for `detectfn batch ./in --out ./out`. "bucket" is the
+ * directory, keys are '/'-separated relative paths. The ETag of a file is derived from its size
+ * and mtime (a changed file gets a new one, as with S3). A put writes a temp file and renames
+ * it, so a killed run never leaves half a result. Files have no user metadata: the store reads
+ * it back from the stored JSON with `metadataFromBody`.
+ */
 export function createFileObjectStore(metadataFromBody: (body: string) => Record<string, string> | undefined): ObjectStore {
   return {
     async read(dir, key, maxBytes) {
@@ -197,6 +174,16 @@ export function createFileObjectStore(metadataFromBody: (body: string) => Record
   };
 }
 
+const isMissing = (err: unknown) => (err as NodeJS.ErrnoException)?.code === 'ENOENT';
+const fileETag = (s: { size: number; mtimeMs: number }) => `${s.size.toString(16)}-${Math.floor(s.mtimeMs * 1000).toString(16)}`;
+
+/** Keys are relative paths; '..' segments would escape the directory. */
+function resolve(dir: string, key: string): string {
+  const p = path.resolve(dir, ...key.split('/'));
+  if (!p.startsWith(path.resolve(dir) + path.sep)) throw new DetectError('INVALID_ARGUMENT', `key ${key} leaves ${dir}`);
+  return p;
+}
+
 async function walk(root: string, rel: string): Promise<string[]> {
   const entries = await readdir(path.join(root, rel), { withFileTypes: true });
   const out: string[] = [];
@@ -208,73 +195,40 @@ async function walk(root: string, rel: string): Promise<string[]> {
   return out;
 }
 
-// ---- destination ----
-// A location string -> the store that serves it, with prefixes made folder-like
-// ("s3://b/results" writes under "results/").
-export interface Stores {
-  readonly s3: () => ObjectStore;
-  readonly file: () => ObjectStore;
-}
+type Body = AsyncIterable<Uint8Array> & { destroy?: (err?: Error) => void };
 
-/** Stores built on first use: a local-only run never constructs an S3 client. */
-export function lazyStores(client: () => S3Client): Stores {
-  let s3: ObjectStore | undefined;
-  let file: ObjectStore | undefined;
-  return {
-    s3: () => (s3 ??= createS3ObjectStore(client())),
-    file: () => (file ??= createFileObjectStore(metadataFromResultBody)),
-  };
-}
-
-export function openDestination(where: string | Location, stores: Stores, name = 'location'): Destination {
-  const loc = typeof where === 'string' ? parseLocation(where, name) : where;
-  const store = loc.kind === 's3' ? stores.s3() : stores.file();
-  return { store, bucket: loc.bucket, prefix: asFolder(loc.prefix), uri: loc.uri };
-}
-
-// ---- retry ----
-// infra/store's withRetries for the processor's S3 operations, remembering how many attempts
-// the last operation took (error records report it).
-export interface Retrier {
-  <T>(op: string, context: Record<string, unknown>, fn: () => Promise<T>): Promise<T>;
-}
-
-/** The error after retries, carrying the attempt count. */
-export class AttemptsError extends Error {
-  constructor(override readonly cause: unknown, readonly attempts: number, readonly op: string) {
-    super(String((cause as Error)?.message ?? cause));
+/**
+ * Reads a body into one buffer without trusting its declared length: a declared length over
+ * the limit is refused before a byte is read, and the bytes are counted as they arrive, so a
+ * body that lies (or has no length) is cut off at the limit instead of filling memory.
+ */
+export async function readLimited(body: Body, maxBytes: number, what: string, declaredLength?: number): Promise<Uint8Array> {
+  if (declaredLength !== undefined && declaredLength > maxBytes) {
+    body.destroy?.();
+    throw tooLargeError(what, maxBytes, declaredLength, true);
   }
-}
-
-/** Our own typed errors are final (NOT_FOUND, PAYLOAD_TOO_LARGE); SDK/network errors may be transient. */
-const transient = (err: unknown) => (isDetectError(err) ? err.code === 'QUEUE_FULL' : isTransient(err));
-
-export function createRetrier(policy: RetryPolicy = DEFAULT_RETRY_POLICY, logger: StoreLogger, sleep: (ms: number) => Promise<void>): Retrier {
-  return async (op, context, fn) => {
-    let attempts = 0;
-    try {
-      return await withRetries(
-        () => {
-          attempts += 1;
-          return fn();
-        },
-        { policy, sleep, random: Math.random, isTransient: transient, logger, context: { ...context, op } },
-      );
-    } catch (err) {
-      throw new AttemptsError(err, attempts, op);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.byteLength;
+    if (total > maxBytes) {
+      // Leaving the loop early closes the stream (the socket is not drained).
+      body.destroy?.();
+      throw tooLargeError(what, maxBytes, total, false);
     }
-  };
+    chunks.push(chunk);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
 }
 
-/** Code and message for an error record: DetectErrors keep theirs; S3/network errors are STORE_ERROR. */
-export function describeFailure(err: unknown): { code: string; message: string; attempts: number } {
-  const wrapped = err instanceof AttemptsError ? err : undefined;
-  const inner = wrapped ? wrapped.cause : err;
-  const attempts = wrapped?.attempts ?? 1;
-  if (isDetectError(inner)) return { code: inner.code, message: inner.message, attempts };
-  const e = inner as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } } | undefined;
-  const status = e?.$metadata?.httpStatusCode;
-  const what = [status && `HTTP ${status}`, e?.name, e?.message].filter(Boolean).join(' ') || String(inner);
-  const code = wrapped && wrapped.op !== 'model' ? 'STORE_ERROR' : 'INTERNAL';
-  return { code, message: `${wrapped?.op ?? 'processing'} failed after ${attempts} attempt(s): ${what}`, attempts };
+export function tooLargeError(what: string, limit: number, seen: number, declared: boolean): DetectError {
+  const how = declared ? `declares ${seen} bytes` : `exceeded ${limit} bytes while streaming`;
+  return new DetectError('PAYLOAD_TOO_LARGE', `${what} ${how}; the limit is ${limit} bytes`, { details: { limit, bytes: seen, declared } });
 }

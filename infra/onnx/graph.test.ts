@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MODELS } from '../../test/helpers/shared-data.js';
-import { expectInGraphInput, lengthDelimited, model, node, preprocessInGraph, valueInfo } from './graph.js';
+import { expectInGraphInput, initializer, lengthDelimited, model, node, preprocessInGraph, valueInfo } from './graph.js';
 import { onnxTypes, readModelInfo } from './model-info.js';
 
 interface Decoded {
@@ -10,6 +10,36 @@ interface Decoded {
   opsetImport: unknown[];
 }
 const decode = (b: Uint8Array) => onnxTypes().ModelProto.toObject(onnxTypes().ModelProto.decode(b), { longs: Number, bytes: String }) as unknown as Decoded;
+
+describe('the graph builder', () => {
+  const build = () =>
+    model({
+      name: 'g',
+      nodes: [node('Add', ['x', 'w'], ['y'])],
+      initializers: [initializer('w', 'float32', [2], [1, 2])],
+      inputs: [valueInfo('x', 'float32', ['n', 2]), valueInfo('w', 'float32', [2])],
+      outputs: [valueInfo('y', 'float32', ['n', 2])],
+      opset: 17,
+      producer: 'detectfn-test',
+      metadata: { names: "{0: 'a'}" },
+    });
+
+  it('reads back what it wrote, and encodes deterministically', () => {
+    const bytes = build();
+    expect(readModelInfo(bytes)).toEqual({
+      inputs: [{ name: 'x', dtype: 'float32', shape: ['n', 2] }],
+      outputs: [{ name: 'y', dtype: 'float32', shape: ['n', 2] }],
+      metadata: { names: "{0: 'a'}" },
+      opset: 17,
+      producer: 'detectfn-test',
+    });
+    expect(Buffer.from(build()).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('rejects an initializer whose value count does not match its dims', () => {
+    expect(() => initializer('w', 'int64', [2, 2], [1, 2, 3])).toThrow(/3 values for dims \[2,2\]/);
+  });
+});
 
 describe('preprocessInGraph (graph rewrite at the wire level)', () => {
   const yolo = new Uint8Array(readFileSync(MODELS.yolov8n()));
@@ -66,13 +96,11 @@ describe('preprocessInGraph (graph rewrite at the wire level)', () => {
     expect(() => preprocessInGraph(bytes, 'images', {}, 'g.onnx')).toThrow(/no input `images`/);
     expect(() => expectInGraphInput([{ name: 'x', dtype: 'float32', shape: [1, 4, 4, 3] }], 'x', 'm')).toThrow(/MODEL_MISMATCH|float32 \[1,4,4,3\]/);
   });
-});
 
-describe('preprocessInGraph refusals', () => {
   it('refuses a model whose weights are in external data files (a session from bytes cannot find them)', () => {
     const bytes = model({
       name: 'e', opset: 17, producer: 't', nodes: [node('Add', ['x', 'w'], ['y'])],
-      // graph-builder's TensorSpec has no external-data fields; the encoder (schema.ts) does.
+      // The builder's TensorSpec has no external-data fields; the encoder (model-info's schema) does.
       initializers: [{ name: 'w', dims: [1], dataType: 1, rawData: new Uint8Array(0), dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }] } as never],
       inputs: [valueInfo('x', 'float32', [1, 3, 4, 4])], outputs: [valueInfo('y', 'float32', [1, 3, 4, 4])],
     });

@@ -1,57 +1,22 @@
 /**
  * @module infra/onnx/graph
- * A small ONNX graph builder: plain objects in, deterministic ModelProto bytes out (the same
- * specs always encode to the same bytes, so generated models can be checksummed).
- * Used by models/demo to generate the demo detector from standard ops.
+ * Writing ONNX: building a model from plain objects (`model`, `node`, `initializer`,
+ * `valueInfo`), and rewriting a served model so it normalises its own input
+ * (`preprocessInGraph`, behind the manifest's `engine.preprocessInGraph`).
+ *
+ * - The builder is deterministic: the same specs always encode to the same bytes, so generated
+ *   models (the demo detector in models/demo, the test classifiers, bench models) can be
+ *   checksummed.
+ * - The rewrite works at the protobuf wire level (the helpers at the end): it edits a few fields
+ *   and copies every other one verbatim, so fields that infra/onnx/model-info's schema does not
+ *   list (functions, training_info, sparse initializers, fields of future onnx.proto versions)
+ *   survive a rewrite byte for byte.
  */
 import protobuf from 'protobufjs';
 import { DetectError } from '../../core/errors.js';
 import { type NormalizeOptions, planNormalize } from '../../core/normalize.js';
 import type { TensorInfo } from '../../core/types.js';
 import { ATTRIBUTE_TYPE, ONNX_DATA_TYPE, onnxTypes, readModelInfo } from './model-info.js';
-
-/** number = INT, number[] = INTS, string = STRING; floats must be marked, as 1.0 and 1 look alike. */
-export type AttrValue = number | number[] | string | { float: number } | { floats: number[] } | TensorSpec;
-
-export interface TensorSpec { readonly name: string; readonly dims: number[]; readonly dataType: number; readonly rawData: Uint8Array }
-export interface NodeSpec { readonly opType: string; readonly input: string[]; readonly output: string[]; readonly name: string; readonly attribute: object[] }
-export interface ValueInfoSpec { readonly name: string; readonly type: object }
-
-export type InitializerDType = 'float32' | 'int64';
-
-export function node(opType: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue> = {}): NodeSpec {
-  const attribute = Object.entries(attrs).map(([name, v]) => ({ name, ...attr(v) }));
-  return { opType, input: inputs, output: outputs, name: outputs[0] ?? opType, attribute };
-}
-
-function attr(v: AttrValue): object {
-  if (typeof v === 'number') return { type: ATTRIBUTE_TYPE.INT, i: v };
-  if (typeof v === 'string') return { type: ATTRIBUTE_TYPE.STRING, s: new TextEncoder().encode(v) };
-  if (Array.isArray(v)) return { type: ATTRIBUTE_TYPE.INTS, ints: v };
-  if ('float' in v) return { type: ATTRIBUTE_TYPE.FLOAT, f: v.float };
-  if ('floats' in v) return { type: ATTRIBUTE_TYPE.FLOATS, floats: v.floats };
-  return { type: ATTRIBUTE_TYPE.TENSOR, t: v };
-}
-
-/** A constant tensor; values are written little-endian into raw_data, as onnx.proto requires. */
-export function initializer(name: string, dtype: InitializerDType, dims: number[], values: ArrayLike<number>): TensorSpec {
-  const count = dims.reduce((a, b) => a * b, 1);
-  if (values.length !== count) throw new RangeError(`initializer ${name}: ${values.length} values for dims [${dims}]`);
-  const width = dtype === 'float32' ? 4 : 8;
-  const raw = new Uint8Array(count * width);
-  const view = new DataView(raw.buffer);
-  for (let k = 0; k < count; k++) {
-    if (dtype === 'float32') view.setFloat32(k * 4, values[k]!, true);
-    else view.setBigInt64(k * 8, BigInt(values[k]!), true);
-  }
-  return { name, dims, dataType: ONNX_DATA_TYPE[dtype], rawData: raw };
-}
-
-/** A graph input/output declaration; a string dimension is dynamic (dim_param). */
-export function valueInfo(name: string, dtype: keyof typeof ONNX_DATA_TYPE, shape: (number | string)[]): ValueInfoSpec {
-  const dim = shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
-  return { name, type: { tensorType: { elemType: ONNX_DATA_TYPE[dtype], shape: { dim } } } };
-}
 
 export interface ModelSpec {
   readonly name: string;
@@ -83,94 +48,57 @@ export function model(spec: ModelSpec): Uint8Array {
   return ModelProto.encode(message).finish();
 }
 
-// ---- wire ----
-// Protobuf at the wire level: a message as its list of fields, each kept as its exact bytes.
-// The graph rewrite (preprocess-graph.ts) edits a few fields and copies every other one
-// verbatim, so fields that infra/onnx/schema.ts does not list (functions, training_info,
-// sparse initializers, fields of future onnx.proto versions) survive a rewrite byte for byte.
-export const LENGTH_DELIMITED = 2;
+/** number = INT, number[] = INTS, string = STRING; floats must be marked, as 1.0 and 1 look alike. */
+export type AttrValue = number | number[] | string | { float: number } | { floats: number[] } | TensorSpec;
 
-export interface WireField {
-  readonly field: number;
-  readonly wireType: number;
-  /** The whole entry: tag, length and payload, as in the input. */
-  readonly raw: Uint8Array;
-  /** The payload of a length-delimited field (a view, no copy); empty for other wire types. */
-  readonly body: Uint8Array;
+export interface TensorSpec { readonly name: string; readonly dims: number[]; readonly dataType: number; readonly rawData: Uint8Array }
+export interface NodeSpec { readonly opType: string; readonly input: string[]; readonly output: string[]; readonly name: string; readonly attribute: object[] }
+export interface ValueInfoSpec { readonly name: string; readonly type: object }
+
+export function node(opType: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue> = {}): NodeSpec {
+  const attribute = Object.entries(attrs).map(([name, v]) => ({ name, ...attr(v) }));
+  return { opType, input: inputs, output: outputs, name: outputs[0] ?? opType, attribute };
 }
 
-/** The top-level fields of one encoded message, in wire order. */
-export function wireFields(bytes: Uint8Array): WireField[] {
-  const r = protobuf.Reader.create(bytes);
-  const out: WireField[] = [];
-  while (r.pos < r.len) {
-    const start = r.pos;
-    const tag = r.uint32();
-    const field = tag >>> 3;
-    const wireType = tag & 7;
-    let body = bytes.subarray(0, 0);
-    if (wireType === LENGTH_DELIMITED) {
-      const len = r.uint32();
-      body = bytes.subarray(r.pos, r.pos + len);
-      r.skip(len);
-    } else {
-      r.skipType(wireType);
-    }
-    out.push({ field, wireType, raw: bytes.subarray(start, r.pos), body });
+export type InitializerDType = 'float32' | 'int64';
+
+/** A constant tensor; values are written little-endian into raw_data, as onnx.proto requires. */
+export function initializer(name: string, dtype: InitializerDType, dims: number[], values: ArrayLike<number>): TensorSpec {
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (values.length !== count) throw new RangeError(`initializer ${name}: ${values.length} values for dims [${dims}]`);
+  const width = dtype === 'float32' ? 4 : 8;
+  const raw = new Uint8Array(count * width);
+  const view = new DataView(raw.buffer);
+  for (let k = 0; k < count; k++) {
+    if (dtype === 'float32') view.setFloat32(k * 4, values[k]!, true);
+    else view.setBigInt64(k * 8, BigInt(values[k]!), true);
   }
-  return out;
+  return { name, dims, dataType: ONNX_DATA_TYPE[dtype], rawData: raw };
 }
 
-/** One length-delimited entry: tag, length, payload. */
-export function lengthDelimited(field: number, body: Uint8Array): Uint8Array {
-  return protobuf.Writer.create().uint32(((field << 3) | LENGTH_DELIMITED) >>> 0).bytes(body).finish();
+/** A graph input/output declaration; a string dimension is dynamic (dim_param). */
+export function valueInfo(name: string, dtype: keyof typeof ONNX_DATA_TYPE, shape: (number | string)[]): ValueInfoSpec {
+  const dim = shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
+  return { name, type: { tensorType: { elemType: ONNX_DATA_TYPE[dtype], shape: { dim } } } };
 }
 
-/** The first varint value of `field` in a message, or undefined. */
-export function varintField(message: Uint8Array, field: number): number | undefined {
-  const f = wireFields(message).find((x) => x.field === field && x.wireType === 0);
-  if (!f) return undefined;
-  const r = protobuf.Reader.create(f.raw);
-  r.uint32(); // the tag
-  return r.uint32();
+function attr(v: AttrValue): object {
+  if (typeof v === 'number') return { type: ATTRIBUTE_TYPE.INT, i: v };
+  if (typeof v === 'string') return { type: ATTRIBUTE_TYPE.STRING, s: new TextEncoder().encode(v) };
+  if (Array.isArray(v)) return { type: ATTRIBUTE_TYPE.INTS, ints: v };
+  if ('float' in v) return { type: ATTRIBUTE_TYPE.FLOAT, f: v.float };
+  if ('floats' in v) return { type: ATTRIBUTE_TYPE.FLOATS, floats: v.floats };
+  return { type: ATTRIBUTE_TYPE.TENSOR, t: v };
 }
 
-/** The first string value of `field` in a message, or undefined. */
-export function stringField(message: Uint8Array, field: number): string | undefined {
-  const f = wireFields(message).find((x) => x.field === field && x.wireType === LENGTH_DELIMITED);
-  return f ? new TextDecoder().decode(f.body) : undefined;
-}
-
-/**
- * `bytes` with some length-delimited entries replaced: `edit` returns a whole new entry (see
- * lengthDelimited) or undefined to keep the field as it is. Undefined when nothing changed.
- */
-export function editFields(bytes: Uint8Array, edit: (f: WireField) => Uint8Array | undefined): Uint8Array | undefined {
-  let changed = false;
-  const parts = wireFields(bytes).map((f) => {
-    const replaced = f.wireType === LENGTH_DELIMITED ? edit(f) : undefined;
-    if (replaced) changed = true;
-    return replaced ?? f.raw;
-  });
-  return changed ? Buffer.concat(parts) : undefined;
-}
-
-/** An edit of a nested message field: its payload edited by `inner`, re-wrapped under the same field number. */
-export function editNested(f: WireField, inner: (body: Uint8Array) => Uint8Array | undefined): Uint8Array | undefined {
-  const body = inner(f.body);
-  return body && lengthDelimited(f.field, body);
-}
-
-// ---- preprocess-graph ----
-// `engine.preprocessInGraph`: rewrites an ONNX model so that it takes the service's uint8 HWC
-// pixel batch [batch, H, W, 3] as it is and normalises it itself: Gather (channel swap, when the
-// model's order differs) -> Transpose to NCHW -> Cast to float -> Sub -> Div -> Cast to float16
-// for float16 models. On a GPU the device then does the work, and a quarter of the bytes cross.
+// The in-graph preprocessing: the rewritten model takes the service's uint8 HWC pixel batch
+// [batch, H, W, 3] as it is and normalises it itself: Gather (channel swap, when the model's
+// order differs) -> Transpose to NCHW -> Cast to float -> Sub -> Div -> Cast to float16 for
+// float16 models. On a GPU the device then does the work, and a quarter of the bytes cross.
 // The new input keeps the original name (feeds do not change); the float tensor it becomes gets
 // a new name, and the original input's consumers (subgraphs included) are pointed at it.
 // Sub/Div use core/normalize's plan, (x - mean/scale) / (std/scale) in float32: the very two
-// operations the WASM kernel does, so the model sees the same values (see plan.ts).
-// Wire-level edit (wire.ts): every byte not changed here is copied verbatim.
+// operations the WASM kernel does, so the model sees the same values.
 /** onnx.proto field numbers this edit touches. */
 const F = { modelGraph: 7, graphNode: 1, graphInitializer: 5, graphInput: 11, graphOutput: 12, graphValueInfo: 13, tensorDataLocation: 14, nodeInput: 1, nodeAttribute: 5, attrGraph: 6, attrGraphs: 11, valueName: 1 } as const;
 const FIELD = 'engine.preprocessInGraph';
@@ -269,4 +197,78 @@ function renameReferences(nodeBytes: Uint8Array, from: string, to: string): Uint
     if (f.field === F.nodeAttribute) return editNested(f, inAttribute);
     return undefined;
   });
+}
+
+// The protobuf wire level: a message as its list of fields, each kept as its exact bytes.
+export const LENGTH_DELIMITED = 2;
+
+export interface WireField {
+  readonly field: number;
+  readonly wireType: number;
+  /** The whole entry: tag, length and payload, as in the input. */
+  readonly raw: Uint8Array;
+  /** The payload of a length-delimited field (a view, no copy); empty for other wire types. */
+  readonly body: Uint8Array;
+}
+
+/** The top-level fields of one encoded message, in wire order. */
+export function wireFields(bytes: Uint8Array): WireField[] {
+  const r = protobuf.Reader.create(bytes);
+  const out: WireField[] = [];
+  while (r.pos < r.len) {
+    const start = r.pos;
+    const tag = r.uint32();
+    const field = tag >>> 3;
+    const wireType = tag & 7;
+    let body = bytes.subarray(0, 0);
+    if (wireType === LENGTH_DELIMITED) {
+      const len = r.uint32();
+      body = bytes.subarray(r.pos, r.pos + len);
+      r.skip(len);
+    } else {
+      r.skipType(wireType);
+    }
+    out.push({ field, wireType, raw: bytes.subarray(start, r.pos), body });
+  }
+  return out;
+}
+
+/** One length-delimited entry: tag, length, payload. */
+export function lengthDelimited(field: number, body: Uint8Array): Uint8Array {
+  return protobuf.Writer.create().uint32(((field << 3) | LENGTH_DELIMITED) >>> 0).bytes(body).finish();
+}
+
+/** The first varint value of `field` in a message, or undefined. */
+export function varintField(message: Uint8Array, field: number): number | undefined {
+  const f = wireFields(message).find((x) => x.field === field && x.wireType === 0);
+  if (!f) return undefined;
+  const r = protobuf.Reader.create(f.raw);
+  r.uint32(); // the tag
+  return r.uint32();
+}
+
+/** The first string value of `field` in a message, or undefined. */
+export function stringField(message: Uint8Array, field: number): string | undefined {
+  const f = wireFields(message).find((x) => x.field === field && x.wireType === LENGTH_DELIMITED);
+  return f ? new TextDecoder().decode(f.body) : undefined;
+}
+
+/**
+ * `bytes` with some length-delimited entries replaced: `edit` returns a whole new entry (see
+ * lengthDelimited) or undefined to keep the field as it is. Undefined when nothing changed.
+ */
+export function editFields(bytes: Uint8Array, edit: (f: WireField) => Uint8Array | undefined): Uint8Array | undefined {
+  let changed = false;
+  const parts = wireFields(bytes).map((f) => {
+    const replaced = f.wireType === LENGTH_DELIMITED ? edit(f) : undefined;
+    if (replaced) changed = true;
+    return replaced ?? f.raw;
+  });
+  return changed ? Buffer.concat(parts) : undefined;
+}
+
+/** An edit of a nested message field: its payload edited by `inner`, re-wrapped under the same field number. */
+export function editNested(f: WireField, inner: (body: Uint8Array) => Uint8Array | undefined): Uint8Array | undefined {
+  const body = inner(f.body);
+  return body && lengthDelimited(f.field, body);
 }

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MODELS } from '../../test/helpers/shared-data.js';
-import { initializer, model, node, valueInfo } from './graph.js';
 import { parsePythonLiteral, parseUltralyticsMetadata, readModelInfo } from './model-info.js';
 
 describe('readModelInfo on the shared models', () => {
@@ -43,37 +42,6 @@ describe('readModelInfo on bad bytes', () => {
   });
 });
 
-describe('graph builder round trip', () => {
-  const build = () =>
-    model({
-      name: 'g',
-      nodes: [node('Add', ['x', 'w'], ['y'])],
-      initializers: [initializer('w', 'float32', [2], [1, 2])],
-      inputs: [valueInfo('x', 'float32', ['n', 2]), valueInfo('w', 'float32', [2])],
-      outputs: [valueInfo('y', 'float32', ['n', 2])],
-      opset: 17,
-      producer: 'detectfn-test',
-      metadata: { names: "{0: 'a'}" },
-    });
-
-  it('reads back what it wrote, and encodes deterministically', () => {
-    const bytes = build();
-    expect(readModelInfo(bytes)).toEqual({
-      inputs: [{ name: 'x', dtype: 'float32', shape: ['n', 2] }],
-      outputs: [{ name: 'y', dtype: 'float32', shape: ['n', 2] }],
-      metadata: { names: "{0: 'a'}" },
-      opset: 17,
-      producer: 'detectfn-test',
-    });
-    expect(Buffer.from(build()).equals(Buffer.from(bytes))).toBe(true);
-  });
-
-  it('rejects an initializer whose value count does not match its dims', () => {
-    expect(() => initializer('w', 'int64', [2, 2], [1, 2, 3])).toThrow(/3 values for dims \[2,2\]/);
-  });
-});
-
-// ---- ultralytics-metadata.test ----
 describe('parseUltralyticsMetadata', () => {
   it('reads the real yolov8n and yolo26n metadata', () => {
     const v8 = parseUltralyticsMetadata(readModelInfo(readFileSync(MODELS.yolov8n())).metadata);

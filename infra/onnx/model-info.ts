@@ -1,7 +1,14 @@
 /**
  * @module infra/onnx/model-info
- * What detectfn learns from an ONNX file without starting a runtime: the graph's real inputs
- * and outputs and the metadata_props that onnxruntime-node does not expose.
+ * What detectfn learns from an ONNX file without starting a runtime: the graph's real inputs and
+ * outputs (`readModelInfo`) and the metadata_props that onnxruntime-node does not expose, read as
+ * Ultralytics writes them (`parseUltralyticsMetadata`: class names, imgsz, stride, task, batch,
+ * end2end). Model loading checks the manifest against these before any worker starts; the
+ * graph rewrite (infra/onnx/graph) finds the input it replaces with them.
+ *
+ * The file is decoded with protobufjs against a hand-written subset of onnx.proto (the schema at
+ * the end, shared with the graph builder): decoding yolov8n.onnx (12 MB) takes about 15 ms,
+ * since protobufjs slices raw_data without copying it.
  */
 import protobuf from 'protobufjs';
 import { DetectError } from '../../core/errors.js';
@@ -34,10 +41,105 @@ export interface UltralyticsMetadata {
   readonly end2end?: boolean;
 }
 
-// ---- python-literal ----
-// Parses the Python literal reprs Ultralytics stores in ONNX metadata ("{0: 'person'}",
-// "[640, 640]", "True"). A small recursive-descent reader instead of regexes, because class
-// names may contain commas, colons and quotes (repr switches to double quotes for "men's").
+/** `origin` names the file in error messages (a path or URI). */
+export function readModelInfo(bytes: Uint8Array, origin = 'model'): ModelInfo {
+  let model: Model;
+  try {
+    model = onnxTypes().ModelProto.decode(bytes) as unknown as Model;
+  } catch (err) {
+    throw invalid(origin, `not a readable ONNX file (${(err as Error).message})`, err);
+  }
+  const graph = model.graph;
+  if (!graph || graph.output.length === 0) throw invalid(origin, 'not an ONNX model: no graph outputs');
+  const weights = new Set(graph.initializer.map((t) => t.name));
+  const defaultOpset = model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx');
+  return {
+    inputs: graph.input.filter((v) => !weights.has(v.name)).map((v) => tensorInfo(v, origin)),
+    outputs: graph.output.map((v) => tensorInfo(v, origin)),
+    metadata: Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value])),
+    opset: toNumber(defaultOpset?.version),
+    producer: model.producerName ?? '',
+  };
+}
+
+function tensorInfo(v: ValueInfo, origin: string): TensorInfo {
+  const tensor = v.type?.tensorType;
+  if (!tensor) throw invalid(origin, `graph value \`${v.name}\` is not a tensor`);
+  const dtype = DTYPE_BY_CODE.get(tensor.elemType ?? 0);
+  if (!dtype) throw invalid(origin, `tensor \`${v.name}\` has unsupported element type ${tensor.elemType}`);
+  // A dimension with neither a value nor a name is unknown; '?' keeps it dynamic.
+  const shape = (tensor.shape?.dim ?? []).map((d) =>
+    has(d, 'dimValue') ? toNumber(d.dimValue) : has(d, 'dimParam') && d.dimParam ? d.dimParam : '?',
+  );
+  return { name: v.name, dtype, shape };
+}
+
+function invalid(origin: string, why: string, cause?: unknown): DetectError {
+  return new DetectError('MODEL_INVALID', `model ${origin}: ${why}`, cause === undefined ? {} : { cause });
+}
+
+type Int64 = number | { toNumber(): number };
+interface Dim { dimValue?: Int64; dimParam?: string }
+interface ValueInfo { name: string; type?: { tensorType?: { elemType?: number; shape?: { dim: Dim[] } } } }
+interface Model {
+  graph?: { input: ValueInfo[]; output: ValueInfo[]; initializer: { name: string }[] };
+  opsetImport: { domain?: string; version?: Int64 }[];
+  metadataProps: { key: string; value: string }[];
+  producerName?: string;
+}
+
+export const toNumber = (v: Int64 | undefined): number => (v === undefined ? 0 : typeof v === 'number' ? v : v.toNumber());
+const has = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
+
+
+// Ultralytics metadata: metadata_props hold Python reprs of dicts and lists. Unparseable or
+// oddly shaped entries are left out rather than thrown: metadata is advisory, and
+// crossCheckManifest reports what is missing when it matters.
+export function parseUltralyticsMetadata(metadata: Readonly<Record<string, string>>): UltralyticsMetadata {
+  const out: { -readonly [K in keyof UltralyticsMetadata]: UltralyticsMetadata[K] } = {};
+  const names = parseNames(metadata.names);
+  if (names) out.names = names;
+  const imgsz = tryParse(metadata.imgsz);
+  if (Array.isArray(imgsz) && imgsz.length === 2 && imgsz.every(isPositiveInt)) out.imgsz = [imgsz[0] as number, imgsz[1] as number];
+  else if (isPositiveInt(imgsz)) out.imgsz = [imgsz, imgsz];
+  const stride = tryParse(metadata.stride);
+  if (isPositiveInt(stride)) out.stride = stride;
+  const batch = tryParse(metadata.batch);
+  if (isPositiveInt(batch)) out.batch = batch;
+  if (metadata.task) out.task = metadata.task;
+  const end2end = tryParse(metadata.end2end);
+  if (typeof end2end === 'boolean') out.end2end = end2end;
+  return out;
+}
+
+/** names is a dict {0: 'person', ...} (keys must be 0..n-1) or, in old exports, a list. */
+function parseNames(text: string | undefined): string[] | undefined {
+  const v = tryParse(text);
+  if (Array.isArray(v)) return v.every((n) => typeof n === 'string') ? (v as string[]) : undefined;
+  if (!(v instanceof Map)) return undefined;
+  const names: string[] = [];
+  for (let id = 0; id < v.size; id++) {
+    const name = v.get(id);
+    if (typeof name !== 'string') return undefined;
+    names.push(name);
+  }
+  return names;
+}
+
+function tryParse(text: string | undefined): PyValue | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parsePythonLiteral(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const isPositiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
+
+// Python literals as Ultralytics stores them ("{0: 'person'}", "[640, 640]", "True"). A small
+// recursive-descent reader instead of regexes, because class names may contain commas, colons
+// and quotes (repr switches to double quotes for "men's").
 export type PyValue = string | number | boolean | null | PyValue[] | Map<string | number, PyValue>;
 
 /** Throws a plain Error with the offset when `text` is not a dict/list/tuple/str/number/bool/None. */
@@ -106,58 +208,12 @@ export function parsePythonLiteral(text: string): PyValue {
   return result;
 }
 
-// ---- ultralytics-metadata ----
-// Turns Ultralytics' metadata_props (Python reprs of dicts and lists) into typed values.
-// Unparseable or oddly shaped entries are left out rather than thrown: metadata is advisory,
-// and crossCheckManifest reports what is missing when it matters.
-export function parseUltralyticsMetadata(metadata: Readonly<Record<string, string>>): UltralyticsMetadata {
-  const out: { -readonly [K in keyof UltralyticsMetadata]: UltralyticsMetadata[K] } = {};
-  const names = parseNames(metadata.names);
-  if (names) out.names = names;
-  const imgsz = tryParse(metadata.imgsz);
-  if (Array.isArray(imgsz) && imgsz.length === 2 && imgsz.every(isPositiveInt)) out.imgsz = [imgsz[0] as number, imgsz[1] as number];
-  else if (isPositiveInt(imgsz)) out.imgsz = [imgsz, imgsz];
-  const stride = tryParse(metadata.stride);
-  if (isPositiveInt(stride)) out.stride = stride;
-  const batch = tryParse(metadata.batch);
-  if (isPositiveInt(batch)) out.batch = batch;
-  if (metadata.task) out.task = metadata.task;
-  const end2end = tryParse(metadata.end2end);
-  if (typeof end2end === 'boolean') out.end2end = end2end;
-  return out;
-}
-
-/** names is a dict {0: 'person', ...} (keys must be 0..n-1) or, in old exports, a list. */
-function parseNames(text: string | undefined): string[] | undefined {
-  const v = tryParse(text);
-  if (Array.isArray(v)) return v.every((n) => typeof n === 'string') ? (v as string[]) : undefined;
-  if (!(v instanceof Map)) return undefined;
-  const names: string[] = [];
-  for (let id = 0; id < v.size; id++) {
-    const name = v.get(id);
-    if (typeof name !== 'string') return undefined;
-    names.push(name);
-  }
-  return names;
-}
-
-function tryParse(text: string | undefined): PyValue | undefined {
-  if (text === undefined) return undefined;
-  try {
-    return parsePythonLiteral(text);
-  } catch {
-    return undefined;
-  }
-}
-
-const isPositiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
-
-// ---- schema ----
-// The subset of onnx.proto (onnx/onnx, proto2, package `onnx`) that detectfn reads and writes,
-// as a protobufjs JSON descriptor. Field numbers are the wire contract and must match
+// The schema: the subset of onnx.proto (onnx/onnx, proto2, package `onnx`) that detectfn reads
+// and writes, as a protobufjs JSON descriptor. Field numbers are the wire contract and must match
 // onnx.proto exactly; names are camelCase because only the numbers reach the wire. Fields not
 // listed here (training_info, functions, sparse tensors) are skipped by the decoder, which is
-// what we want: we never need them and skipping costs nothing.
+// what we want: we never need them and skipping costs nothing (the graph rewrite copies them
+// byte for byte, infra/onnx/graph).
 type Fields = Record<string, { type: string; id: number; rule?: 'repeated'; options?: { packed: boolean } }>;
 
 const rep = (type: string, id: number, packed = false) =>
@@ -272,60 +328,6 @@ export const ONNX_DATA_TYPE = {
 /** AttributeProto.AttributeType values used by the builder. */
 export const ATTRIBUTE_TYPE = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
 
-// ---- read-model-info ----
-// Reads a model's interface (inputs, outputs, opset, metadata_props) from ONNX bytes with
-// protobufjs. Decoding yolov8n.onnx (12 MB) takes about 15 ms: protobufjs slices raw_data
-// without copying it.
-type Int64 = number | { toNumber(): number };
-interface Dim { dimValue?: Int64; dimParam?: string }
-interface ValueInfo { name: string; type?: { tensorType?: { elemType?: number; shape?: { dim: Dim[] } } } }
-interface Model {
-  graph?: { input: ValueInfo[]; output: ValueInfo[]; initializer: { name: string }[] };
-  opsetImport: { domain?: string; version?: Int64 }[];
-  metadataProps: { key: string; value: string }[];
-  producerName?: string;
-}
-
 const DTYPE_BY_CODE = new Map<number, TensorDType>(
   Object.entries(ONNX_DATA_TYPE).map(([name, code]) => [code, name as TensorDType]),
 );
-
-export const toNumber = (v: Int64 | undefined): number => (v === undefined ? 0 : typeof v === 'number' ? v : v.toNumber());
-const has = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
-
-/** `origin` names the file in error messages (a path or URI). */
-export function readModelInfo(bytes: Uint8Array, origin = 'model'): ModelInfo {
-  let model: Model;
-  try {
-    model = onnxTypes().ModelProto.decode(bytes) as unknown as Model;
-  } catch (err) {
-    throw invalid(origin, `not a readable ONNX file (${(err as Error).message})`, err);
-  }
-  const graph = model.graph;
-  if (!graph || graph.output.length === 0) throw invalid(origin, 'not an ONNX model: no graph outputs');
-  const weights = new Set(graph.initializer.map((t) => t.name));
-  const defaultOpset = model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx');
-  return {
-    inputs: graph.input.filter((v) => !weights.has(v.name)).map((v) => tensorInfo(v, origin)),
-    outputs: graph.output.map((v) => tensorInfo(v, origin)),
-    metadata: Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value])),
-    opset: toNumber(defaultOpset?.version),
-    producer: model.producerName ?? '',
-  };
-}
-
-function tensorInfo(v: ValueInfo, origin: string): TensorInfo {
-  const tensor = v.type?.tensorType;
-  if (!tensor) throw invalid(origin, `graph value \`${v.name}\` is not a tensor`);
-  const dtype = DTYPE_BY_CODE.get(tensor.elemType ?? 0);
-  if (!dtype) throw invalid(origin, `tensor \`${v.name}\` has unsupported element type ${tensor.elemType}`);
-  // A dimension with neither a value nor a name is unknown; '?' keeps it dynamic.
-  const shape = (tensor.shape?.dim ?? []).map((d) =>
-    has(d, 'dimValue') ? toNumber(d.dimValue) : has(d, 'dimParam') && d.dimParam ? d.dimParam : '?',
-  );
-  return { name: v.name, dtype, shape };
-}
-
-function invalid(origin: string, why: string, cause?: unknown): DetectError {
-  return new DetectError('MODEL_INVALID', `model ${origin}: ${why}`, cause === undefined ? {} : { cause });
-}

@@ -1,77 +1,31 @@
 /**
  * @module infra/store/disk-cache
- * Writing a cache file safely: bytes go to a temp file in the cache dir (same filesystem, so the
- * rename is atomic), hashed on the way, fsynced, and only then renamed into place. A reader never
- * sees a half-written model, and a crash leaves only a `.tmp-` file that the next scan removes.
+ * The model store's on-disk cache: `<key>.bin` (the model) beside `<key>.json` (uri, etag,
+ * sha256, bytes), bounded by `maxBytes` with least-recently-used eviction.
+ *
+ * - Use is recorded in the model file's atime, so the LRU order survives a restart: a scan at
+ *   start-up rebuilds the index from disk and removes temp files, orphans and files whose size
+ *   disagrees with their metadata.
+ * - Pinned entries (being fetched, or leased to a model being served) are never evicted, even if
+ *   that puts the cache over its bound: a replacement engine worker may read a served model's
+ *   file again at any time.
+ * - A file enters the cache only whole. Its bytes go to a temp file in the cache dir (the same
+ *   filesystem, so the rename is atomic), are hashed on the way and fsynced, and only then is it
+ *   renamed into place. A reader never sees a half-written model, and a crash leaves only a
+ *   `.tmp-` file that a later scan removes.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 
-export const TEMP_PREFIX = '.tmp-';
-
-export interface WrittenFile {
-  readonly tempPath: string;
-  readonly bytes: number;
-  readonly sha256: string;
+/** Structured logging, satisfied by a pino Logger; the store's default drops everything. */
+export interface StoreLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
 }
 
-export interface PartialWrite extends Error {
-  /** Bytes written before the stream failed. */
-  readonly received: number;
-}
-
-/** Streams `body` into a fresh temp file in `dir`; on failure the temp file is gone. */
-export async function writeTempFile(dir: string, body: Readable | AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<WrittenFile> {
-  const tempPath = path.join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
-  const fh = await open(tempPath, 'wx');
-  const hash = createHash('sha256');
-  let bytes = 0;
-  try {
-    for await (const chunk of body as AsyncIterable<Uint8Array>) {
-      hash.update(chunk);
-      let off = 0;
-      while (off < chunk.byteLength) off += (await fh.write(chunk, off)).bytesWritten;
-      bytes += chunk.byteLength;
-    }
-    await fh.sync();
-    await fh.close();
-  } catch (err) {
-    await fh.close().catch(() => {});
-    await rm(tempPath, { force: true });
-    throw Object.assign(err instanceof Error ? err : new Error(String(err)), { received: bytes });
-  }
-  return { tempPath, bytes, sha256: hash.digest('hex') };
-}
-
-/** Atomically moves a finished temp file to its final name. */
-export async function commitTempFile(tempPath: string, finalPath: string): Promise<void> {
-  await rename(tempPath, finalPath);
-}
-
-export async function discard(p: string): Promise<void> {
-  await rm(p, { force: true });
-}
-
-/** sha256 of a file on disk (for files read in place). */
-export async function hashFile(p: string): Promise<string> {
-  const fh = await open(p, 'r');
-  try {
-    const hash = createHash('sha256');
-    for await (const chunk of fh.createReadStream()) hash.update(chunk as Buffer);
-    return hash.digest('hex');
-  } finally {
-    await fh.close().catch(() => {});
-  }
-}
-
-// ---- disk-cache ----
-// The on-disk model cache: `<key>.bin` (the model) plus `<key>.json` (uri, etag, sha256, bytes),
-// bounded by maxBytes with least-recently-used eviction. Use is recorded in the file's atime so
-// the LRU order survives a restart; a scan at start-up rebuilds the index and removes temp files,
-// orphans and files whose size disagrees with their metadata. Pinned entries (being fetched, or
-// leased to a model being served) are never evicted, even if that puts the cache over its bound.
 export interface CacheEntry {
   readonly key: string;
   readonly path: string;
@@ -150,10 +104,9 @@ export function createDiskCache(cacheDir: string, maxBytes: number, logger: Stor
   };
 }
 
+// The start-up scan: what the files on disk say is the index, oldest use first.
 /** Temp files untouched this long are leftovers of a crashed download. */
 const STALE_TEMP_MS = 10 * 60_000;
-
-const metaPath = (dir: string, key: string) => path.join(dir, `${key}.json`);
 
 /** Rebuilds the index from disk, oldest use first; returns the total size. */
 async function scan(dir: string, index: Map<string, CacheEntry>): Promise<number> {
@@ -188,9 +141,63 @@ async function scan(dir: string, index: Map<string, CacheEntry>): Promise<number
   return found.reduce((s, { e }) => s + e.bytes, 0);
 }
 
-/** Structured logging, satisfied by a pino Logger; the store's default drops everything. */
-export interface StoreLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
+// Writing a file for the cache: a temp file in the cache dir, hashed while written, fsynced;
+// `put` renames it into place.
+export const TEMP_PREFIX = '.tmp-';
+
+export interface WrittenFile {
+  readonly tempPath: string;
+  readonly bytes: number;
+  readonly sha256: string;
 }
+
+export interface PartialWrite extends Error {
+  /** Bytes written before the stream failed. */
+  readonly received: number;
+}
+
+/** Streams `body` into a fresh temp file in `dir`; on failure the temp file is gone. */
+export async function writeTempFile(dir: string, body: Readable | AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<WrittenFile> {
+  const tempPath = path.join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+  const fh = await open(tempPath, 'wx');
+  const hash = createHash('sha256');
+  let bytes = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Uint8Array>) {
+      hash.update(chunk);
+      let off = 0;
+      while (off < chunk.byteLength) off += (await fh.write(chunk, off)).bytesWritten;
+      bytes += chunk.byteLength;
+    }
+    await fh.sync();
+    await fh.close();
+  } catch (err) {
+    await fh.close().catch(() => {});
+    await rm(tempPath, { force: true });
+    throw Object.assign(err instanceof Error ? err : new Error(String(err)), { received: bytes });
+  }
+  return { tempPath, bytes, sha256: hash.digest('hex') };
+}
+
+/** Atomically moves a finished temp file to its final name. */
+export async function commitTempFile(tempPath: string, finalPath: string): Promise<void> {
+  await rename(tempPath, finalPath);
+}
+
+export async function discard(p: string): Promise<void> {
+  await rm(p, { force: true });
+}
+
+/** sha256 of a file on disk (for files read in place). */
+export async function hashFile(p: string): Promise<string> {
+  const fh = await open(p, 'r');
+  try {
+    const hash = createHash('sha256');
+    for await (const chunk of fh.createReadStream()) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  } finally {
+    await fh.close().catch(() => {});
+  }
+}
+
+const metaPath = (dir: string, key: string) => path.join(dir, `${key}.json`);

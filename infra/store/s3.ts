@@ -1,17 +1,40 @@
 /**
  * @module infra/store/s3
- * S3 access for the store (@aws-sdk/client-s3 v3): HEAD for the ETag, GET streamed to a temp file.
- * Endpoint and path style come from the options or the environment; credentials always from
- * the SDK's default chain (env, profile, web identity, container/instance roles). The SDK's own
- * retries are off: the store retries whole HEAD+GET rounds with its own backoff. Connect and
- * idle-socket timeouts bound each attempt (the SDK has neither by default, so a blackholed
- * endpoint held a cold start for the OS's minutes-long TCP retries).
+ * S3 access for the model store (@aws-sdk/client-s3 v3): HEAD for the ETag, GET streamed to a
+ * temp file in the cache dir. Also the S3 client every other S3 user builds (`createS3Client`:
+ * the event processor, the batch CLI) and the one ETag reading (`unquoteETag`).
+ *
+ * - Endpoint and path style come from the options or the environment; credentials always from
+ *   the SDK's default chain (env, profile, web identity, container/instance roles).
+ * - The SDK's own retries are off (`maxAttempts: 1`): the store retries whole HEAD + GET rounds,
+ *   and the event processor whole operations, with their own backoff; SDK retries would only
+ *   multiply the attempts.
+ * - Connect and idle-socket timeouts bound each attempt. The SDK has neither by default, so a
+ *   blackholed endpoint held a cold start for the OS's minutes-long TCP retries.
  */
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { discard, type PartialWrite, writeTempFile, type WrittenFile } from './disk-cache.js';
 import { DetectError } from '../../core/errors.js';
+import { discard, type PartialWrite, writeTempFile, type WrittenFile } from './disk-cache.js';
+
+export interface S3Options {
+  /**
+   * A ready client (tests); otherwise one is built from the options and the environment. The
+   * built one has the SDK's own retries off; an injected client keeps its own, which then run
+   * inside each of the store's attempts.
+   */
+  readonly client?: S3Client;
+  /** @default AWS_ENDPOINT_URL_S3 ?? AWS_ENDPOINT_URL ?? the AWS endpoint */
+  readonly endpoint?: string;
+  /** @default AWS_REGION ?? AWS_DEFAULT_REGION ?? 'us-east-1' */
+  readonly region?: string;
+  /** @default DETECTFN_S3_FORCE_PATH_STYLE === 'true' | '1' */
+  readonly forcePathStyle?: boolean;
+  /** TCP connect limit: an unreachable endpoint fails the attempt instead of hanging on the OS's SYN retries. @default 5000 */
+  readonly connectTimeoutMs?: number;
+  /** Longest silence on an open connection (not the whole transfer, which may be large). @default 30000 */
+  readonly socketTimeoutMs?: number;
+}
 
 export function createS3Client(opts: S3Options = {}, env: NodeJS.ProcessEnv = process.env): S3Client {
   if (opts.client) return opts.client;
@@ -34,9 +57,10 @@ export interface ObjectRef {
   readonly key: string;
 }
 
+/** The object's ETag ('' when the server sends none) and declared length (-1 when unknown). */
 export async function headObject(client: S3Client, ref: ObjectRef): Promise<{ etag: string; bytes: number }> {
   const out = await client.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
-  return { etag: stripQuotes(out.ETag ?? ''), bytes: out.ContentLength ?? -1 };
+  return { etag: unquoteETag(out.ETag) ?? '', bytes: out.ContentLength ?? -1 };
 }
 
 /**
@@ -61,28 +85,7 @@ export async function downloadObject(client: S3Client, ref: ObjectRef, etag: str
     await discard(file.tempPath);
     throw truncatedError(uri, expected, file.bytes);
   }
-  return { ...file, etag: stripQuotes(out.ETag ?? etag) };
-}
-
-const stripQuotes = (s: string) => s.replace(/^"|"$/g, '');
-
-export interface S3Options {
-  /**
-   * A ready client (tests); otherwise one is built from the options and the environment. The
-   * built one has the SDK's own retries off; an injected client keeps its own, which then run
-   * inside each of the store's attempts.
-   */
-  readonly client?: S3Client;
-  /** @default AWS_ENDPOINT_URL_S3 ?? AWS_ENDPOINT_URL ?? the AWS endpoint */
-  readonly endpoint?: string;
-  /** @default AWS_REGION ?? AWS_DEFAULT_REGION ?? 'us-east-1' */
-  readonly region?: string;
-  /** @default DETECTFN_S3_FORCE_PATH_STYLE === 'true' | '1' */
-  readonly forcePathStyle?: boolean;
-  /** TCP connect limit: an unreachable endpoint fails the attempt instead of hanging on the OS's SYN retries. @default 5000 */
-  readonly connectTimeoutMs?: number;
-  /** Longest silence on an open connection (not the whole transfer, which may be large). @default 30000 */
-  readonly socketTimeoutMs?: number;
+  return { ...file, etag: unquoteETag(out.ETag) ?? etag };
 }
 
 export function truncatedError(uri: string, expected: number, received: number, cause?: unknown): DetectError {
@@ -90,4 +93,13 @@ export function truncatedError(uri: string, expected: number, received: number, 
     cause,
     details: { uri, expected, received, truncated: true },
   });
+}
+
+/**
+ * An ETag as S3 sends it (`"d41d8…"`, quotes included) -> the bare value; undefined for none or
+ * an empty one. Event records, HEAD, GET and listings all go through this, so an ETag compares
+ * equal whichever way it arrived.
+ */
+export function unquoteETag(etag: string | undefined): string | undefined {
+  return etag?.replace(/^"+|"+$/g, '') || undefined;
 }

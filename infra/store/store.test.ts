@@ -18,6 +18,21 @@ function harness(attempts = 4) {
   return { sleeps, deps };
 }
 
+describe('parseModelUri', () => {
+  it('splits s3 URIs at the first slash after the bucket', () => {
+    expect(parseModelUri('s3://models/yolo/v8n.onnx')).toEqual({ kind: 's3', bucket: 'models', key: 'yolo/v8n.onnx' });
+  });
+  it('reads file URLs and plain paths in place', () => {
+    expect(parseModelUri('file:///m/a%20b.onnx')).toEqual({ kind: 'file', path: '/m/a b.onnx' });
+    expect(parseModelUri('/m/x.onnx')).toEqual({ kind: 'file', path: '/m/x.onnx' });
+  });
+  it('rejects other schemes and an s3 URI without a key', () => {
+    expect(() => parseModelUri('https://x/y.onnx')).toThrow(/Expected s3:\/\/bucket\/key/);
+    expect(() => parseModelUri('s3://bucket-only')).toThrow(/received "s3:\/\/bucket-only"/);
+    expect(() => parseModelUri('')).toThrow(/INVALID_ARGUMENT|Expected/);
+  });
+});
+
 describe('backoffDelay', () => {
   it('doubles from the base, is capped, and is jittered by the random source', () => {
     const p = { attempts: 9, baseDelayMs: 100, maxDelayMs: 1000 };
@@ -77,21 +92,5 @@ describe('withRetries', () => {
     expect(isTransient(awsError('TooManyRequests', 429))).toBe(true);
     expect(isTransient(awsError('TimeoutError'))).toBe(true);
     expect(isTransient(new Error('plain'))).toBe(false);
-  });
-});
-
-// ---- uri.test ----
-describe('parseModelUri', () => {
-  it('splits s3 URIs at the first slash after the bucket', () => {
-    expect(parseModelUri('s3://models/yolo/v8n.onnx')).toEqual({ kind: 's3', bucket: 'models', key: 'yolo/v8n.onnx' });
-  });
-  it('reads file URLs and plain paths in place', () => {
-    expect(parseModelUri('file:///m/a%20b.onnx')).toEqual({ kind: 'file', path: '/m/a b.onnx' });
-    expect(parseModelUri('/m/x.onnx')).toEqual({ kind: 'file', path: '/m/x.onnx' });
-  });
-  it('rejects other schemes and an s3 URI without a key', () => {
-    expect(() => parseModelUri('https://x/y.onnx')).toThrow(/Expected s3:\/\/bucket\/key/);
-    expect(() => parseModelUri('s3://bucket-only')).toThrow(/received "s3:\/\/bucket-only"/);
-    expect(() => parseModelUri('')).toThrow(/INVALID_ARGUMENT|Expected/);
   });
 });

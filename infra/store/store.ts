@@ -1,17 +1,39 @@
 /**
  * @module infra/store/store
- * The model store: turns a model URI (s3://bucket/key, file://..., a plain path) into a local
- * file path, downloading S3 objects once into a bounded disk cache.
+ * The model store: a model URI (`s3://bucket/key`, a `file://` URL or a plain path) -> a local
+ * file the engine can open. S3 objects are downloaded once into a bounded disk cache
+ * (infra/store/disk-cache); local files are read in place.
+ *
+ * - Concurrent fetches of one model share one in-flight promise (removed once settled), so ten
+ *   cold callers cause one download. A caller's AbortSignal only detaches that caller; the
+ *   shared download completes for the rest.
+ * - Each caller gets its own lease on a cached file (`release()`): the LRU never evicts a model
+ *   someone still serves, since a replacement engine worker may read it again at any time.
+ * - An s3:// fetch costs no request at all when the sha256 is given and cached, one HEAD when
+ *   the URI + ETag is cached, else a GET verified by length and sha256 before it becomes visible.
+ *   The whole HEAD + GET round is retried on transient errors with exponential backoff and full
+ *   jitter, so a changed object is HEADed again.
+ * - Callers see typed errors: NOT_FOUND (missing object or file), INTEGRITY_ERROR (sha256 or
+ *   length differs), STORE_ERROR (anything else, after retries).
+ *
+ * The retry helpers (`withRetries`, `isTransient`, `backoffDelay`) are shared: model loading,
+ * engine restarts and the event processor retry with them too.
  */
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DetectError, expectInteger, expectNumber, invalidParameterError, isDetectError } from '../../core/errors.js';
 import type { Clock } from '../../core/types.js';
 import { createDiskCache, discard, type DiskCache, hashFile, type StoreLogger } from './disk-cache.js';
 import { createS3Client, downloadObject, headObject, type ObjectRef, type S3Options } from './s3.js';
+
+export type { S3Options, StoreLogger };
+
+export interface ModelStore {
+  fetch(uri: string, opts?: FetchOptions): Promise<FetchedModel>;
+}
 
 export interface FetchOptions {
   /** Expected sha256 (hex). Also the cache key: a cached copy with this hash needs no HEAD. */
@@ -38,21 +60,6 @@ export interface FetchedModel {
   readonly release: () => void;
 }
 
-export interface ModelStore {
-  fetch(uri: string, opts?: FetchOptions): Promise<FetchedModel>;
-}
-
-
-
-export interface RetryPolicy {
-  /** Total tries, first included. @default 4 */
-  readonly attempts: number;
-  /** Delay before the first retry; doubles each time. @default 200 */
-  readonly baseDelayMs: number;
-  /** @default 5000 */
-  readonly maxDelayMs: number;
-}
-
 export interface ModelStoreOptions {
   readonly cacheDir: string;
   /** LRU bound on the cache dir's model files. @default 4 GiB */
@@ -68,204 +75,15 @@ export interface ModelStoreOptions {
   readonly random?: () => number;
 }
 
-// ---- uri ----
-// Model locations: `s3://bucket/key` goes through S3; `file://` URLs and plain paths are read in
-// place. Anything else (http://, gs://) is rejected up front rather than read as a relative path.
-export type ModelLocation =
-  | { readonly kind: 's3'; readonly bucket: string; readonly key: string }
-  | { readonly kind: 'file'; readonly path: string };
-
-export function parseModelUri(uri: string): ModelLocation {
-  if (typeof uri !== 'string' || uri.length === 0) throw invalidParameterError('uri', 's3://bucket/key, file:// URL or path', uri);
-  const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (s3) return { kind: 's3', bucket: s3[1]!, key: s3[2]! };
-  if (uri.startsWith('file://')) {
-    try {
-      return { kind: 'file', path: fileURLToPath(uri) };
-    } catch {
-      throw invalidParameterError('uri', 'an absolute file:// URL', uri);
-    }
-  }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) throw invalidParameterError('uri', 's3://bucket/key, file:// URL or path', uri);
-  return { kind: 'file', path: path.resolve(uri) };
+export interface RetryPolicy {
+  /** Total tries, first included. @default 4 */
+  readonly attempts: number;
+  /** Delay before the first retry; doubles each time. @default 200 */
+  readonly baseDelayMs: number;
+  /** @default 5000 */
+  readonly maxDelayMs: number;
 }
 
-// ---- errors ----
-// Which failures are worth a retry, and the typed errors callers see: NOT_FOUND (missing object
-// or file), INTEGRITY_ERROR (sha256 or length differs), STORE_ERROR (anything else, after retries).
-const TRANSIENT_NAMES = new Set([
-  'TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'Throttling', 'ThrottlingException',
-  'SlowDown', 'TooManyRequestsException', 'RequestLimitExceeded', 'InternalError', 'ServiceUnavailable',
-  // The object changed between HEAD and GET (If-Match): HEAD again.
-  'PreconditionFailed',
-]);
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'UND_ERR_SOCKET']);
-
-interface AwsLike {
-  name?: string;
-  code?: string;
-  $metadata?: { httpStatusCode?: number };
-  cause?: unknown;
-}
-
-export function httpStatusOf(err: unknown): number | undefined {
-  return (err as AwsLike | undefined)?.$metadata?.httpStatusCode;
-}
-
-/** 5xx, 429, throttling, timeouts, connection resets and truncated transfers; never 403/404. */
-export function isTransient(err: unknown): boolean {
-  if (isDetectError(err)) return err.code === 'INTEGRITY_ERROR' && err.details?.truncated === true;
-  const e = err as AwsLike | undefined;
-  if (!e || typeof e !== 'object') return false;
-  const status = httpStatusOf(err);
-  if (status !== undefined && (status >= 500 || status === 429 || status === 412)) return true;
-  if (status !== undefined && status >= 400) return false;
-  if ((e.name && TRANSIENT_NAMES.has(e.name)) || (e.code && TRANSIENT_CODES.has(e.code))) return true;
-  return e.cause !== undefined && e.cause !== err && isTransient(e.cause);
-}
-
-export function isNotFound(err: unknown): boolean {
-  const name = (err as AwsLike | undefined)?.name;
-  return httpStatusOf(err) === 404 || name === 'NoSuchKey' || name === 'NoSuchBucket' || name === 'NotFound';
-}
-
-export function notFoundError(uri: string, cause?: unknown): DetectError {
-  return new DetectError('NOT_FOUND', `model ${uri} not found`, { cause, details: { uri } });
-}
-
-export function shaMismatchError(uri: string, expected: string, actual: string): DetectError {
-  return new DetectError('INTEGRITY_ERROR', `model ${uri}: sha256 ${actual} does not match the expected ${expected}`, {
-    details: { uri, expected, actual },
-  });
-}
-
-
-/** The error a caller sees once retries are spent: typed errors pass, the rest is STORE_ERROR. */
-export function finalError(uri: string, err: unknown, attempts: number): DetectError {
-  if (isDetectError(err)) return err;
-  if (isNotFound(err)) return notFoundError(uri, err);
-  const status = httpStatusOf(err);
-  const what = status ? `HTTP ${status} ${(err as AwsLike).name ?? ''}`.trim() : String((err as Error)?.message ?? err);
-  const tries = !isTransient(err) ? '(not retryable)' : attempts > 1 ? `after ${attempts} attempt(s)` : '(transient)';
-  return new DetectError('STORE_ERROR', `model ${uri}: fetch failed ${tries}: ${what}`, {
-    cause: err,
-    details: { uri, status },
-  });
-}
-
-// ---- local-source ----
-// file:// URLs and plain paths are served in place (no copy into the cache), with the same
-// integrity check as downloads. A mismatching file is reported, never deleted: it is not ours.
-export async function fetchLocal(uri: string, file: string, sha256: string | undefined, now: () => number): Promise<Omit<FetchedModel, 'release'>> {
-  const t0 = now();
-  const st = await stat(file).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw notFoundError(uri, err);
-    throw err;
-  });
-  if (!st.isFile()) throw invalidParameterError('uri', 'a model file', uri);
-  if (sha256 !== undefined) {
-    const actual = await hashFile(file);
-    if (actual !== sha256) throw shaMismatchError(uri, sha256, actual);
-  }
-  return { path: file, bytes: st.size, cached: true, downloadMs: now() - t0, ...(sha256 ? { sha256 } : {}) };
-}
-
-// ---- backoff ----
-// Retries with exponential backoff and full jitter ("Exponential Backoff And Jitter", AWS
-// architecture blog): delay = random * min(max, base * 2^retry). Full jitter spreads a fleet of
-// cold-starting functions that all hit a throttled bucket at once.
-export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({ attempts: 4, baseDelayMs: 200, maxDelayMs: 5000 });
-
-/** Delay before retry number `retry` (0 = the first retry). */
-export function backoffDelay(retry: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, random: () => number): number {
-  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
-  return Math.floor(random() * cap);
-}
-
-export interface RetryDeps {
-  readonly policy: RetryPolicy;
-  readonly sleep: (ms: number) => Promise<void>;
-  readonly random: () => number;
-  readonly isTransient: (err: unknown) => boolean;
-  readonly logger: StoreLogger;
-  /** Context for the log lines (uri). */
-  readonly context: Record<string, unknown>;
-  /** Told before each backoff wait, so a caller can show the retry (readiness reason). */
-  readonly onRetry?: (retry: { attempt: number; attempts: number; delayMs: number; err: unknown }) => void;
-}
-
-/**
- * Runs `fn` until it succeeds, fails with a permanent error, or runs out of attempts.
- * Rejects with the last error; the caller decides how to wrap it.
- */
-export async function withRetries<T>(fn: (attempt: number) => Promise<T>, deps: RetryDeps): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn(attempt);
-    } catch (err) {
-      if (attempt >= deps.policy.attempts || !deps.isTransient(err)) throw err;
-      const delayMs = backoffDelay(attempt - 1, deps.policy, deps.random);
-      deps.logger.warn({ ...deps.context, attempt, delayMs, err: String(err) }, 'transient error, retrying');
-      deps.onRetry?.({ attempt, attempts: deps.policy.attempts, delayMs, err });
-      await deps.sleep(delayMs);
-    }
-  }
-}
-
-// ---- options ----
-// Defaults and one-time validation of ModelStoreOptions.
-export const DEFAULT_MAX_CACHE_BYTES = 4 * 1024 ** 3;
-
-export interface ResolvedStoreOptions {
-  readonly cacheDir: string;
-  readonly maxCacheBytes: number;
-  readonly s3: S3Options;
-  readonly retries: RetryPolicy;
-  readonly logger: StoreLogger;
-  readonly now: () => number;
-  readonly sleep: (ms: number) => Promise<void>;
-  readonly random: () => number;
-}
-
-const SILENT: StoreLogger = Object.freeze({ info() {}, warn() {}, error() {} });
-
-export function resolveStoreOptions(o: ModelStoreOptions): ResolvedStoreOptions {
-  if (typeof o?.cacheDir !== 'string' || o.cacheDir.length === 0) {
-    throw invalidParameterError('cacheDir', 'a non-empty directory path', o?.cacheDir);
-  }
-  const r = { ...DEFAULT_RETRY_POLICY, ...o.retries };
-  const clock = o.clock;
-  return {
-    // Resolved once, here: the cache compares its entries' directory with this, and a relative
-    // or slash-ended spelling ('./x', '/tmp/x/') must not make its start-up scan drop them.
-    cacheDir: path.resolve(o.cacheDir),
-    maxCacheBytes: expectInteger('maxCacheBytes', o.maxCacheBytes ?? DEFAULT_MAX_CACHE_BYTES, 1),
-    s3: o.s3 ?? {},
-    retries: {
-      attempts: expectInteger('retries.attempts', r.attempts, 1, 20),
-      baseDelayMs: expectNumber('retries.baseDelayMs', r.baseDelayMs, 0),
-      maxDelayMs: expectNumber('retries.maxDelayMs', r.maxDelayMs, 0),
-    },
-    logger: o.logger ?? SILENT,
-    now: clock ? () => clock.now() : () => performance.now(),
-    sleep: o.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-    random: o.random ?? Math.random,
-  };
-}
-
-/** Lower-case hex sha256, or a typed error naming the option. */
-export function normalizeSha256(v: unknown): string | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !/^[0-9a-fA-F]{64}$/.test(v)) throw invalidParameterError('sha256', '64 hex characters', v);
-  return v.toLowerCase();
-}
-
-// ---- create-model-store ----
-// `createModelStore`: the ModelStore over S3 and local files. Concurrent fetches of one model
-// share one in-flight promise (removed once settled), so ten cold callers cause one download.
-// A caller's AbortSignal only detaches that caller; the shared download completes for the rest.
-// Each caller gets its own lease on a cached file (`release()`): the LRU never evicts a model
-// someone still serves, since a replacement engine worker may read it again at any time.
 export function createModelStore(options: ModelStoreOptions): ModelStore {
   const o = resolveStoreOptions(options);
   const cache = createDiskCache(o.cacheDir, o.maxCacheBytes, o.logger);
@@ -320,13 +138,92 @@ function detachable(p: Promise<Loaded>, signal: AbortSignal, uri: string, lease:
   });
 }
 
-// ---- s3-fetch ----
-// One s3:// fetch: cache lookup by sha256 (no network at all) or by URI + ETag (one HEAD), else
-// a GET into the cache, verified by length and sha256 before it becomes visible. The whole
-// HEAD + GET round is retried on transient errors, so a changed object is HEADed again.
-// The result holds a pin on its cache entry (taken before the lookup or the download), so no
-// eviction can delete the file before the store hands it out; create-model-store.ts gives each
-// caller its own pin and then drops this one.
+// Options are defaulted and checked once, when the store is made.
+export const DEFAULT_MAX_CACHE_BYTES = 4 * 1024 ** 3;
+
+export interface ResolvedStoreOptions {
+  readonly cacheDir: string;
+  readonly maxCacheBytes: number;
+  readonly s3: S3Options;
+  readonly retries: RetryPolicy;
+  readonly logger: StoreLogger;
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly random: () => number;
+}
+
+const SILENT: StoreLogger = Object.freeze({ info() {}, warn() {}, error() {} });
+
+export function resolveStoreOptions(o: ModelStoreOptions): ResolvedStoreOptions {
+  if (typeof o?.cacheDir !== 'string' || o.cacheDir.length === 0) {
+    throw invalidParameterError('cacheDir', 'a non-empty directory path', o?.cacheDir);
+  }
+  const r = { ...DEFAULT_RETRY_POLICY, ...o.retries };
+  const clock = o.clock;
+  return {
+    // Resolved once, here: the cache compares its entries' directory with this, and a relative
+    // or slash-ended spelling ('./x', '/tmp/x/') must not make its start-up scan drop them.
+    cacheDir: path.resolve(o.cacheDir),
+    maxCacheBytes: expectInteger('maxCacheBytes', o.maxCacheBytes ?? DEFAULT_MAX_CACHE_BYTES, 1),
+    s3: o.s3 ?? {},
+    retries: {
+      attempts: expectInteger('retries.attempts', r.attempts, 1, 20),
+      baseDelayMs: expectNumber('retries.baseDelayMs', r.baseDelayMs, 0),
+      maxDelayMs: expectNumber('retries.maxDelayMs', r.maxDelayMs, 0),
+    },
+    logger: o.logger ?? SILENT,
+    now: clock ? () => clock.now() : () => performance.now(),
+    sleep: o.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    random: o.random ?? Math.random,
+  };
+}
+
+/** Lower-case hex sha256, or a typed error naming the option. */
+export function normalizeSha256(v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !/^[0-9a-fA-F]{64}$/.test(v)) throw invalidParameterError('sha256', '64 hex characters', v);
+  return v.toLowerCase();
+}
+
+// Model locations: `s3://bucket/key` goes through S3; `file://` URLs and plain paths are read in
+// place. Anything else (http://, gs://) is rejected up front rather than read as a relative path.
+export type ModelLocation =
+  | { readonly kind: 's3'; readonly bucket: string; readonly key: string }
+  | { readonly kind: 'file'; readonly path: string };
+
+export function parseModelUri(uri: string): ModelLocation {
+  if (typeof uri !== 'string' || uri.length === 0) throw invalidParameterError('uri', 's3://bucket/key, file:// URL or path', uri);
+  const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (s3) return { kind: 's3', bucket: s3[1]!, key: s3[2]! };
+  if (uri.startsWith('file://')) {
+    try {
+      return { kind: 'file', path: fileURLToPath(uri) };
+    } catch {
+      throw invalidParameterError('uri', 'an absolute file:// URL', uri);
+    }
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) throw invalidParameterError('uri', 's3://bucket/key, file:// URL or path', uri);
+  return { kind: 'file', path: path.resolve(uri) };
+}
+
+/**
+ * A file:// URL or plain path, served in place (no copy into the cache) with the same integrity
+ * check as downloads. A mismatching file is reported, never deleted: it is not ours.
+ */
+export async function fetchLocal(uri: string, file: string, sha256: string | undefined, now: () => number): Promise<Omit<FetchedModel, 'release'>> {
+  const t0 = now();
+  const st = await stat(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw notFoundError(uri, err);
+    throw err;
+  });
+  if (!st.isFile()) throw invalidParameterError('uri', 'a model file', uri);
+  if (sha256 !== undefined) {
+    const actual = await hashFile(file);
+    if (actual !== sha256) throw shaMismatchError(uri, sha256, actual);
+  }
+  return { path: file, bytes: st.size, cached: true, downloadMs: now() - t0, ...(sha256 ? { sha256 } : {}) };
+}
+
 /** A fetched model whose cache entry is pinned until `unpin()`. */
 export interface PinnedModel {
   readonly model: Omit<FetchedModel, 'release'>;
@@ -342,6 +239,12 @@ export interface S3FetchDeps {
 
 const cacheKey = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('hex');
 
+/**
+ * One s3:// fetch: the cache by sha256 (no request), else HEAD and the cache by URI + ETag, else
+ * a GET into the cache. The result holds a pin on its cache entry, taken before the lookup or
+ * the download, so no eviction can delete the file before the store hands it out;
+ * createModelStore gives each caller its own pin and then drops this one.
+ */
 export async function fetchS3(deps: S3FetchDeps, uri: string, ref: ObjectRef, sha256: string | undefined): Promise<PinnedModel> {
   const { o, cache } = deps;
   const t0 = o.now();
@@ -385,4 +288,104 @@ export async function fetchS3(deps: S3FetchDeps, uri: string, ref: ObjectRef, sh
   }, policy);
 }
 
-export type { S3Options, StoreLogger };
+// Retries with exponential backoff and full jitter ("Exponential Backoff And Jitter", AWS
+// architecture blog): delay = random * min(max, base * 2^retry). Full jitter spreads a fleet of
+// cold-starting functions that all hit a throttled bucket at once.
+export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({ attempts: 4, baseDelayMs: 200, maxDelayMs: 5000 });
+
+/** Delay before retry number `retry` (0 = the first retry). */
+export function backoffDelay(retry: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, random: () => number): number {
+  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
+  return Math.floor(random() * cap);
+}
+
+export interface RetryDeps {
+  readonly policy: RetryPolicy;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly random: () => number;
+  readonly isTransient: (err: unknown) => boolean;
+  readonly logger: StoreLogger;
+  /** Context for the log lines (uri). */
+  readonly context: Record<string, unknown>;
+  /** Told before each backoff wait, so a caller can show the retry (readiness reason). */
+  readonly onRetry?: (retry: { attempt: number; attempts: number; delayMs: number; err: unknown }) => void;
+}
+
+/**
+ * Runs `fn` until it succeeds, fails with a permanent error, or runs out of attempts.
+ * Rejects with the last error; the caller decides how to wrap it.
+ */
+export async function withRetries<T>(fn: (attempt: number) => Promise<T>, deps: RetryDeps): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      if (attempt >= deps.policy.attempts || !deps.isTransient(err)) throw err;
+      const delayMs = backoffDelay(attempt - 1, deps.policy, deps.random);
+      deps.logger.warn({ ...deps.context, attempt, delayMs, err: String(err) }, 'transient error, retrying');
+      deps.onRetry?.({ attempt, attempts: deps.policy.attempts, delayMs, err });
+      await deps.sleep(delayMs);
+    }
+  }
+}
+
+// Which failures are worth a retry, and the typed errors callers see.
+const TRANSIENT_NAMES = new Set([
+  'TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'Throttling', 'ThrottlingException',
+  'SlowDown', 'TooManyRequestsException', 'RequestLimitExceeded', 'InternalError', 'ServiceUnavailable',
+  // The object changed between HEAD and GET (If-Match): HEAD again.
+  'PreconditionFailed',
+]);
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+
+interface AwsLike {
+  name?: string;
+  code?: string;
+  $metadata?: { httpStatusCode?: number };
+  cause?: unknown;
+}
+
+export function httpStatusOf(err: unknown): number | undefined {
+  return (err as AwsLike | undefined)?.$metadata?.httpStatusCode;
+}
+
+/** 5xx, 429, throttling, timeouts, connection resets and truncated transfers; never 403/404. */
+export function isTransient(err: unknown): boolean {
+  if (isDetectError(err)) return err.code === 'INTEGRITY_ERROR' && err.details?.truncated === true;
+  const e = err as AwsLike | undefined;
+  if (!e || typeof e !== 'object') return false;
+  const status = httpStatusOf(err);
+  if (status !== undefined && (status >= 500 || status === 429 || status === 412)) return true;
+  if (status !== undefined && status >= 400) return false;
+  if ((e.name && TRANSIENT_NAMES.has(e.name)) || (e.code && TRANSIENT_CODES.has(e.code))) return true;
+  return e.cause !== undefined && e.cause !== err && isTransient(e.cause);
+}
+
+/** A missing object or bucket, however the SDK or the server names it. */
+export function isNotFound(err: unknown): boolean {
+  const name = (err as AwsLike | undefined)?.name;
+  return httpStatusOf(err) === 404 || name === 'NoSuchKey' || name === 'NoSuchBucket' || name === 'NotFound';
+}
+
+export function notFoundError(uri: string, cause?: unknown): DetectError {
+  return new DetectError('NOT_FOUND', `model ${uri} not found`, { cause, details: { uri } });
+}
+
+export function shaMismatchError(uri: string, expected: string, actual: string): DetectError {
+  return new DetectError('INTEGRITY_ERROR', `model ${uri}: sha256 ${actual} does not match the expected ${expected}`, {
+    details: { uri, expected, actual },
+  });
+}
+
+/** The error a caller sees once retries are spent: typed errors pass, the rest is STORE_ERROR. */
+export function finalError(uri: string, err: unknown, attempts: number): DetectError {
+  if (isDetectError(err)) return err;
+  if (isNotFound(err)) return notFoundError(uri, err);
+  const status = httpStatusOf(err);
+  const what = status ? `HTTP ${status} ${(err as AwsLike).name ?? ''}`.trim() : String((err as Error)?.message ?? err);
+  const tries = !isTransient(err) ? '(not retryable)' : attempts > 1 ? `after ${attempts} attempt(s)` : '(transient)';
+  return new DetectError('STORE_ERROR', `model ${uri}: fetch failed ${tries}: ${what}`, {
+    cause: err,
+    details: { uri, status },
+  });
+}

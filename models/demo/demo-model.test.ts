@@ -4,9 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { yolov8Decoder } from '../../core/decode.js';
 import { nms } from '../../core/postprocess.js';
 import { parseUltralyticsMetadata, readModelInfo } from '../../infra/onnx/model-info.js';
-import { buildDemoModel } from './demo-model.js';
-import { DEMO_ANCHORS, DEMO_CLASSES, DEMO_SPEC } from './demo-model.js';
-import { COLORS, drawShapes, type Shape, shapeBox } from './demo-model.js';
+import { buildDemoModel, COLORS, DEMO_ANCHORS, DEMO_CLASSES, DEMO_SPEC, drawShapes, type Shape, shapeBox } from './demo-model.js';
 
 const S = DEMO_SPEC.size;
 const RED = 0, GREEN = 1, BLUE = 2, YELLOW = 3;

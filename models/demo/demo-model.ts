@@ -1,9 +1,20 @@
 /**
  * @module models/demo/demo-model
- * What the demo detector detects and at what size. Colour bounds are on the model input
- * (RGB scaled by 1/255). They leave a wide margin on both sides so JPEG artefacts and chroma
- * blur at shape edges do not flip a pixel, and the letterbox pad grey (114/255 = 0.447) and
- * white/black backgrounds match no class. The bounds are disjoint: a pixel has at most one class.
+ * The demo detector, generated from code (scripts/build.mjs bundles this module and calls
+ * `buildDemoModelFile`), so the project has a model with no downloaded weights and no licence
+ * strings attached. It finds solid red, green, blue and yellow shapes and answers in YOLOv8's
+ * output layout [batch, 4 + classes, anchors], with Ultralytics' metadata keys, so the manifest
+ * cross-check, `labels: "metadata"` and the whole decode/NMS path work exactly as for an
+ * exported YOLOv8 model.
+ *
+ * - Colour bounds are on the model input (RGB scaled by 1/255). They leave a wide margin on both
+ *   sides so JPEG artefacts and chroma blur at shape edges do not flip a pixel, and the
+ *   letterbox pad grey (114/255 = 0.447) and white/black backgrounds match no class. The bounds
+ *   are disjoint: a pixel has at most one class.
+ * - The graph uses standard ONNX ops only (no loops, no custom ops), and names its values
+ *   sequentially, so the same code always gives the same model bytes.
+ * - `drawShapes` paints test images in the model's input layout, with the box each shape
+ *   should be detected with (`shapeBox`).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -42,83 +53,38 @@ export const DEMO_SPEC = {
 /** Anchors per image: (size / stride)^2. */
 export const DEMO_ANCHORS = (DEMO_SPEC.size / DEMO_SPEC.stride) ** 2;
 
-// ---- graph-context ----
-// Collects nodes and constants while a graph is written as ordinary function calls; names
-// values sequentially so the same calls always give the same (deterministic) model bytes.
-export interface GraphContext {
-  readonly nodes: NodeSpec[];
-  readonly initializers: TensorSpec[];
-  /** Adds one node with a single output and returns that output's name. */
-  op(opType: string, inputs: string[], attrs?: Record<string, AttrValue>, output?: string): string;
-  /** A float32 constant (scalar when dims is []). */
-  floats(dims: number[], values: ArrayLike<number>): string;
-  /** An int64 constant, for shapes, axes, pads and slice bounds. */
-  ints(values: number[]): string;
+/** The demo model's ONNX bytes; identical on every call. */
+export function buildDemoModel(): Uint8Array {
+  return model(demoGraph(demoMetadata()));
 }
 
-export function createGraphContext(): GraphContext {
-  const nodes: NodeSpec[] = [];
-  const initializers: TensorSpec[] = [];
-  let counter = 0;
-  const constant = (dtype: 'float32' | 'int64', dims: number[], values: ArrayLike<number>): string => {
-    const name = `c${initializers.length}`;
-    initializers.push(initializer(name, dtype, dims, values));
-    return name;
-  };
+/** Writes the demo model and returns the path written. */
+export async function buildDemoModelFile(outPath = 'models/demo/demo.onnx'): Promise<string> {
+  await mkdir(path.dirname(outPath), { recursive: true });
+  await writeFile(outPath, buildDemoModel());
+  return outPath;
+}
+
+/** Ultralytics' metadata_props keys, with the demo's values. */
+export function demoMetadata(): Record<string, string> {
+  const names = DEMO_CLASSES.map((c, i) => `${i}: '${c.name}'`).join(', ');
   return {
-    nodes,
-    initializers,
-    op(opType, inputs, attrs = {}, output) {
-      const name = output ?? `${opType.toLowerCase()}_${counter++}`;
-      nodes.push(node(opType, inputs, [name], attrs));
-      return name;
-    },
-    floats: (dims, values) => constant('float32', dims, values),
-    ints: (values) => constant('int64', [values.length], values),
+    description: 'detectfn demo detector: solid red, green, blue and yellow shapes',
+    author: 'detectfn',
+    license: 'Apache-2.0',
+    stride: String(DEMO_SPEC.stride),
+    task: 'detect',
+    batch: '1',
+    imgsz: `[${DEMO_SPEC.size}, ${DEMO_SPEC.size}]`,
+    names: `{${names}}`,
+    end2end: 'False',
   };
 }
 
-// ---- run-extents ----
-// For every pixel of a 0/1 mask, the edges of the run of mask pixels through it along one axis,
-// with standard ONNX ops only. A mask pixel at x gets value x + BIG, any other pixel x; the
-// first non-mask position at or after x is then a suffix minimum, which doubling shifts
-// (Slice + Pad + Min, ceil(log2(size + 1)) steps) compute without loops or custom ops. The
-// image border counts as non-mask (pad value `size` on the right, -1 on the left).
-export interface RunEdges {
-  /** Edge coordinate where the run starts (its first pixel index). */
-  readonly start: string;
-  /** Edge coordinate where the run ends (last pixel index + 1). */
-  readonly end: string;
-}
-
-/** `mask` is float 0/1, rank 4, `size` long on `axis` (2 = rows/y, 3 = columns/x). */
-export function runEdges(g: GraphContext, mask: string, axis: 2 | 3, size: number): RunEdges {
-  const coordDims = axis === 3 ? [1, 1, 1, size] : [1, 1, size, 1];
-  const coord = g.floats(coordDims, Array.from({ length: size }, (_, i) => i));
-  const big = g.op('Mul', [mask, g.floats([], [4 * size])]);
-  let end = g.op('Add', [coord, big]);
-  let before = g.op('Sub', [coord, big]);
-  const axes = g.ints([axis]);
-  const border = { after: g.floats([], [size]), before: g.floats([], [-1]) };
-  for (let shift = 1, window = 1; window < size + 1; shift *= 2, window *= 2) {
-    const padAfter = [0, 0, 0, 0, 0, 0, 0, 0];
-    padAfter[4 + axis] = shift;
-    const ahead = g.op('Slice', [end, g.ints([shift]), g.ints([size]), axes]);
-    end = g.op('Min', [end, g.op('Pad', [ahead, g.ints(padAfter), border.after])]);
-    const padBefore = [0, 0, 0, 0, 0, 0, 0, 0];
-    padBefore[axis] = shift;
-    const behind = g.op('Slice', [before, g.ints([0]), g.ints([size - shift]), axes]);
-    before = g.op('Max', [before, g.op('Pad', [behind, g.ints(padBefore), border.before])]);
-  }
-  // `before` is the last non-mask position at or before x; the run starts one after it.
-  return { start: g.op('Add', [before, g.floats([], [1])]), end };
-}
-
-// ---- demo-graph ----
-// The demo detector as an ONNX graph, YOLOv8 output layout [batch, 4 + classes, anchors]:
+// The graph, YOLOv8 output layout [batch, 4 + classes, anchors]:
 // 1. per-class colour masks (Greater/Less/And, all three channels in range);
 // 2. run edges through every anchor, horizontally on anchor rows and vertically on anchor
-//    columns (run-extents.ts), which is the box of a rectangle or an ellipse seen from its centre;
+//    columns (runEdges), which is the box of a rectangle or an ellipse seen from its centre;
 // 3. score = eroded mask at the anchor x (min(l,r)/max(l,r)) x (min(t,b)/max(t,b)), FCOS
 //    centredness squared. Squared because off-centre anchors of an ellipse see a shorter
 //    chord: their score must drop below 0.25 before their box's IoU with the true box drops
@@ -184,42 +150,81 @@ function spec(g: GraphContext, nc: number, metadata: Record<string, string>): Mo
   };
 }
 
-// ---- build-demo-model ----
-// Entry point (scripts/build.mjs bundles it and calls buildDemoModelFile): generates the demo
-// detector from code, so the project has a model with no downloaded weights and no licence
-// strings attached. Metadata follows Ultralytics' keys so the manifest cross-check and
-// `labels: "metadata"` work exactly as for an exported YOLOv8 model.
-export function demoMetadata(): Record<string, string> {
-  const names = DEMO_CLASSES.map((c, i) => `${i}: '${c.name}'`).join(', ');
+// Run extents: for every pixel of a 0/1 mask, the edges of the run of mask pixels through it
+// along one axis, with standard ONNX ops only. A mask pixel at x gets value x + BIG, any other
+// pixel x; the first non-mask position at or after x is then a suffix minimum, which doubling
+// shifts (Slice + Pad + Min, ceil(log2(size + 1)) steps) compute without loops or custom ops.
+// The image border counts as non-mask (pad value `size` on the right, -1 on the left).
+export interface RunEdges {
+  /** Edge coordinate where the run starts (its first pixel index). */
+  readonly start: string;
+  /** Edge coordinate where the run ends (last pixel index + 1). */
+  readonly end: string;
+}
+
+/** `mask` is float 0/1, rank 4, `size` long on `axis` (2 = rows/y, 3 = columns/x). */
+export function runEdges(g: GraphContext, mask: string, axis: 2 | 3, size: number): RunEdges {
+  const coordDims = axis === 3 ? [1, 1, 1, size] : [1, 1, size, 1];
+  const coord = g.floats(coordDims, Array.from({ length: size }, (_, i) => i));
+  const big = g.op('Mul', [mask, g.floats([], [4 * size])]);
+  let end = g.op('Add', [coord, big]);
+  let before = g.op('Sub', [coord, big]);
+  const axes = g.ints([axis]);
+  const border = { after: g.floats([], [size]), before: g.floats([], [-1]) };
+  for (let shift = 1, window = 1; window < size + 1; shift *= 2, window *= 2) {
+    const padAfter = [0, 0, 0, 0, 0, 0, 0, 0];
+    padAfter[4 + axis] = shift;
+    const ahead = g.op('Slice', [end, g.ints([shift]), g.ints([size]), axes]);
+    end = g.op('Min', [end, g.op('Pad', [ahead, g.ints(padAfter), border.after])]);
+    const padBefore = [0, 0, 0, 0, 0, 0, 0, 0];
+    padBefore[axis] = shift;
+    const behind = g.op('Slice', [before, g.ints([0]), g.ints([size - shift]), axes]);
+    before = g.op('Max', [before, g.op('Pad', [behind, g.ints(padBefore), border.before])]);
+  }
+  // `before` is the last non-mask position at or before x; the run starts one after it.
+  return { start: g.op('Add', [before, g.floats([], [1])]), end };
+}
+
+// Writing a graph as ordinary function calls: the context collects nodes and constants and
+// names values sequentially, so the same calls always give the same (deterministic) model
+// bytes. models/classify builds the test classifiers with it too.
+export interface GraphContext {
+  readonly nodes: NodeSpec[];
+  readonly initializers: TensorSpec[];
+  /** Adds one node with a single output and returns that output's name. */
+  op(opType: string, inputs: string[], attrs?: Record<string, AttrValue>, output?: string): string;
+  /** A float32 constant (scalar when dims is []). */
+  floats(dims: number[], values: ArrayLike<number>): string;
+  /** An int64 constant, for shapes, axes, pads and slice bounds. */
+  ints(values: number[]): string;
+}
+
+export function createGraphContext(): GraphContext {
+  const nodes: NodeSpec[] = [];
+  const initializers: TensorSpec[] = [];
+  let counter = 0;
+  const constant = (dtype: 'float32' | 'int64', dims: number[], values: ArrayLike<number>): string => {
+    const name = `c${initializers.length}`;
+    initializers.push(initializer(name, dtype, dims, values));
+    return name;
+  };
   return {
-    description: 'detectfn demo detector: solid red, green, blue and yellow shapes',
-    author: 'detectfn',
-    license: 'Apache-2.0',
-    stride: String(DEMO_SPEC.stride),
-    task: 'detect',
-    batch: '1',
-    imgsz: `[${DEMO_SPEC.size}, ${DEMO_SPEC.size}]`,
-    names: `{${names}}`,
-    end2end: 'False',
+    nodes,
+    initializers,
+    op(opType, inputs, attrs = {}, output) {
+      const name = output ?? `${opType.toLowerCase()}_${counter++}`;
+      nodes.push(node(opType, inputs, [name], attrs));
+      return name;
+    },
+    floats: (dims, values) => constant('float32', dims, values),
+    ints: (values) => constant('int64', [values.length], values),
   };
 }
 
-/** The demo model's ONNX bytes; identical on every call. */
-export function buildDemoModel(): Uint8Array {
-  return model(demoGraph(demoMetadata()));
-}
-
-/** Writes the demo model and returns the path written. */
-export async function buildDemoModelFile(outPath = 'models/demo/demo.onnx'): Promise<string> {
-  await mkdir(path.dirname(outPath), { recursive: true });
-  await writeFile(outPath, buildDemoModel());
-  return outPath;
-}
-
-// ---- draw-shapes ----
-// Paints solid shapes into a planar RGB float tensor ([3, H, W], values 0..1), the demo model's
-// input layout, for tests and benchmarks. A pixel belongs to an ellipse when its centre
-// (x + 0.5, y + 0.5) is inside, so a shape's expected box is exactly its geometric extent.
+// Test images: solid shapes painted into a planar RGB float tensor ([3, H, W], values 0..1),
+// the demo model's input layout, for tests and benchmarks. A pixel belongs to an ellipse when
+// its centre (x + 0.5, y + 0.5) is inside, so a shape's expected box is exactly its geometric
+// extent.
 export type Rgb = readonly [number, number, number];
 
 export type Shape =
