@@ -1,11 +1,16 @@
 /**
  * @module handlers/serve
- * Graceful stop. From the moment it starts: the listener is closed (new connections are
- * refused), every response not yet sent and every request still arriving on an open
- * keep-alive connection is answered with `Connection: close`, and each connection is closed
- * as soon as it goes idle, so keep-alive clients cannot keep the server busy forever. What is
- * still running at `drainMs` is cut (only that); then the registry (workers) closes.
- * Signal handling is separate so tests and the CLI can stop a server without a process exit.
+ * Starting and stopping the service in-process: the one path dist/server.js, `detectfn serve`
+ * and `detectfn sqs`, the tests and the bench all take.
+ *
+ * Start: config -> logger, metrics, model registry -> HTTP app -> listening socket, at once, so
+ * liveness answers during the cold start while the registry loads and warms the models in the
+ * background; then the KServe v2 gRPC listener, and the SQS consumer when a queue is configured,
+ * once the models are warm. A model that cannot load ends the process loudly (exit 1, so the
+ * platform restarts it). Stop (SIGTERM/SIGINT): readiness turns false, the listeners stop
+ * accepting, keep-alive connections are told to close and closed when idle, what still runs at
+ * DETECTFN_SHUTDOWN_DRAIN_MS is cut, then the models close. Readiness, exit codes and 503s are
+ * what platforms act on, so none of them ever says more than is true.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -24,97 +29,6 @@ import { createEventQueueConsumer } from './events/deliveries.js';
 import { type GrpcListener, grpcPortFor, startGrpcListener } from './grpc/server.js';
 import { type App, type AppOptions, createApp, type Drain, trackResponses } from './http/app.js';
 
-/** `others`: other listeners' drains (the gRPC one) that must also finish before the models close. */
-export async function closeGracefully(server: ServerType, drain: Drain, registry: ModelRegistry, logger: Logger, drainMs: number, others: readonly ((drainMs: number) => Promise<void>)[] = []): Promise<void> {
-  const http = server as Server;
-  const t0 = performance.now();
-  registry.drain();
-  drain.start();
-  const othersDone = Promise.all(others.map((close) => close(drainMs)));
-  await new Promise<void>((resolve) => {
-    const cut = setTimeout(() => {
-      logger.warn({ drainMs, cut: drain.cut() }, 'drain limit reached: closed the connections of requests still running');
-      http.closeAllConnections();
-    }, drainMs);
-    http.close(() => {
-      clearTimeout(cut);
-      resolve();
-    });
-    http.closeIdleConnections();
-  });
-  await othersDone;
-  await registry.close();
-  logger.info({ ms: Math.round(performance.now() - t0) }, 'server closed');
-}
-
-/** SIGTERM/SIGINT -> close() then exit 0; a second signal exits 1 at once. */
-export function exitOnSignals(close: () => Promise<void>, logger: Logger): void {
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-}
-
-// ---- registry-options ----
-// The model registry's options from the validated service config: one place for the server,
-// the CLI's serve/sqs (through startServer) and the Lambda entry point.
-export function registryOptions(config: ServiceConfig, models: readonly string[], logger: Logger, metrics?: Metrics): ModelRegistryOptions {
-  return {
-    models,
-    cacheDir: config.DETECTFN_CACHE_DIR,
-    cacheMaxBytes: config.DETECTFN_CACHE_MAX_BYTES,
-    maxInputPixels: config.DETECTFN_MAX_INPUT_PIXELS,
-    decodeWorkers: config.DETECTFN_DECODE_WORKERS,
-    jpegDecoder: config.DETECTFN_JPEG_DECODER,
-    loadRetries: { attempts: config.DETECTFN_LOAD_ATTEMPTS, baseDelayMs: config.DETECTFN_LOAD_RETRY_MS, maxDelayMs: config.DETECTFN_LOAD_RETRY_MAX_MS },
-    s3: { connectTimeoutMs: config.DETECTFN_S3_CONNECT_TIMEOUT_MS, socketTimeoutMs: config.DETECTFN_S3_SOCKET_TIMEOUT_MS },
-    logger,
-    ...(metrics ? { metrics } : {}),
-  };
-}
-
-// ---- model-paths ----
-// Which models a server loads: DETECTFN_MODELS when set (relative to the working directory),
-// else every manifest in models/*.json (the repo ships models/demo.json, the generated demo
-// model, which needs `npm run build` to exist). models/ is found next
-// to the running code (dist/server.js or handlers/serve/*.ts), never the working directory,
-// so `node dist/server.js` works from anywhere.
-/** The nearest `models/` folder at or above this file's folder (at most three levels up). */
-export function findModelsDir(from = path.dirname(fileURLToPath(import.meta.url))): string | undefined {
-  let dir = from;
-  for (let i = 0; i < 4; i++) {
-    const candidate = path.join(dir, 'models');
-    if (existsSync(candidate) && statSync(candidate).isDirectory()) return candidate;
-    dir = path.dirname(dir);
-  }
-  return undefined;
-}
-
-export function resolveModelPaths(configured: readonly string[], modelsDir = findModelsDir()): string[] {
-  if (configured.length > 0) return configured.map((m) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(m) ? m : path.resolve(m)));
-  if (modelsDir === undefined) {
-    throw new DetectError('CONFIG_INVALID', 'no models configured: set DETECTFN_MODELS (no models/ folder beside the code)');
-  }
-  const manifests = readdirSync(modelsDir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => path.join(modelsDir, f));
-  if (manifests.length > 0) return manifests;
-  throw new DetectError('CONFIG_INVALID', `no models configured: set DETECTFN_MODELS or add a manifest to ${modelsDir} (e.g. demo.json)`);
-}
-
-// ---- start-server ----
 // `startServer`: config -> logger, metrics, model registry -> app -> listening socket. It
 // listens at once (liveness answers during the cold start) while the registry loads and warms
 // the models in the background; `ready` settles when they are warm, and the cold-start
@@ -226,7 +140,52 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, port, grpcPort: grpc?.port, app, config, logger, registry, server, ready, queue, close };
 }
 
-// ---- exit-on-load-failure ----
+// Which models a server loads: DETECTFN_MODELS when set (relative to the working directory),
+// else every manifest in models/*.json (the repo ships models/demo.json, the generated demo
+// model, which needs `npm run build` to exist). models/ is found next
+// to the running code (dist/server.js or handlers/serve/*.ts), never the working directory,
+// so `node dist/server.js` works from anywhere.
+/** The nearest `models/` folder at or above this file's folder (at most three levels up). */
+export function findModelsDir(from = path.dirname(fileURLToPath(import.meta.url))): string | undefined {
+  let dir = from;
+  for (let i = 0; i < 4; i++) {
+    const candidate = path.join(dir, 'models');
+    if (existsSync(candidate) && statSync(candidate).isDirectory()) return candidate;
+    dir = path.dirname(dir);
+  }
+  return undefined;
+}
+
+export function resolveModelPaths(configured: readonly string[], modelsDir = findModelsDir()): string[] {
+  if (configured.length > 0) return configured.map((m) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(m) ? m : path.resolve(m)));
+  if (modelsDir === undefined) {
+    throw new DetectError('CONFIG_INVALID', 'no models configured: set DETECTFN_MODELS (no models/ folder beside the code)');
+  }
+  const manifests = readdirSync(modelsDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => path.join(modelsDir, f));
+  if (manifests.length > 0) return manifests;
+  throw new DetectError('CONFIG_INVALID', `no models configured: set DETECTFN_MODELS or add a manifest to ${modelsDir} (e.g. demo.json)`);
+}
+
+// The model registry's options from the validated service config: one place for the server,
+// the CLI's serve/sqs (through startServer) and the Lambda entry point.
+export function registryOptions(config: ServiceConfig, models: readonly string[], logger: Logger, metrics?: Metrics): ModelRegistryOptions {
+  return {
+    models,
+    cacheDir: config.DETECTFN_CACHE_DIR,
+    cacheMaxBytes: config.DETECTFN_CACHE_MAX_BYTES,
+    maxInputPixels: config.DETECTFN_MAX_INPUT_PIXELS,
+    decodeWorkers: config.DETECTFN_DECODE_WORKERS,
+    jpegDecoder: config.DETECTFN_JPEG_DECODER,
+    loadRetries: { attempts: config.DETECTFN_LOAD_ATTEMPTS, baseDelayMs: config.DETECTFN_LOAD_RETRY_MS, maxDelayMs: config.DETECTFN_LOAD_RETRY_MAX_MS },
+    s3: { connectTimeoutMs: config.DETECTFN_S3_CONNECT_TIMEOUT_MS, socketTimeoutMs: config.DETECTFN_S3_SOCKET_TIMEOUT_MS },
+    logger,
+    ...(metrics ? { metrics } : {}),
+  };
+}
+
 // A model that cannot load ends the process, loudly, in every long-running entry point
 // (dist/server.js, `detectfn serve`, `detectfn sqs`): one fatal line naming the model(s) and
 // the error, a graceful close, exit 1, so the platform restarts the service. Until then
@@ -245,4 +204,52 @@ export function exitOnLoadFailure(running: Pick<RunningServer, 'ready' | 'regist
     await running.close().catch((closeErr: unknown) => logger.error({ err: closeErr }, 'close after the load failure failed'));
     logger.flush(() => process.exit(1));
   });
+}
+
+// Graceful stop. From the moment it starts: the listener is closed (new connections are
+// refused), every response not yet sent and every request still arriving on an open keep-alive
+// connection is answered with `Connection: close`, and each connection is closed as soon as it
+// goes idle, so keep-alive clients cannot keep the server busy forever. What is still running at
+// `drainMs` is cut (only that); then the registry (workers) closes. Signal handling is separate
+// so tests and the CLI can stop a server without a process exit.
+/** `others`: other listeners' drains (the gRPC one) that must also finish before the models close. */
+export async function closeGracefully(server: ServerType, drain: Drain, registry: ModelRegistry, logger: Logger, drainMs: number, others: readonly ((drainMs: number) => Promise<void>)[] = []): Promise<void> {
+  const http = server as Server;
+  const t0 = performance.now();
+  registry.drain();
+  drain.start();
+  const othersDone = Promise.all(others.map((close) => close(drainMs)));
+  await new Promise<void>((resolve) => {
+    const cut = setTimeout(() => {
+      logger.warn({ drainMs, cut: drain.cut() }, 'drain limit reached: closed the connections of requests still running');
+      http.closeAllConnections();
+    }, drainMs);
+    http.close(() => {
+      clearTimeout(cut);
+      resolve();
+    });
+    http.closeIdleConnections();
+  });
+  await othersDone;
+  await registry.close();
+  logger.info({ ms: Math.round(performance.now() - t0) }, 'server closed');
+}
+
+/** SIGTERM/SIGINT -> close() then exit 0; a second signal exits 1 at once. */
+export function exitOnSignals(close: () => Promise<void>, logger: Logger): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }

@@ -17,7 +17,7 @@ const ENTRIES = {
   'infra/engine/worker.ts': 'engine-worker',
   'infra/image/decode-worker.ts': 'decode-worker',
   'models/demo/demo-model.ts': 'build-demo-model',
-  'models/classify/colour-classifier.ts': 'build-colour-models',
+  'models/colour-classifier.ts': 'build-colour-models',
 };
 
 const t0 = performance.now();

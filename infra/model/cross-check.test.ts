@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildColourModel, COLOUR_VARIANTS } from '../../models/classify/colour-classifier.js';
+import { buildColourModel, COLOUR_VARIANTS } from '../../models/colour-classifier.js';
 import { buildDemoModel } from '../../models/demo/demo-model.js';
 import { MODELS } from '../../test/helpers/shared-data.js';
 import { readModelInfo } from '../onnx/model-info.js';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../handlers/serve.js';
-import { buildColourModelFiles } from '../../models/classify/colour-classifier.js';
+import { buildColourModelFiles } from '../../models/colour-classifier.js';
 import { buildDemoModelFile } from '../../models/demo/demo-model.js';
 import { capturingLogger } from '../helpers/capture-logger.js';
 import { bytesInferRequest, grpcClients, type GrpcClients, unary } from '../helpers/grpc-client.js';

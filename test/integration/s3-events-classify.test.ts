@@ -18,7 +18,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { startServer } from '../../handlers/serve.js';
 import { createSqsClient } from '../../infra/events/sqs.js';
-import { buildColourModelFiles } from '../../models/classify/colour-classifier.js';
+import { buildColourModelFiles } from '../../models/colour-classifier.js';
 import { buildDemoModelFile } from '../../models/demo/demo-model.js';
 import { capturingLogger } from '../helpers/capture-logger.js';
 import { type EventHarness, postEvent as post, s3PutEvent as s3Event, startEventHarness, waitFor } from '../helpers/event-harness.js';
