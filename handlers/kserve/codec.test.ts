@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DetectError } from '../../core/errors.js';
-import { decodeBytesElements, decodeInferResponse, decodeInputs, encodeBytesElements, encodeInferResponse, numericFromBytes, splitInferBody } from './codec.js';
+import { decodeInferResponse } from '../../test/helpers/kserve-response.js';
+import { decodeBytesElements, decodeInputs, encodeBytesElements, encodeInferResponse, numericFromBytes, splitInferBody } from './codec.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const concat = (...parts: Uint8Array[]) => {

@@ -375,18 +375,3 @@ export function encodeInferResponse(head: Omit<KsInferResponse, 'outputs'>, outp
   }
   return { body, headerLength: json.byteLength, contentType: 'application/octet-stream' };
 }
-
-/** Reads a response back (for tests and clients): the JSON header and each binary output's bytes. */
-export function decodeInferResponse(body: Uint8Array, headerLength: number | undefined): { response: KsInferResponse; binary: Map<string, Uint8Array> } {
-  const end = headerLength ?? body.byteLength;
-  const response = JSON.parse(new TextDecoder().decode(body.subarray(0, end))) as KsInferResponse;
-  const binary = new Map<string, Uint8Array>();
-  let at = end;
-  for (const o of response.outputs) {
-    const size = o.parameters?.[BINARY_DATA_SIZE];
-    if (typeof size !== 'number') continue;
-    binary.set(o.name, body.subarray(at, at + size));
-    at += size;
-  }
-  return { response, binary };
-}
