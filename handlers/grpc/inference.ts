@@ -10,7 +10,7 @@ import type * as grpc from '@grpc/grpc-js';
 import pkg from '../../package.json' with { type: 'json' };
 import { DetectError } from '../../core/errors.js';
 import type { ModelRegistry, RequestContext } from '../../infra/model/registry.js';
-import { withClientTimeout } from '../http/app.js';
+import { withClientTimeout } from '../request.js';
 import { checkRequest, type DecodedInput, decodeOne, elementsOf, type KsInferRequest, type KsParameters, type KsRequestInput } from '../kserve/codec.js';
 import { findModel, inferOutputs, inferRequestParams, modelNotReady } from '../kserve/infer.js';
 import { modelConfig, modelMetadata, modelStatistics, repositoryIndex, serverMetadata } from '../kserve/triton.js';

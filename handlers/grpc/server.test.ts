@@ -2,6 +2,9 @@
  * @module handlers/grpc/server.test
  *
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ERROR_STATUS, GRPC_STATUS } from '../../core/errors.js';
 import { loadConfig } from '../../infra/config.js';
@@ -20,6 +23,28 @@ describe('gRPC port', () => {
   it('a bad DETECTFN_GRPC_PORT stops start-up naming the variable', () => {
     expect(() => loadConfig({ DETECTFN_GRPC_PORT: '70000' })).toThrow(/DETECTFN_GRPC_PORT/);
     expect(() => loadConfig({ DETECTFN_GRPC_PORT: 'grpc' })).toThrow(/DETECTFN_GRPC_PORT/);
+  });
+});
+
+describe('what the gRPC listener loads', () => {
+  it('never reaches handlers/http or Hono: the KServe code it shares is protocol-neutral', () => {
+    const root = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      // Module imports only: `import type` is erased at build time and loads nothing.
+      for (const [, spec] of readFileSync(file, 'utf8').matchAll(/^import (?!type )[^;]*? from '([^']+)';/gms)) {
+        if (spec!.startsWith('.')) visit(path.resolve(path.dirname(file), spec!.replace(/\.js$/, '.ts')));
+        else packages.add(spec!.split('/')[0]!);
+      }
+    };
+    visit(path.join(root, 'handlers/grpc/server.ts'));
+    const files = [...seen].map((f) => path.relative(root, f));
+    expect(files).toContain('handlers/kserve/codec.ts');
+    expect(files.filter((f) => f.startsWith('handlers/http/'))).toEqual([]);
+    expect([...packages].filter((p) => p === 'hono' || p.startsWith('@hono'))).toEqual([]);
   });
 });
 

@@ -7,13 +7,12 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { DetectError, GRPC_STATUS, isDetectError, toDetectError } from '../../core/errors.js';
+import { DetectError, GRPC_STATUS, toDetectError } from '../../core/errors.js';
 import type { Logger, ServiceConfig } from '../../infra/config.js';
 import type { ModelRegistry, RequestContext } from '../../infra/model/registry.js';
-import { bearerToken, createTokenCheck, EXPECTED_5XX, loadApiKeys, MAX_REQUEST_ID_LENGTH, requestContext, withClientTimeout } from '../http/app.js';
+import { bearerToken, createTokenCheck, loadApiKeys, logRequestError, requestContext, requestIdFrom, withClientTimeout } from '../request.js';
 import { inferenceService } from './inference.js';
 
 export const PROTO_DIR = fileURLToPath(new URL('./proto/', import.meta.url));
@@ -94,7 +93,8 @@ export interface GrpcModelRef {
 }
 
 // ---- call ----
-// What every gRPC call goes through, like the HTTP middleware: a request id (the caller's
+// What every gRPC call goes through, like the HTTP middleware, with the rules of
+// handlers/request.ts: a request id (the caller's
 // `x-request-id` metadata when sane, as over HTTP, else a UUID; echoed in the trailers), the
 // `authorization: Bearer <key>` check shared with HTTP, a RequestContext (the server deadline,
 // brought forward by the call's `grpc-timeout`, and a signal that aborts when the call is
@@ -103,7 +103,7 @@ export interface GrpcModelRef {
 export interface CallDeps {
   readonly logger: Logger;
   readonly requestTimeoutMs: number;
-  /** Throws UNAUTHORIZED unless the token is a configured key (auth.ts createTokenCheck). */
+  /** Throws UNAUTHORIZED unless the token is a configured key (handlers/request.ts createTokenCheck). */
   readonly checkToken: (token: string | undefined) => void;
 }
 
@@ -123,8 +123,7 @@ const metaString = (call: Call, key: string) => {
 
 function callInfo(call: Call, deps: CallDeps): CallInfo {
   const arrival = performance.now();
-  const given = metaString(call, 'x-request-id');
-  const reqId = given && given.length <= MAX_REQUEST_ID_LENGTH && !/[^\w\-=]/.test(given) ? given : randomUUID();
+  const reqId = requestIdFrom(metaString(call, 'x-request-id'));
   const gone = new AbortController();
   call.on('cancelled', () => gone.abort());
   let ctx = requestContext(reqId, deps.requestTimeoutMs, gone.signal, arrival);
@@ -144,11 +143,7 @@ function trailers(reqId: string, err?: DetectError): grpc.Metadata {
 /** Logs `raw` as HTTP would and returns the status the caller gets. */
 export function grpcStatus(raw: unknown, call: Call, reqId: string, method: string, logger: Logger): grpc.ServerErrorResponse {
   const err = call.cancelled ? new DetectError('CANCELLED', 'client cancelled the call or its deadline passed', { cause: raw }) : toDetectError(raw);
-  const line = { reqId, method, grpcStatus: GRPC_STATUS[err.code], code: err.code };
-  if (call.cancelled) logger.info({ ...line, seen: raw instanceof Error ? raw.message : String(raw) }, err.message);
-  else if (!isDetectError(raw)) logger.error({ ...line, err: raw }, 'unhandled error');
-  else if (err.status >= 500 && !EXPECTED_5XX.has(err.code)) logger.error({ ...line, err }, err.message);
-  else logger.warn({ ...line, details: err.details }, err.message);
+  logRequestError(logger, { reqId, method, grpcStatus: GRPC_STATUS[err.code], code: err.code }, raw, err, call.cancelled);
   return Object.assign(new Error(err.message), { code: GRPC_STATUS[err.code], details: err.message, metadata: trailers(reqId, err) });
 }
 

@@ -13,7 +13,8 @@ import { toPaddedTensors } from '../../core/postprocess.js';
 import type { Tensor } from '../../core/types.js';
 import { encodeRgbPng, renderDetections } from '../../infra/image/render.js';
 import { type ClassifyResult, type DetectResult, type ModelService, wrongTaskError } from '../../infra/model/registry.js';
-import { type App, type AppDeps, requestContext, withDeadline } from './app.js';
+import { decodeBase64Image, requestContext, withDeadline } from '../request.js';
+import type { App, AppDeps } from './app.js';
 
 export const RESPONSE_FORMATS = ['json', 'padded'] as const;
 export type ResponseFormat = (typeof RESPONSE_FORMATS)[number];
@@ -38,24 +39,6 @@ export function parseDetectRequest(fields: Record<string, unknown>, base: Detect
     format: rest.format === undefined ? 'json' : expectOneOf('format', rest.format, RESPONSE_FORMATS),
     render: rest.render === undefined ? false : parseBoolean('render', rest.render),
   };
-}
-
-// ---- base64 ----
-// Base64 images from JSON bodies. Buffer.from(s, 'base64') silently skips junk, so the text is
-// checked first: a truncated or mangled upload is a 400 naming the field, not a confusing
-// "unsupported image format" later. `data:<type>;base64,` prefixes are stripped.
-const DATA_URL = /^data:[^,;]*(;[^,;]*)*;base64,/i;
-const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
-
-export function decodeBase64Image(value: unknown, field: string): Uint8Array {
-  if (typeof value !== 'string') throw invalidParameterError(field, 'base64 string or data: URL', value);
-  const text = value.replace(DATA_URL, '').replace(/\s+/g, '');
-  if (text === '') throw new DetectError('EMPTY_BODY', `${field} is empty`);
-  if (!BASE64.test(text) || text.replace(/=+$/, '').length % 4 === 1) {
-    throw new DetectError('INVALID_ARGUMENT', `${field} is not valid base64`, { details: { field } });
-  }
-  const buf = Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
 // ---- image-body ----

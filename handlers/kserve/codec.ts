@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { DetectError, invalidParameterError } from '../../core/errors.js';
 import type { TensorDType } from '../../core/types.js';
-import { decodeBase64Image } from '../http/detect.js';
+import { decodeBase64Image } from '../request.js';
 
 export type KsParameterValue = string | number | boolean;
 export type KsParameters = Record<string, KsParameterValue>;

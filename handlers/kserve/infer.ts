@@ -7,14 +7,12 @@
  * Either way the request's items are admitted to the batcher all or none and ride in the same
  * micro-batches.
  */
-import type { Context, ErrorHandler } from 'hono';
 import { DetectError, invalidParameterError, isInteger } from '../../core/errors.js';
 import { type DetectOptions, MAX_TOP_K, parseDetectParams } from '../../core/options.js';
 import { toPaddedTensors } from '../../core/postprocess.js';
 import type { Tensor, TensorDType } from '../../core/types.js';
-import type { Logger } from '../../infra/config.js';
 import type { ClassifyResult, DetectResult, ModelDescription, ModelRegistry, ModelService, RequestContext } from '../../infra/model/registry.js';
-import { type AppEnv, errorResponse, kserveErrorBody, withDeadline } from '../http/app.js';
+import { withDeadline } from '../request.js';
 import { BINARY_DATA, BINARY_DATA_OUTPUT, type DecodedInput, type EncodableOutput, encodeBytesElements, kserveDatatype, type KsInferRequest, type KsMetadataTensor, type KsParameters, type KsRequestOutput } from './codec.js';
 import { IMAGE_INPUT } from './triton.js';
 
@@ -263,15 +261,4 @@ export function modelNotReady(model: ModelService): DetectError | undefined {
   if (health.state === 'ready') return undefined;
   const what = `model '${model.describe().name}' (${health.state}${health.reason ? `: ${health.reason}` : ''})`;
   return new DetectError('NOT_READY', `${what} not ready`, { retryAfterS: 1 });
-}
-
-// ---- errors ----
-// Errors in the protocol's shape, `{"error": "<message>"}`, with the status from
-// ERROR_STATUS. The shared error handler does the mapping and the logging; only the body differs.
-export function kserveErrorResponse(c: Context<AppEnv>, raw: unknown, logger: Logger): Response {
-  return errorResponse(c, raw, logger, kserveErrorBody);
-}
-
-export function kserveOnError(logger: Logger): ErrorHandler<AppEnv> {
-  return (err, c) => kserveErrorResponse(c, err, logger);
 }

@@ -11,10 +11,11 @@ import { type Context, Hono } from 'hono';
 import pkg from '../../package.json' with { type: 'json' };
 import { DetectError, invalidParameterError } from '../../core/errors.js';
 import type { ModelService } from '../../infra/model/registry.js';
-import { type App, type AppDeps, type AppEnv, requestContext, withClientTimeout } from '../http/app.js';
+import { type App, type AppDeps, type AppEnv, errorResponse, kserveErrorBody } from '../http/app.js';
 import { notReadyError } from '../http/health.js';
+import { requestContext, withClientTimeout } from '../request.js';
 import { decodeContentEncoding, decodeInputs, encodeInferResponse, HEADER_LENGTH_HEADER, splitInferBody } from './codec.js';
-import { findModel, inferOutputs, inferRequestParams, kserveOnError, modelNotReady } from './infer.js';
+import { findModel, inferOutputs, inferRequestParams, modelNotReady } from './infer.js';
 import { modelConfig, modelMetadata, modelStatistics, repositoryIndex, serverMetadata } from './triton.js';
 
 const MODEL = '/models/:model{[^/]+}';
@@ -42,7 +43,8 @@ async function readyOnly(c: Context<AppEnv>): Promise<boolean> {
 export function kserveRoutes(app: App, deps: AppDeps): void {
   const { config } = deps;
   const v2 = new Hono<AppEnv>();
-  v2.onError(kserveOnError(deps.logger));
+  // The shared error handler maps and logs; only the body differs.
+  v2.onError((err, c) => errorResponse(c, err, deps.logger, kserveErrorBody));
   const maxBody = config.DETECTFN_V2_MAX_BODY_BYTES;
   const limit = bodyLimit({
     maxSize: maxBody,
