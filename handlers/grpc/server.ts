@@ -4,6 +4,26 @@
  * they are handlers/grpc/proto/, in the build scripts/build.mjs copies them to dist/proto/
  * beside the bundles (import.meta.url is the bundle there). Tests build their real client from
  * the same files, so the client and the server cannot disagree on a field number.
+ *
+ * The channel options come from the environment (infra/config validates them):
+ * - Message size: a ModelInfer message is a /v2 request body in another framing, so it has the
+ *   /v2 body cap (DETECTFN_V2_MAX_BODY_BYTES, 64 MiB: an FP32 [N,3,640,640] batch travels
+ *   raw), not the image routes' 20 MiB. grpc-js refuses a larger message, on the wire or after
+ *   grpc-encoding decompression, with RESOURCE_EXHAUSTED before it is decoded.
+ * - Keepalive: the server pings every connection each DETECTFN_GRPC_KEEPALIVE_TIME_MS and
+ *   closes it when the answer takes over DETECTFN_GRPC_KEEPALIVE_TIMEOUT_MS, so a client that
+ *   vanished (a half-open connection behind a load balancer) does not hold its connection, and
+ *   balancers and NAT that drop idle flows see traffic. grpc-js's server pings whether or not
+ *   calls are open and does not police its clients' pings (it has no
+ *   keepalive_permit_without_calls or min_ping_interval to set), so clients may keep their
+ *   own keepalive at any period without a GOAWAY `too_many_pings`.
+ * - Connection age: a gRPC client keeps one HTTP/2 connection and sends every call on it, so
+ *   behind an L4 balancer all of its calls land on the replica it first reached, and replicas
+ *   added later get none. After DETECTFN_GRPC_MAX_CONNECTION_AGE_MS (grpc-js adds +-10%
+ *   jitter, so clients do not reconnect in step) the server sends GOAWAY: the client opens a
+ *   new connection, which the balancer may place elsewhere, while the calls already on the old
+ *   one run on for up to DETECTFN_GRPC_MAX_CONNECTION_AGE_GRACE_MS (by default the request
+ *   timeout, the longest a call can run) before it is closed.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -93,6 +113,10 @@ export interface GrpcModelRef {
 }
 
 // ---- call ----
+// A refusal that says when to come back (QUEUE_FULL, NOT_READY, ENGINE_UNAVAILABLE: UNAVAILABLE
+// with DetectError.retryAfterS) carries gRPC's standard `grpc-retry-pushback-ms` trailer, in
+// milliseconds (gRFC A6): a client with a retry policy waits that long before its next attempt
+// instead of its own backoff. It is the gRPC form of HTTP's Retry-After header.
 // What every gRPC call goes through, like the HTTP middleware, with the rules of
 // handlers/request.ts: a request id (the caller's
 // `x-request-id` metadata when sane, as over HTTP, else a UUID; echoed in the trailers), the
@@ -100,6 +124,8 @@ export interface GrpcModelRef {
 // brought forward by the call's `grpc-timeout`, and a signal that aborts when the call is
 // cancelled or its deadline passes, so its queued work is dropped), and the one error mapping:
 // GRPC_STATUS[code], logged with the request id at the level HTTP uses for that code.
+export const RETRY_PUSHBACK_TRAILER = 'grpc-retry-pushback-ms';
+
 export interface CallDeps {
   readonly logger: Logger;
   readonly requestTimeoutMs: number;
@@ -136,7 +162,8 @@ function callInfo(call: Call, deps: CallDeps): CallInfo {
 function trailers(reqId: string, err?: DetectError): grpc.Metadata {
   const md = new grpc.Metadata();
   md.set('x-request-id', reqId);
-  if (err?.retryAfterS !== undefined) md.set('retry-after', String(Math.max(1, Math.ceil(err.retryAfterS))));
+  // A non-negative integer: a negative or unreadable value would tell the client never to retry.
+  if (err?.retryAfterS !== undefined) md.set(RETRY_PUSHBACK_TRAILER, String(Math.max(0, Math.round(err.retryAfterS * 1000))));
   return md;
 }
 
@@ -225,9 +252,8 @@ export function healthService(registry: ModelRegistry): HealthService {
 
 // ---- server ----
 // The KServe v2 gRPC listener (@grpc/grpc-js) on its own port: GRPCInferenceService and
-// grpc.health.v1.Health over the HTTP server's registry, batcher, auth keys and limits. A
-// message larger than DETECTFN_MAX_BODY_BYTES (the /v2 body cap) is refused by grpc-js with
-// RESOURCE_EXHAUSTED before it is decoded. close() drains like HTTP: health turns NOT_SERVING,
+// grpc.health.v1.Health over the HTTP server's registry, batcher, auth keys and limits, with
+// the channel options above. close() drains like HTTP: health turns NOT_SERVING,
 // new calls are refused (tryShutdown), calls in flight finish; at the drain limit the rest are
 // cut (forceShutdown), which cancels their queued work.
 /** The port when DETECTFN_GRPC_PORT is unset: KServe's gRPC port for custom containers. */
@@ -240,6 +266,30 @@ export const DEFAULT_GRPC_PORT = 8081;
 export function grpcPortFor(config: Pick<ServiceConfig, 'PORT' | 'DETECTFN_GRPC_PORT'>): number | undefined {
   if (config.DETECTFN_GRPC_PORT === 0) return undefined;
   return config.DETECTFN_GRPC_PORT ?? (config.PORT === 0 ? 0 : DEFAULT_GRPC_PORT);
+}
+
+type ChannelConfig = Pick<
+  ServiceConfig,
+  | 'DETECTFN_V2_MAX_BODY_BYTES'
+  | 'DETECTFN_REQUEST_TIMEOUT_MS'
+  | 'DETECTFN_GRPC_KEEPALIVE_TIME_MS'
+  | 'DETECTFN_GRPC_KEEPALIVE_TIMEOUT_MS'
+  | 'DETECTFN_GRPC_MAX_CONNECTION_AGE_MS'
+  | 'DETECTFN_GRPC_MAX_CONNECTION_AGE_GRACE_MS'
+>;
+
+/** grpc-js server options from the environment (see the module doc). A 0 setting leaves grpc-js's "never". */
+export function serverOptions(config: ChannelConfig): grpc.ServerOptions {
+  const options: grpc.ServerOptions = { 'grpc.max_receive_message_length': config.DETECTFN_V2_MAX_BODY_BYTES };
+  if (config.DETECTFN_GRPC_KEEPALIVE_TIME_MS > 0) {
+    options['grpc.keepalive_time_ms'] = config.DETECTFN_GRPC_KEEPALIVE_TIME_MS;
+    options['grpc.keepalive_timeout_ms'] = config.DETECTFN_GRPC_KEEPALIVE_TIMEOUT_MS;
+  }
+  if (config.DETECTFN_GRPC_MAX_CONNECTION_AGE_MS > 0) {
+    options['grpc.max_connection_age_ms'] = config.DETECTFN_GRPC_MAX_CONNECTION_AGE_MS;
+    options['grpc.max_connection_age_grace_ms'] = config.DETECTFN_GRPC_MAX_CONNECTION_AGE_GRACE_MS ?? config.DETECTFN_REQUEST_TIMEOUT_MS;
+  }
+  return options;
 }
 
 export interface GrpcListener {
@@ -256,7 +306,7 @@ export interface GrpcListenerDeps {
 export async function startGrpcListener(deps: GrpcListenerDeps, port: number): Promise<GrpcListener> {
   const { config, logger, registry } = deps;
   const defs = loadServiceDefinitions();
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': config.DETECTFN_MAX_BODY_BYTES });
+  const server = new grpc.Server(serverOptions(config));
   const callDeps = { logger, requestTimeoutMs: config.DETECTFN_REQUEST_TIMEOUT_MS, checkToken: createTokenCheck(loadApiKeys(config)) };
   const health = healthService(registry);
   server.addService(defs.inference.service, inferenceService(registry, callDeps));
