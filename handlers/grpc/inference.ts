@@ -9,12 +9,12 @@
 import type * as grpc from '@grpc/grpc-js';
 import pkg from '../../package.json' with { type: 'json' };
 import { DetectError } from '../../core/errors.js';
-import type { ModelRegistry, RequestContext } from '../../infra/model/registry.js';
-import { withClientTimeout } from '../request.js';
+import type { Logger } from '../../infra/config.js';
+import type { ModelRegistry } from '../../infra/model/registry.js';
 import { checkRequest, type DecodedInput, decodeOne, elementsOf, type KsInferRequest, type KsParameters, type KsRequestInput } from '../kserve/codec.js';
-import { findModel, inferOutputs, inferRequestParams, modelNotReady } from '../kserve/infer.js';
+import { findModel, modelNotReady, planInfer, runInfer } from '../kserve/infer.js';
 import { modelConfig, modelMetadata, modelStatistics, repositoryIndex, serverMetadata } from '../kserve/triton.js';
-import { type CallDeps, type GrpcInferInput, type GrpcInferRequest, type GrpcInferResponse, type GrpcModelRef, type GrpcParameters, type GrpcTensorContents, unary } from './server.js';
+import { type CallDeps, type CallInfo, type GrpcInferInput, type GrpcInferRequest, type GrpcInferResponse, type GrpcModelRef, type GrpcParameters, type GrpcTensorContents, unary } from './server.js';
 
 /** The typed `contents` field each numeric datatype travels in. */
 const TYPED_FIELD: Readonly<Record<string, keyof GrpcTensorContents>> = { FP32: 'fp32_contents', INT32: 'int_contents', UINT8: 'uint_contents' };
@@ -81,19 +81,18 @@ export function decodeGrpcInputs(request: KsInferRequest, req: GrpcInferRequest)
 }
 
 // ---- model-infer ----
-// ModelInfer: the REST route's path with gRPC framing. Same lookup, parameters (incl.
-// `timeout` in µs), decoding, all-or-none admission through the micro-batcher, deadline and
-// output building; the outputs go back as raw_output_contents in output order, as Triton's
-// gRPC server answers (typed output contents are not produced).
-export async function modelInfer(req: GrpcInferRequest, registry: ModelRegistry, serverCtx: RequestContext, arrival: number): Promise<GrpcInferResponse> {
+// ModelInfer: the REST route's steps with gRPC framing. Same lookup, plan (parameters incl.
+// `timeout` in µs, the input against the model, the outputs), decoding, all-or-none admission
+// through the micro-batcher, deadline and outputs; they go back as raw_output_contents in output
+// order, as Triton's gRPC server answers (typed output contents are not produced, and
+// `binary_data` only matters to the REST encoder).
+export async function modelInfer(req: GrpcInferRequest, registry: ModelRegistry, info: CallInfo, logger: Logger): Promise<GrpcInferResponse> {
   const model = findModel(registry, req.model_name, req.model_version);
   const d = model.describe();
   const request = toKsRequest(req);
-  const params = inferRequestParams(request, d.defaults, d.task);
-  const ctx = params.timeoutUs > 0 ? withClientTimeout(serverCtx, params.timeoutUs / 1000, arrival) : serverCtx;
-  const inputs = decodeGrpcInputs(request, req);
-  // `binary` only matters to the REST encoder; gRPC always answers raw bytes.
-  const outputs = await inferOutputs(request, inputs, model, params, ctx, true);
+  const plan = planInfer(request, d);
+  if (plan.ignored.length > 0) logger.debug({ reqId: info.reqId, model: d.name, ignored: plan.ignored }, 'kserve: unknown request parameters ignored');
+  const outputs = await runInfer(model, plan, decodeGrpcInputs(request, req), info.ctx, info.arrival);
   return {
     model_name: d.name,
     model_version: d.version,
@@ -108,7 +107,7 @@ export async function modelInfer(req: GrpcInferRequest, registry: ModelRegistry,
 // metadata as the REST routes. ServerLive and ServerReady need no key (like /v2/health/*);
 // the rest do when auth is on. Readiness is registry.allReady(), as /readyz. The Triton
 // extensions (ModelConfig, ModelStatistics, RepositoryIndex) answer from the same functions as
-// the REST routes (handlers/http/kserve/triton-views.ts), so the two cannot disagree.
+// the REST routes (handlers/kserve/triton.ts), so the two cannot disagree.
 export function inferenceService(registry: ModelRegistry, deps: CallDeps): grpc.UntypedServiceImplementation {
   return {
     ServerLive: unary('ServerLive', deps, () => ({ live: true }), true),
@@ -119,7 +118,7 @@ export function inferenceService(registry: ModelRegistry, deps: CallDeps): grpc.
       const { name, versions, platform, inputs, outputs } = modelMetadata(findModel(registry, r.name, r.version).describe());
       return { name, versions, platform, inputs, outputs };
     }),
-    ModelInfer: unary('ModelInfer', deps, (r: GrpcInferRequest, info) => modelInfer(r, registry, info.ctx, info.arrival)),
+    ModelInfer: unary('ModelInfer', deps, (r: GrpcInferRequest, info) => modelInfer(r, registry, info, deps.logger)),
     ModelConfig: unary('ModelConfig', deps, (r: GrpcModelRef) => {
       // version_policy is not in the gRPC message (int64 versions there); the rest maps 1:1.
       const { version_policy: _versions, ...config } = modelConfig(findModel(registry, r.name, r.version).describe());
