@@ -16,7 +16,8 @@ import { loadConfig, silentLogger } from '../../infra/config.js';
 import type { DetectResult } from '../../infra/model/registry.js';
 import { standInRegistry, type StandInRegistry } from '../../test/helpers/fake-registry.js';
 import { bytesInferRequest, grpcClients, type GrpcClients, grpcError, rawUnary, unary } from '../../test/helpers/grpc-client.js';
-import { DEFAULT_GRPC_PORT, type GrpcListener, grpcPortFor, RETRY_PUSHBACK_TRAILER, serverOptions, startGrpcListener } from './server.js';
+import { RETRY_PUSHBACK_TRAILER } from './inference.js';
+import { DEFAULT_GRPC_PORT, type GrpcListener, grpcPortFor, serverOptions, startGrpcListener } from './server.js';
 
 describe('gRPC port', () => {
   it('DETECTFN_GRPC_PORT wins; unset is 8081, or any free port when PORT is 0; 0 turns the listener off', () => {
