@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DetectError } from '../core/errors.js';
 import { standInDeps } from '../test/helpers/fake-registry.js';
 import { createApp } from './http/app.js';
-import { createTokenCheck, MAX_REQUEST_ID_LENGTH, requestContext, requestIdFrom, withClientTimeout, withDeadline } from './request.js';
+import { createTokenCheck, MAX_REQUEST_ID_LENGTH, requestIdFrom } from './request.js';
 
 describe('request id', () => {
   const ids = ['abc-123_x=', 'a', 'x'.repeat(MAX_REQUEST_ID_LENGTH), 'x'.repeat(MAX_REQUEST_ID_LENGTH + 1), 'has space', 'quote"', 'a;b', '{"level":60}'];
@@ -32,20 +32,5 @@ describe('bearer keys', () => {
     expect(() => check('k2')).not.toThrow();
     expect(() => check(undefined)).toThrow(expect.objectContaining({ code: 'UNAUTHORIZED', message: 'missing bearer token (Authorization: Bearer <key>)' }) as DetectError);
     expect(() => check('k3')).toThrow('invalid bearer token');
-  });
-});
-
-describe('deadline', () => {
-  it('a client timeout only brings the deadline forward', () => {
-    const ctx = requestContext('r', 1000, undefined, 0);
-    expect(ctx.deadline).toBe(1000);
-    expect(withClientTimeout(ctx, 200, 0).deadline).toBe(200);
-    expect(withClientTimeout(ctx, 5000, 0)).toBe(ctx);
-  });
-
-  it('withDeadline answers DEADLINE_EXCEEDED once the deadline has passed, whatever the work does', async () => {
-    const never = new Promise<never>(() => undefined);
-    await expect(withDeadline(never, { deadline: performance.now() - 1 })).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
-    await expect(withDeadline(Promise.resolve(7), { deadline: performance.now() + 60_000 })).resolves.toBe(7);
   });
 });

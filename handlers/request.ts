@@ -1,20 +1,20 @@
 /**
  * @module handlers/request
- * What every request gets whichever surface it arrives on (HTTP and KServe REST through Hono,
- * KServe gRPC through grpc-js): an id to find it by in the logs, the bearer-key check, its
- * RequestContext (the deadline and the cancel signal that travel with it to the batcher), the
- * log line of its error, and the reading of a base64 image field in a JSON body.
+ * What every request gets at the edge, whichever surface it arrives on (HTTP and KServe REST
+ * through Hono, KServe gRPC through grpc-js): an id to find it by in the logs, the bearer-key
+ * check, the log line of its error, and the reading of a base64 image field in a JSON body. (Its
+ * RequestContext, the deadline and cancel signal that travel with it to the batcher, is built
+ * by the helpers beside that type in infra/model/registry.ts.)
  *
  * These are rules, not transport code: which caller ids are kept, how keys are compared, which
- * deadline wins, which failures are logged as faults. Both surfaces take them from here, so
- * they cannot drift apart, and the gRPC path never loads the Hono app (handlers/http/app.ts
- * wraps them as middleware; handlers/grpc/inference.ts calls them per call).
+ * failures are logged as faults. Both surfaces take them from here, so they cannot drift apart,
+ * and the gRPC path never loads the Hono app (handlers/http/app.ts wraps them as middleware;
+ * handlers/grpc/inference.ts calls them per call).
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DetectError, invalidParameterError, isDetectError } from '../core/errors.js';
 import type { Logger, ServiceConfig } from '../infra/config.js';
-import type { RequestContext } from '../infra/model/registry.js';
 
 // ---------------------------------------------------------------------------------------------
 // Request id. A caller's id (`X-Request-Id` header, `x-request-id` gRPC metadata) is kept when
@@ -69,36 +69,6 @@ export function createTokenCheck(keys: readonly string[]): (token: string | unde
     for (const d of digests) ok = timingSafeEqual(given, d) || ok;
     if (!ok) throw new DetectError('UNAUTHORIZED', 'invalid bearer token');
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Deadline. A request's RequestContext holds an absolute deadline (DETECTFN_REQUEST_TIMEOUT_MS
-// from arrival, on performance.now()'s clock) and the signal that aborts when the client goes
-// away, so its queued work is dropped (over HTTP @hono/node-server aborts the Request's signal
-// when the connection closes: test/integration/admission.test.ts checks it with a real socket). A client's own timeout (gRPC's `grpc-timeout`, KServe's
-// `parameters.timeout`) can only bring the deadline forward. `withDeadline` bounds the answer
-// itself: whatever a stage does, the caller gets DEADLINE_EXCEEDED at the deadline.
-// ---------------------------------------------------------------------------------------------
-export function requestContext(reqId: string, timeoutMs: number, signal: AbortSignal | undefined, now = performance.now()): RequestContext {
-  return { reqId, deadline: now + timeoutMs, ...(signal ? { signal } : {}) };
-}
-
-/** `ctx` with its deadline brought forward to `arrival + ms` when that is sooner (a client's own timeout). */
-export function withClientTimeout(ctx: RequestContext, ms: number, arrival: number): RequestContext {
-  const deadline = arrival + ms;
-  return ctx.deadline !== undefined && ctx.deadline <= deadline ? ctx : { ...ctx, deadline };
-}
-
-export function withDeadline<T>(work: Promise<T>, ctx: RequestContext): Promise<T> {
-  if (ctx.deadline === undefined) return work;
-  const ms = Math.max(0, ctx.deadline - performance.now());
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DetectError('DEADLINE_EXCEEDED', `request did not finish within its deadline`)), ms);
-  });
-  // The losing branch must not become an unhandled rejection.
-  work.catch(() => undefined);
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -16,11 +16,11 @@ import pkg from '../../package.json' with { type: 'json' };
 import { DetectError, GRPC_STATUS, toDetectError } from '../../core/errors.js';
 import { elementCount } from '../../core/types.js';
 import type { Logger } from '../../infra/config.js';
-import type { ModelRegistry, RequestContext } from '../../infra/model/registry.js';
+import { type ModelRegistry, type RequestContext, requestContext, withClientTimeout } from '../../infra/model/registry.js';
 import { checkRequest, type DecodedInput, decodeOne, type KsInferRequest, type KsParameters, type KsRequestInput } from '../kserve/codec.js';
 import { findModel, modelNotReady, planInfer, runInfer } from '../kserve/infer.js';
 import { modelConfig, modelMetadata, modelStatistics, repositoryIndex, serverMetadata } from '../kserve/triton.js';
-import { bearerToken, logRequestError, requestContext, requestIdFrom, withClientTimeout } from '../request.js';
+import { bearerToken, logRequestError, requestIdFrom } from '../request.js';
 
 // ---------------------------------------------------------------------------------------------
 // The grpc_service.proto messages detectfn reads and writes, as @grpc/proto-loader hands them

@@ -6,14 +6,14 @@
  * Body fields win over query parameters of the same name.
  */
 import { bodyLimit } from 'hono/body-limit';
-import { DetectError, expectOneOf, invalidParameterError } from '../../core/errors.js';
+import { DetectError, expectOneOf } from '../../core/errors.js';
 import { tensorToRgb } from '../../core/inspect.js';
 import { CLASSIFY_PARAMETERS, type ClassifyOptions, DETECT_PARAMETERS, type DetectOptions, parseBoolean, parseClassifyParams, parseDetectParams, refuseUnknownParams } from '../../core/options.js';
 import { toPaddedTensors } from '../../core/postprocess.js';
 import type { Tensor } from '../../core/types.js';
 import { encodeRgbPng, renderDetections } from '../../infra/image/render.js';
-import { type ClassifyResult, type DetectResult, type ModelService, wrongTaskError } from '../../infra/model/registry.js';
-import { decodeBase64Image, requestContext, withDeadline } from '../request.js';
+import { type ClassifyResult, type DetectResult, type ModelService, requestContext, withDeadline, wrongTaskError } from '../../infra/model/registry.js';
+import { decodeBase64Image } from '../request.js';
 import type { App, AppDeps } from './app.js';
 
 export const RESPONSE_FORMATS = ['json', 'padded'] as const;

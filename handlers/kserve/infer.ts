@@ -26,8 +26,7 @@ import { DetectError, invalidParameterError, isInteger } from '../../core/errors
 import { type DetectOptions, MAX_TOP_K, parseBoolean, parseDetectParams } from '../../core/options.js';
 import { toPaddedTensors } from '../../core/postprocess.js';
 import { elementCount, type TensorArray, type TensorDType } from '../../core/types.js';
-import type { ClassifyResult, DetectResult, ModelDescription, ModelRegistry, ModelService, RequestContext } from '../../infra/model/registry.js';
-import { withClientTimeout, withDeadline } from '../request.js';
+import { type ClassifyResult, type DetectResult, type ModelDescription, type ModelRegistry, type ModelService, type RequestContext, withClientTimeout, withDeadline } from '../../infra/model/registry.js';
 import { BINARY_DATA, BINARY_DATA_OUTPUT, type DecodedInput, type EncodableOutput, encodeBytesElements, kserveDatatype, type KsInferRequest, type KsParameters, type KsRequestInput } from './codec.js';
 import { IMAGE_INPUT, OUTPUT_NAMES } from './triton.js';
 
