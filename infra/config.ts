@@ -55,6 +55,8 @@ export function silentLogger(): Logger {
 // stops the process with an error naming the variable ("DETECTFN_MAX_BODY_BYTES: expected a
 // positive integer, got 'ten'"). Per-model settings live in the model manifest, not here.
 const int = (min: number) => z.coerce.number().int().min(min);
+/** Milliseconds a Node timer can hold: past 2^31-1 setTimeout fires at once, and grpc-js reads 2^31-1 itself as "never". */
+const timerMs = (min: number) => int(min).max(2 ** 31 - 2);
 const list = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
@@ -65,6 +67,20 @@ const EnvSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   /** KServe v2 gRPC listener port; 0 turns it off. Unset: 8081, or a free port when PORT is 0 (tests, bench). */
   DETECTFN_GRPC_PORT: int(0).max(65535).optional(),
+  /**
+   * gRPC keepalive (handlers/grpc/server.ts): the server pings each connection this often and
+   * closes it when no answer comes within the timeout; 0: no pings. 2 min, under the idle
+   * timeouts of common L4 balancers (Azure 4 min, AWS NLB 350 s, GCP 10 min).
+   */
+  DETECTFN_GRPC_KEEPALIVE_TIME_MS: timerMs(0).default(120_000),
+  DETECTFN_GRPC_KEEPALIVE_TIMEOUT_MS: timerMs(1).default(20_000),
+  /**
+   * gRPC connections older than this get GOAWAY (+-10% jitter), so clients reconnect and an L4
+   * balancer spreads them over the replicas; 0: never. Calls already running get the grace
+   * (unset: DETECTFN_REQUEST_TIMEOUT_MS, the longest a call can run) before the connection closes.
+   */
+  DETECTFN_GRPC_MAX_CONNECTION_AGE_MS: timerMs(0).default(600_000),
+  DETECTFN_GRPC_MAX_CONNECTION_AGE_GRACE_MS: timerMs(0).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** Comma-separated manifests or .onnx files; empty = models/*.json or the demo model. */
   DETECTFN_MODELS: list.default([]),

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DetectError, ERROR_STATUS, type ErrorCode } from '../../core/errors.js';
 import { standInDeps } from '../../test/helpers/fake-registry.js';
-import { createApp, loadApiKeys } from './app.js';
+import { loadApiKeys } from '../request.js';
+import { createApp } from './app.js';
 
 // HTTP-shape test with a STAND-IN registry (test/helpers/fake-registry.ts): no model runs.
 

@@ -3,8 +3,6 @@
  * What the HTTP function is built from, and the per-request variables its middleware sets.
  * Handlers see models only through ModelRegistry: no onnxruntime, sharp or batcher types here.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { HTTPException } from 'hono/http-exception';
@@ -12,12 +10,13 @@ import { requestId as honoRequestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import { type Context, type ErrorHandler, Hono, type MiddlewareHandler, type NotFoundHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { DetectError, isDetectError, toDetectError } from '../../core/errors.js';
+import { DetectError, toDetectError } from '../../core/errors.js';
 import type { Logger, ServiceConfig } from '../../infra/config.js';
 import type { Metrics } from '../../infra/metrics.js';
-import type { ModelRegistry, RequestContext } from '../../infra/model/registry.js';
+import type { ModelRegistry } from '../../infra/model/registry.js';
 import { eventRoutes } from '../events/deliveries.js';
 import { kserveRoutes } from '../kserve/rest.js';
+import { bearerToken, createTokenCheck, loadApiKeys, logRequestError, MAX_REQUEST_ID_LENGTH } from '../request.js';
 import { detectRoutes, preprocessRoutes } from './detect.js';
 import { healthRoutes, modelRoutes } from './health.js';
 import { uiRoutes } from './page.js';
@@ -49,22 +48,18 @@ export interface AppOptions {
 }
 
 // ---- request-id ----
-// Every request gets an id, echoed in `X-Request-Id` and carried by every log line about it.
-// A caller's id is kept when it is sane (1..128 of [A-Za-z0-9_-=], so it cannot forge log
-// fields or bloat headers); anything else is replaced by a fresh UUID.
+// Every request gets an id, echoed in `X-Request-Id` and carried by every log line about it;
+// which caller ids are kept is handlers/request.ts's rule (requestIdFrom), which hono/request-id
+// applies here with the same length limit.
 export const REQUEST_ID_HEADER = 'X-Request-Id';
-export const MAX_REQUEST_ID_LENGTH = 128;
 
 export function requestId(): MiddlewareHandler<AppEnv> {
   return honoRequestId({ headerName: REQUEST_ID_HEADER, limitLength: MAX_REQUEST_ID_LENGTH });
 }
 
 // ---- auth ----
-// Optional bearer-token auth. Keys come from DETECTFN_API_KEYS and/or DETECTFN_API_KEYS_FILE
-// (one per line, `#` comments); with none configured auth is off. Tokens are compared in
-// constant time: both sides are SHA-256 hashed first (equal lengths, so timingSafeEqual
-// applies and the key length does not leak) and every key is checked, with no early exit.
-// Health probes stay open so orchestrators need no secret.
+// Optional bearer-token auth with the key check every surface shares (handlers/request.ts
+// loadApiKeys, createTokenCheck). Health probes stay open so orchestrators need no secret.
 /**
  * Paths that never need a token (liveness, readiness, KServe health, and the web page at `/`:
  * it holds no data, a browser cannot send a bearer token when it opens a URL, and the page's
@@ -77,46 +72,6 @@ export const OPEN_PATHS: readonly RegExp[] = [/^\/healthz$/, /^\/readyz$/, /^\/v
  * stores push notifications to a URL and cannot add an Authorization header.
  */
 export const QUERY_TOKEN_PATHS: readonly RegExp[] = [/^\/v1\/events\/s3$/];
-
-export function loadApiKeys(config: Pick<ServiceConfig, 'DETECTFN_API_KEYS' | 'DETECTFN_API_KEYS_FILE'>): string[] {
-  const keys = [...config.DETECTFN_API_KEYS];
-  if (config.DETECTFN_API_KEYS_FILE) {
-    let text: string;
-    try {
-      text = readFileSync(config.DETECTFN_API_KEYS_FILE, 'utf8');
-    } catch (err) {
-      throw new DetectError('CONFIG_INVALID', `DETECTFN_API_KEYS_FILE: cannot read ${config.DETECTFN_API_KEYS_FILE}`, { cause: err });
-    }
-    for (const line of text.split(/\r?\n/)) {
-      const key = line.trim();
-      if (key !== '' && !key.startsWith('#')) keys.push(key);
-    }
-  }
-  return keys;
-}
-
-const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
-
-/** The token of an `Authorization: Bearer <key>` value (HTTP header or gRPC `authorization` metadata). */
-export function bearerToken(header: string | undefined): string | undefined {
-  return /^Bearer[ ]+(\S+)\s*$/i.exec(header ?? '')?.[1];
-}
-
-/**
- * The key check HTTP and gRPC share: throws UNAUTHORIZED unless `token` is one of `keys`
- * (constant time, see above). With no keys, auth is off and every token passes.
- */
-export function createTokenCheck(keys: readonly string[]): (token: string | undefined) => void {
-  const digests = keys.map(sha256);
-  return (token) => {
-    if (digests.length === 0) return;
-    if (!token) throw new DetectError('UNAUTHORIZED', 'missing bearer token (Authorization: Bearer <key>)');
-    const given = sha256(token);
-    let ok = false;
-    for (const d of digests) ok = timingSafeEqual(given, d) || ok;
-    if (!ok) throw new DetectError('UNAUTHORIZED', 'invalid bearer token');
-  };
-}
 
 export function bearerAuth(keys: readonly string[]): MiddlewareHandler<AppEnv> {
   const check = createTokenCheck(keys);
@@ -157,34 +112,6 @@ export function accessLog(logger: Logger, metrics: Metrics): MiddlewareHandler<A
     if (quiet) logger.debug(line, 'request');
     else logger.info(line, 'request');
   };
-}
-
-// ---- request-context ----
-// The per-request RequestContext: an absolute deadline (DETECTFN_REQUEST_TIMEOUT_MS from
-// arrival, on performance.now()'s clock) and the client's abort signal (@hono/node-server aborts
-// it when the connection closes before the answer, so queued work is dropped: checked with a
-// real socket in test/integration/admission.test.ts). `withDeadline` also bounds the HTTP answer itself:
-// whatever a stage does, the caller gets a 504 DEADLINE_EXCEEDED at the deadline.
-export function requestContext(reqId: string, timeoutMs: number, signal: AbortSignal | undefined, now = performance.now()): RequestContext {
-  return { reqId, deadline: now + timeoutMs, ...(signal ? { signal } : {}) };
-}
-
-/** `ctx` with its deadline brought forward to `arrival + ms` when that is sooner (a client's own timeout). */
-export function withClientTimeout(ctx: RequestContext, ms: number, arrival: number): RequestContext {
-  const deadline = arrival + ms;
-  return ctx.deadline !== undefined && ctx.deadline <= deadline ? ctx : { ...ctx, deadline };
-}
-
-export function withDeadline<T>(work: Promise<T>, ctx: RequestContext): Promise<T> {
-  if (ctx.deadline === undefined) return work;
-  const ms = Math.max(0, ctx.deadline - performance.now());
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DetectError('DEADLINE_EXCEEDED', `request did not finish within its deadline`)), ms);
-  });
-  // The losing branch must not become an unhandled rejection.
-  work.catch(() => undefined);
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
 
 // ---- node-connection ----
@@ -239,8 +166,6 @@ export const AUTH_CHALLENGE = 'Bearer realm="detectfn"';
 export type ErrorBody = (err: DetectError) => unknown;
 export const detectfnErrorBody: ErrorBody = (err) => ({ error: err.toJSON() });
 export const kserveErrorBody: ErrorBody = (err) => ({ error: err.message });
-/** 5xx codes that are expected behaviour (shedding load, still warming), not faults. */
-export const EXPECTED_5XX: ReadonlySet<string> = new Set(['QUEUE_FULL', 'NOT_READY']);
 const bodyForPath = (path: string): ErrorBody => (path === '/v2' || path.startsWith('/v2/') ? kserveErrorBody : detectfnErrorBody);
 
 /** Hono's own HTTPExceptions (malformed bodies and the like) keep their 4xx meaning. */
@@ -255,16 +180,7 @@ export function errorResponse(c: Context<AppEnv>, raw: unknown, logger: Logger, 
   const ended = connectionEnded(c);
   const err = ended ?? (raw instanceof HTTPException ? fromHttpException(raw) : toDetectError(raw));
   const reqId = c.get('requestId');
-  const line = { reqId, method: c.req.method, path: c.req.path, status: err.status, code: err.code };
-  if (ended) {
-    logger.info({ ...line, seen: raw instanceof Error ? raw.message : String(raw) }, err.message);
-  } else if (!isDetectError(raw) && err.code === 'INTERNAL') {
-    logger.error({ ...line, err: raw }, 'unhandled error');
-  } else if (err.status >= 500 && !EXPECTED_5XX.has(err.code)) {
-    logger.error({ ...line, err }, err.message);
-  } else {
-    logger.warn({ ...line, details: err.details }, err.message);
-  }
+  logRequestError(logger, { reqId, method: c.req.method, path: c.req.path, status: err.status, code: err.code }, raw, err, ended !== undefined);
   if (err.retryAfterS !== undefined) c.header('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterS))));
   if (err.code === 'UNAUTHORIZED') c.header('WWW-Authenticate', AUTH_CHALLENGE);
   return c.json(body(err), err.status as ContentfulStatusCode);

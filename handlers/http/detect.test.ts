@@ -161,7 +161,8 @@ describe('KServe JSON data nested absurdly deep', () => {
   it('answers 400 (not a 500 from a stack overflow) for data nested 100,000 deep', async () => {
     const depth = 100_000;
     const data = `${'['.repeat(depth)}1${']'.repeat(depth)}`;
-    const body = `{"inputs":[{"name":"images","shape":[1,3,2,2],"datatype":"FP32","data":${data}}]}`;
+    // The stand-in's own input shape: the header fits the model, so the data is what is read.
+    const body = `{"inputs":[{"name":"images","shape":[1,3,32,32],"datatype":"FP32","data":${data}}]}`;
     const deps = standInDeps();
     const res = await createApp(deps).request('/v2/models/stand-in/infer', { method: 'POST', body });
     expect(res.status).toBe(400);
@@ -172,7 +173,7 @@ describe('KServe JSON data nested absurdly deep', () => {
   it('still takes nested data that follows the shape', async () => {
     const res = await createApp(standInDeps()).request('/v2/models/stand-in/infer', {
       method: 'POST',
-      body: JSON.stringify({ inputs: [{ name: 'images', shape: [1, 1, 1, 2], datatype: 'FP32', data: [[[[0.5, 0.25]]]] }] }),
+      body: JSON.stringify({ inputs: [{ name: 'images', shape: [1, 3, 32, 32], datatype: 'FP32', data: [Array.from({ length: 3 }, () => Array.from({ length: 32 }, () => new Array(32).fill(0.5)))] }] }),
     });
     // Past the data check: the stand-in model refuses tensors, which is a 500 from the stand-in itself.
     expect(await errorOf(res)).not.toMatch(/nested/);

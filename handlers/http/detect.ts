@@ -12,14 +12,15 @@
  * format/render is refused (a typo is a 400, not a silent default).
  */
 import { bodyLimit } from 'hono/body-limit';
-import { DetectError, expectOneOf, invalidParameterError } from '../../core/errors.js';
+import { DetectError, expectOneOf } from '../../core/errors.js';
 import { tensorToRgb } from '../../core/inspect.js';
 import { CLASSIFY_PARAMETERS, type ClassifyOptions, DETECT_PARAMETERS, type DetectOptions, parseBoolean, parseClassifyParams, parseDetectParams, refuseUnknownParams } from '../../core/options.js';
 import { toPaddedTensors } from '../../core/postprocess.js';
 import type { Tensor } from '../../core/types.js';
 import { encodeRgbPng, renderDetections } from '../../infra/image/render.js';
-import { type ClassifyResult, type DetectResult, type ModelService, wrongTaskError } from '../../infra/model/registry.js';
-import { type App, type AppDeps, requestContext, withDeadline } from './app.js';
+import { type ClassifyResult, type DetectResult, type ModelService, requestContext, withDeadline, wrongTaskError } from '../../infra/model/registry.js';
+import { decodeBase64Image } from '../request.js';
+import type { App, AppDeps } from './app.js';
 
 // `POST /v1/models/:model/detect`: body cap -> model lookup (404/503 from the registry) ->
 // images and parameters -> the images admitted all or none and detected together (they share
@@ -232,23 +233,6 @@ export async function readImageBody(req: Request): Promise<ImageBody> {
     throw new DetectError('EMPTY_BODY', 'the request body is empty');
   }
   throw new DetectError('UNSUPPORTED_MEDIA_TYPE', `unsupported Content-Type "${type || '(none)'}": send ${[...RAW_IMAGE_TYPES, 'multipart/form-data', 'application/json'].join(', ')}`);
-}
-
-// Base64 images from JSON bodies. Buffer.from(s, 'base64') silently skips junk, so the text is
-// checked first: a truncated or mangled upload is a 400 naming the field, not a confusing
-// "unsupported image format" later. `data:<type>;base64,` prefixes are stripped.
-const DATA_URL = /^data:[^,;]*(;[^,;]*)*;base64,/i;
-const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
-
-export function decodeBase64Image(value: unknown, field: string): Uint8Array {
-  if (typeof value !== 'string') throw invalidParameterError(field, 'base64 string or data: URL', value);
-  const text = value.replace(DATA_URL, '').replace(/\s+/g, '');
-  if (text === '') throw new DetectError('EMPTY_BODY', `${field} is empty`);
-  if (!BASE64.test(text) || text.replace(/=+$/, '').length % 4 === 1) {
-    throw new DetectError('INVALID_ARGUMENT', `${field} is not valid base64`, { details: { field } });
-  }
-  const buf = Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
 // JSON bodies and the Server-Timing header of a detect answer. One image gives

@@ -1,6 +1,11 @@
+/**
+ * The KServe v2 wire format without a server: BYTES elements, request framing and validation,
+ * input decoding, response framing (read back by the test helper tritonclient's way).
+ */
 import { describe, expect, it } from 'vitest';
 import { DetectError } from '../../core/errors.js';
-import { decodeBytesElements, decodeInferResponse, decodeInputs, encodeBytesElements, encodeInferResponse, numericFromBytes, splitInferBody } from './codec.js';
+import { decodeInferResponse } from '../../test/helpers/kserve-response.js';
+import { decodeBytesElements, decodeInputs, encodeBytesElements, encodeInferResponse, numericFromBytes, splitInferBody } from './codec.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const concat = (...parts: Uint8Array[]) => {
@@ -107,7 +112,6 @@ describe('response framing', () => {
   });
 });
 
-// ---- datatypes.test ----
 describe('numericFromBytes', () => {
   it('copies exactly the given bytes, also from a Node Buffer view into pooled memory', () => {
     // A small Buffer.from lives in Node's shared 8 KiB pool: its .buffer holds other bytes too.

@@ -1,20 +1,23 @@
 /**
  * @module handlers/kserve/rest
- * `kserveRoutes`: the Open Inference Protocol (KServe v2) REST endpoints as a RouteGroup for
- * createApp's `extraRoutes`. They live in their own Hono app mounted at /v2 so that errors
- * take the protocol's `{"error": "..."}` shape; request ids, auth and access logs still come
- * from the main app's middleware.
+ * `kserveRoutes`: the Open Inference Protocol (KServe v2) REST endpoints, mounted by createApp.
+ * They live in their own Hono app under /v2 so that errors take the protocol's
+ * `{"error": "..."}` shape; request ids, auth and access logs still come from the main app's
+ * middleware. Everything the protocol means is elsewhere and shared with gRPC: the wire format in
+ * codec.ts, the inference steps in infer.ts, the metadata and Triton views in triton.ts; this
+ * file is the HTTP framing only (body cap, Content-Encoding, the binary-data header, gzip answers).
  */
 import { bodyLimit } from 'hono/body-limit';
 import { compress, COMPRESSIBLE_CONTENT_TYPE_REGEX } from 'hono/compress';
 import { type Context, Hono } from 'hono';
 import pkg from '../../package.json' with { type: 'json' };
-import { DetectError, invalidParameterError } from '../../core/errors.js';
-import type { ModelService } from '../../infra/model/registry.js';
-import { type App, type AppDeps, type AppEnv, requestContext, withClientTimeout } from '../http/app.js';
+import { DetectError } from '../../core/errors.js';
+import { parseBoolean } from '../../core/options.js';
+import { type ModelService, requestContext } from '../../infra/model/registry.js';
+import { type App, type AppDeps, type AppEnv, errorResponse, kserveErrorBody } from '../http/app.js';
 import { notReadyError } from '../http/health.js';
 import { decodeContentEncoding, decodeInputs, encodeInferResponse, HEADER_LENGTH_HEADER, splitInferBody } from './codec.js';
-import { findModel, inferOutputs, inferRequestParams, kserveOnError, modelNotReady } from './infer.js';
+import { findModel, modelNotReady, planInfer, runInfer } from './infer.js';
 import { modelConfig, modelMetadata, modelStatistics, repositoryIndex, serverMetadata } from './triton.js';
 
 const MODEL = '/models/:model{[^/]+}';
@@ -24,7 +27,7 @@ function lookup(c: Context<AppEnv>, deps: AppDeps): ModelService {
   return findModel(deps.registry, c.req.param('model') as string, c.req.param('version'));
 }
 
-/** The repository index request's optional `{"ready": true}` (only the ready models). */
+/** The repository index request's optional `{"ready": true}` (only the ready models); the flag is read by parseBoolean, as every boolean. */
 async function readyOnly(c: Context<AppEnv>): Promise<boolean> {
   const text = await c.req.text();
   if (text.trim() === '') return false;
@@ -35,14 +38,14 @@ async function readyOnly(c: Context<AppEnv>): Promise<boolean> {
     throw new DetectError('INVALID_ARGUMENT', `repository index request is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   const ready = (parsed as { ready?: unknown } | null)?.ready;
-  if (ready !== undefined && typeof ready !== 'boolean') throw invalidParameterError('ready', 'boolean', ready);
-  return ready === true;
+  return ready === undefined ? false : parseBoolean('ready', ready);
 }
 
 export function kserveRoutes(app: App, deps: AppDeps): void {
-  const { config } = deps;
+  const { config, logger } = deps;
   const v2 = new Hono<AppEnv>();
-  v2.onError(kserveOnError(deps.logger));
+  // The shared error handler maps and logs; only the body differs.
+  v2.onError((err, c) => errorResponse(c, err, logger, kserveErrorBody));
   const maxBody = config.DETECTFN_V2_MAX_BODY_BYTES;
   const limit = bodyLimit({
     maxSize: maxBody,
@@ -77,18 +80,17 @@ export function kserveRoutes(app: App, deps: AppDeps): void {
     });
     v2.post(`${base}/infer`, limit, async (c) => {
       const arrival = performance.now();
-      const serverCtx = requestContext(c.get('requestId'), config.DETECTFN_REQUEST_TIMEOUT_MS, c.req.raw.signal, arrival);
+      const reqId = c.get('requestId');
       const model = lookup(c, deps);
       const d = model.describe();
       const wire = new Uint8Array(await c.req.arrayBuffer());
       const body = await decodeContentEncoding(wire, c.req.header('Content-Encoding'), maxBody);
       if (body.byteLength === 0) throw new DetectError('EMPTY_BODY', 'inference request body is empty');
       const { request, binary } = splitInferBody(body, c.req.header(HEADER_LENGTH_HEADER));
-      const params = inferRequestParams(request, d.defaults, d.task);
-      if (params.ignored.length > 0) deps.logger.debug({ reqId: c.get('requestId'), model: d.name, ignored: params.ignored }, 'kserve: unknown request parameters ignored');
-      const ctx = params.timeoutUs > 0 ? withClientTimeout(serverCtx, params.timeoutUs / 1000, arrival) : serverCtx;
-      const inputs = decodeInputs(request, binary);
-      const outputs = await inferOutputs(request, inputs, model, params, ctx, params.binaryDataOutput);
+      const plan = planInfer(request, d);
+      if (plan.ignored.length > 0) logger.debug({ reqId, model: d.name, ignored: plan.ignored }, 'kserve: unknown request parameters ignored');
+      const serverCtx = requestContext(reqId, config.DETECTFN_REQUEST_TIMEOUT_MS, c.req.raw.signal, arrival);
+      const outputs = await runInfer(model, plan, decodeInputs(request, binary), serverCtx, arrival);
       const head = { model_name: d.name, model_version: d.version, ...(request.id !== undefined ? { id: request.id } : {}) };
       const encoded = encodeInferResponse(head, outputs);
       if (encoded.headerLength !== undefined) c.header(HEADER_LENGTH_HEADER, String(encoded.headerLength));

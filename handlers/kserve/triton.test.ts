@@ -1,3 +1,6 @@
+/**
+ * Triton's views of the registry without a server: the repository index's state mapping.
+ */
 import { describe, expect, it } from 'vitest';
 import { repositoryIndex } from './triton.js';
 

@@ -1,14 +1,21 @@
 /**
  * @module handlers/kserve/triton
- * Server and model metadata objects ($metadata_server_response, $metadata_model_response).
+ * What a model looks like over the KServe v2 / Triton protocol, answered from what the runtime
+ * already knows (ModelDescription, the registry's status, the stats recorder): server and model
+ * metadata ($metadata_server_response, $metadata_model_response), and the Triton extensions'
+ * views in Triton's own field naming (model_config.proto, model statistics, the repository
+ * index). Plain objects and no transport, so the REST routes (rest.ts) and the gRPC RPCs
+ * (handlers/grpc/inference.ts) answer from the same functions and cannot disagree.
+ *
  * A model lists two ways in: `image` (BYTES, one encoded image per element) and its own input
  * tensor (preprocessed [N,3,H,W]); a request sends exactly one of them. A model that normalises
- * in its graph (`engine.preprocessInGraph`) lists `image` only: no float tensor reaches it.
+ * in its graph (`engine.preprocessInGraph`) lists `image` only: no float tensor reaches it. A
+ * detector answers the EfficientNMS outputs TensorRT-style clients expect; a classifier its
+ * output tensor of class probabilities.
  */
 import type { BatchSizeStats, Duration, ModelStatsSnapshot } from '../../infra/metrics.js';
 import type { ModelDescription, ModelStatus } from '../../infra/model/registry.js';
 import { kserveDatatype, type KsMetadataTensor } from './codec.js';
-import { outputMetadata } from './infer.js';
 
 /** Triton's names for the extensions served (binary tensors, GET .../config, GET .../stats), as clients look for them. */
 export const EXTENSIONS = ['binary_tensor_data', 'model_configuration', 'statistics'] as const;
@@ -17,6 +24,22 @@ export const EXTENSIONS = ['binary_tensor_data', 'model_configuration', 'statist
 export const PLATFORM = 'onnxruntime_onnx';
 
 export const IMAGE_INPUT = 'image';
+
+/**
+ * A detector's outputs: detections padded to max_det (class -1 in the padding), under the
+ * EfficientNMS names: num_dets INT32 [B], det_boxes FP32 [B,maxDet,4], det_scores FP32
+ * [B,maxDet], det_classes INT32 [B,maxDet].
+ */
+export const OUTPUT_NAMES = ['num_dets', 'det_boxes', 'det_scores', 'det_classes'] as const;
+
+export function outputMetadata(maxDet: number): KsMetadataTensor[] {
+  return [
+    { name: 'num_dets', datatype: 'INT32', shape: [-1] },
+    { name: 'det_boxes', datatype: 'FP32', shape: [-1, maxDet, 4] },
+    { name: 'det_scores', datatype: 'FP32', shape: [-1, maxDet] },
+    { name: 'det_classes', datatype: 'INT32', shape: [-1, maxDet] },
+  ];
+}
 
 export function serverMetadata(version: string) {
   return { name: 'detectfn', version, extensions: [...EXTENSIONS] };
@@ -39,11 +62,10 @@ export function modelMetadata(d: ModelDescription) {
   };
 }
 
-// ---- triton-views ----
-// The Triton extensions' answers as plain JSON objects, in Triton's own field naming
-// (model_config.proto, model_statistics, repository index), built from what the runtime
-// already knows: no HTTP here, so the REST routes and the gRPC ModelConfig / ModelStatistics /
-// RepositoryIndex RPCs answer from the same functions.
+// ---------------------------------------------------------------------------------------------
+// Triton's model configuration (GET .../config, gRPC ModelConfig): the manifest as Triton's
+// model_config.proto would describe it.
+// ---------------------------------------------------------------------------------------------
 export interface TritonTensorConfig {
   readonly name: string;
   /** model_config.proto's DataType: TYPE_FP32, TYPE_INT32, TYPE_STRING (BYTES), ... */
@@ -100,6 +122,10 @@ export function modelConfig(d: ModelDescription): TritonModelConfig {
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Statistics (GET .../stats, gRPC ModelStatistics) and the repository index (POST
+// /v2/repository/index, gRPC RepositoryIndex).
+// ---------------------------------------------------------------------------------------------
 export interface TritonBatchStats {
   readonly batch_size: number;
   readonly compute_input: Duration;

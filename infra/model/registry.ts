@@ -27,6 +27,38 @@ import type { PreprocessedImage } from './inspect.js';
 import { type ColdStart, DEFAULT_LOAD_RETRY_POLICY, loadModel, loadWithRetries, type Model, type ModelDescription } from './load.js';
 import { defaultManifestForOnnx, loadManifest, type ModelManifest } from './manifest.js';
 
+// A request's context: every surface builds it where the request arrives, and the model's
+// batched inference drops what is past its deadline or whose client is gone.
+
+/**
+ * A request's context as every surface builds it where the request arrives: its deadline
+ * `timeoutMs` (DETECTFN_REQUEST_TIMEOUT_MS) from arrival, and the signal that aborts when the
+ * client goes away (over HTTP @hono/node-server aborts the Request's signal when the connection
+ * closes: test/integration/admission.test.ts checks it with a real socket).
+ */
+export function requestContext(reqId: string, timeoutMs: number, signal: AbortSignal | undefined, now = performance.now()): RequestContext {
+  return { reqId, deadline: now + timeoutMs, ...(signal ? { signal } : {}) };
+}
+
+/** `ctx` with its deadline brought forward to `arrival + ms` when that is sooner: a client's own timeout (grpc-timeout, KServe's `timeout`) never extends it. */
+export function withClientTimeout(ctx: RequestContext, ms: number, arrival: number): RequestContext {
+  const deadline = arrival + ms;
+  return ctx.deadline !== undefined && ctx.deadline <= deadline ? ctx : { ...ctx, deadline };
+}
+
+/** Bounds the answer itself: whatever a stage does, the caller gets DEADLINE_EXCEEDED at the deadline. */
+export function withDeadline<T>(work: Promise<T>, ctx: RequestContext): Promise<T> {
+  if (ctx.deadline === undefined) return work;
+  const ms = Math.max(0, ctx.deadline - performance.now());
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DetectError('DEADLINE_EXCEEDED', `request did not finish within its deadline`)), ms);
+  });
+  // The losing branch must not become an unhandled rejection.
+  work.catch(() => undefined);
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Whether a loaded model can serve right now, and if not why (for /readyz, /v1/models and
  * the KServe ready routes). `unavailable`: its engine has no live worker (replacements are

@@ -3,6 +3,7 @@
  * the server loads (handlers/grpc/proto), with promise-returning unary calls. For tests and the
  * bench. `unary` resolves with the response and the trailers, or rejects with the ServiceError.
  */
+import type * as http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { encodeBytesElements } from '../../handlers/kserve/codec.js';
 import { loadServiceDefinitions } from '../../handlers/grpc/server.js';
@@ -89,4 +90,31 @@ export function rawOutputs(res: { outputs: { name: string; datatype: string; sha
       return [o.name, { ...o, values }];
     }),
   );
+}
+
+export interface RawCall {
+  readonly stream: http2.ClientHttp2Stream;
+  /** The response's trailers (grpc-status, grpc-message, ours), or rejects when the stream ends without them. */
+  readonly trailers: Promise<http2.IncomingHttpHeaders>;
+}
+
+/**
+ * A unary call on a plain node:http2 session, framed by hand (5-byte gRPC prefix, the message
+ * serialized by the same service definitions): for tests that must see the connection itself
+ * (GOAWAY, PING frames), which a grpc-js client hides behind its channel.
+ */
+export function rawUnary(session: http2.ClientHttp2Session, method: string, message: unknown): RawCall {
+  const def = (loadServiceDefinitions().inference.service as grpc.ServiceDefinition)[method]!;
+  const body = def.requestSerialize(message);
+  const prefix = Buffer.alloc(5);
+  prefix.writeUInt32BE(body.byteLength, 1);
+  const stream = session.request({ ':method': 'POST', ':path': def.path, 'content-type': 'application/grpc', te: 'trailers' });
+  const trailers = new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+    stream.on('trailers', resolve);
+    stream.on('close', () => reject(new Error(`stream closed without trailers (rst code ${stream.rstCode})`)));
+    stream.on('error', () => undefined); // the 'close' above reports it
+  });
+  stream.resume();
+  stream.end(Buffer.concat([prefix, body]));
+  return { stream, trailers };
 }

@@ -24,7 +24,8 @@ import { HEALTH_PROTO, INFERENCE_PROTO, PROTO_DIR } from '../../handlers/grpc/se
 
 const KEY = 'k1';
 const auth = { key: KEY };
-const MAX_BODY = 6 * 1024 * 1024; // room for one FP32 [1,3,640,640] tensor (4.9 MB), small enough to exceed cheaply
+const MIB = 1024 ** 2;
+const MAX_BODY = 6 * MIB; // the image routes' cap, set low: gRPC must follow the /v2 cap instead
 let srv: RunningServer, log: CapturedLog, dir: string, c: GrpcClients, small: Uint8Array, bus: Uint8Array;
 
 function manifest(name: string, batching: Record<string, unknown>): string {
@@ -228,9 +229,19 @@ describe('gRPC: error statuses', () => {
     expect((await unary(c.health, 'Check', { service: '' })).res).toEqual({ status: 'SERVING' });
   });
 
-  it('a message over DETECTFN_MAX_BODY_BYTES is RESOURCE_EXHAUSTED', async () => {
-    const err = await grpcError(unary(c.inference, 'ModelInfer', bytesInferRequest('slow', [new Uint8Array(MAX_BODY + 1)]), auth));
+  it('the message cap is /v2\'s (DETECTFN_V2_MAX_BODY_BYTES, 64 MiB): a 24.6 MB FP32 batch runs, a message past 64 MiB is RESOURCE_EXHAUSTED', async () => {
+    const batch = new Float32Array(5 * 3 * 640 * 640).fill(0.5);
+    expect(batch.byteLength).toBeGreaterThan(20 * MIB); // past the image routes' default cap, far past this server's
+    const ok = rawOutputs((await unary<InferRes>(c.inference, 'ModelInfer', {
+      model_name: 'burst',
+      inputs: [{ name: 'images', datatype: 'FP32', shape: [5, 3, 640, 640] }],
+      raw_input_contents: [Buffer.from(batch.buffer)],
+    }, auth)).res);
+    expect(ok.get('num_dets')!.shape).toEqual([5]);
+    const before = await engineImages(srv.url, 'slow', httpHeaders);
+    const err = await grpcError(unary(c.inference, 'ModelInfer', bytesInferRequest('slow', [new Uint8Array(64 * MIB)]), auth));
     expect(err.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(await engineImages(srv.url, 'slow', httpHeaders)).toBe(before);
   });
 
   it('queue full: requests are admitted whole or refused UNAVAILABLE; no image of a refused request runs', async () => {
@@ -247,7 +258,8 @@ describe('gRPC: error statuses', () => {
     for (const r of refused) {
       expect(r.err!.code).toBe(grpc.status.UNAVAILABLE);
       expect(r.err!.details).toMatch(/queue is full/);
-      expect(Number(r.err!.metadata.get('retry-after')[0])).toBeGreaterThanOrEqual(1);
+      // gRPC's own retry hint (gRFC A6), in milliseconds: the batcher's retry after 1 s.
+      expect(r.err!.metadata.get('grpc-retry-pushback-ms')).toEqual(['1000']);
     }
     const delivered = outcomes.reduce((n, o) => n + o.delivered, 0);
     expect(delivered).toBe((outcomes.length - refused.length) * 8);
@@ -334,6 +346,7 @@ describe('gRPC health and readiness', () => {
       const err = await grpcError(unary(cc.inference, 'ModelInfer', bytesInferRequest('missing', [small])));
       expect(err.code).toBe(grpc.status.UNAVAILABLE);
       expect(err.details).toMatch(/^model missing failed to load: .*not found/);
+      expect(err.metadata.get('grpc-retry-pushback-ms')).toEqual(['2000']);
     } finally {
       cc.close();
       await bad.close();

@@ -186,6 +186,7 @@ describe('POST /v2/models/{m}/infer', () => {
     ['wrong tensor size', async () => infer(JSON.stringify({ inputs: [{ name: 'images', shape: [1, 3, 2, 2], datatype: 'FP32', data: new Array(12).fill(0) }] })), 400, /FP32 \[N,3,320,320\]/],
     ['two inputs', async () => infer(JSON.stringify({ inputs: [{ name: 'a', shape: [1], datatype: 'FP32', data: [1] }, { name: 'b', shape: [1], datatype: 'FP32', data: [1] }] })), 400, /exactly one input/],
     ['unknown output', async () => infer(await bytesInput({ outputs: [{ name: 'boxes' }] })), 400, /unknown output 'boxes'/],
+    ['binary_data that is not a boolean', async () => infer(await bytesInput({ outputs: [{ name: 'num_dets', parameters: { binary_data: 'yes' } }] })), 400, /Expected boolean .* for outputs\[0\]\.parameters\.binary_data but received "yes"/],
     ['header length past the body', async () => infer(await bytesInput(), { 'Inference-Header-Content-Length': '999999' }), 400, /Inference-Header-Content-Length/],
     ['not an image', async () => infer(JSON.stringify({ inputs: [{ name: 'image', shape: [1], datatype: 'BYTES', data: [Buffer.from('hello world').toString('base64')] }] })), 415, /.+/],
     ['empty body', async () => infer(new Uint8Array(0)), 400, /empty/],
