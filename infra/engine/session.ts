@@ -14,7 +14,7 @@ import * as ort from 'onnxruntime-node';
 import { normalizePixelBatch, pixelBatchShape } from '../../core/batch.js';
 import { DetectError } from '../../core/errors.js';
 import { createNormalizer, type NormalizeOptions } from '../../core/normalize.js';
-import { elementCount, type ExecutionProvider, type TensorArray, type TensorDType, type TensorInfo, type TensorMap } from '../../core/types.js';
+import { type ExecutionProvider, type TensorArray, type TensorDType, type TensorInfo, type TensorMap } from '../../core/types.js';
 import { freeNow } from '../host.js';
 import { preprocessInGraph } from '../onnx/graph.js';
 import { readModelInfo } from '../onnx/model-info.js';
@@ -266,10 +266,11 @@ export function startEngineThread(init: WorkerInit): (task: RunTask) => Promise<
     let reused = 0;
     for (const o of fixed) {
       const dims = o.dims(batch);
+      const n = dims.reduce((a, b) => a * b, 1);
       const given = spare?.[o.name]?.data;
-      const fits = given instanceof o.Array && given.length === elementCount(dims);
+      const fits = given instanceof o.Array && given.length === n;
       if (fits) reused++;
-      fetches[o.name] = { dtype: o.dtype, dims, data: fits ? given : new o.Array(elementCount(dims)) };
+      fetches[o.name] = { dtype: o.dtype, dims, data: fits ? given : new o.Array(n) };
     }
     let got;
     try {
