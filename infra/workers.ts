@@ -121,7 +121,7 @@ export interface PrepareOptions<S> {
   readonly clock: Clock;
   /** A thread prepared; `first`: the first thread of the pool. */
   readonly onPrepared?: (answer: unknown, first: boolean) => void;
-  /** A preparation failed after the pool was up, or a thread died preparing (`details` undefined). */
+  /** A preparation failed after the pool was up, or a thread died preparing; `next`: the scheduled attempt. */
   readonly onFailed?: (message: string, next: { attempt: number; delayMs: number }) => void;
   /** A prepared thread died. */
   readonly onCrashed?: () => void;
