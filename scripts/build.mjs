@@ -7,7 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { buildNativeDecoder } from './build-native.mjs';
 import { buildPackageEntries } from './build-package.mjs';
 
-const EXTERNAL = ['onnxruntime-node', 'sharp', 'testcontainers', 'autocannon', 'pino', 'thread-stream'];
+// piscina starts its threads from its own worker file (next to its index), so it cannot be bundled.
+const EXTERNAL = ['onnxruntime-node', 'sharp', 'piscina', 'testcontainers', 'autocannon', 'pino', 'thread-stream'];
 
 // entry -> output name. The engine worker is its own bundle: worker_threads load it by path.
 const ENTRIES = {

@@ -8,8 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LetterboxPlan } from '../core/geometry.js';
 import { letterboxLinear } from '../core/resize.js';
-import { createSharpDecoder, RESIZE_MODES } from '../infra/image/decoder.js';
-import { decodeFullRgb } from '../infra/image/pipeline.js';
+import { createSharpDecoder } from '../infra/image/decoder.js';
+import { decodeFullRgb, RESIZE_MODES } from '../infra/image/pipeline.js';
 import { type Cv2Row, findCv2Python, runCv2Reference } from '../test/helpers/cv2-reference.js';
 import { COCO128, IMAGES } from '../test/helpers/shared-data.js';
 

@@ -1,8 +1,10 @@
+/**
+ * @module infra/engine/engine.test
+ * The engine's options and worker script, without threads. The engine with real threads and
+ * models is in test/integration/engine*.test.ts; its restart schedule in infra/workers.test.ts.
+ */
 import { describe, expect, it } from 'vitest';
-import { createFakeClock } from '../../test/helpers/fake-clock.js';
-import { resolveEngineOptions, resolveWorkerScript, workerInit } from './engine.js';
-import { createRestarts } from './restarts.js';
-import type { ReadyInfo, WorkerClient } from './worker-client.js';
+import { fixedOutputs, resolveEngineOptions, resolveWorkerScript, workerInit } from './engine.js';
 
 describe('resolveEngineOptions', () => {
   it('fills the documented defaults', () => {
@@ -30,7 +32,7 @@ describe('resolveEngineOptions', () => {
     expect(o).toMatchObject({ restartBackoff: { baseDelayMs: 1000, maxDelayMs: 30_000 }, closeTimeoutMs: 5000 });
     const init = workerInit(o);
     expect(Object.keys(init).sort()).toEqual(
-      ['allowCrashControl', 'allowSpinning', 'enableMemArena', 'graphOptimizationLevel', 'interOpThreads', 'intraOpThreads', 'modelPath', 'preprocessInGraph', 'providers'],
+      ['allowSpinning', 'enableMemArena', 'graphOptimizationLevel', 'interOpThreads', 'intraOpThreads', 'modelPath', 'preprocessInGraph'],
     );
     expect(() => structuredClone(init)).not.toThrow();
     expect(init.preprocessInGraph).toEqual({});
@@ -45,7 +47,7 @@ describe('resolveEngineOptions', () => {
 
 describe('resolveWorkerScript', () => {
   it('uses the tsx bootstrap from source and the sibling bundle from dist', () => {
-    expect(resolveWorkerScript(undefined, new URL('./worker-script.ts', import.meta.url).href).url.pathname).toMatch(
+    expect(resolveWorkerScript(undefined, new URL('./worker-script.ts', import.meta.url).href).pathname).toMatch(
       /infra\/engine\/worker-dev\.mjs$/,
     );
     expect(() => resolveWorkerScript(undefined, 'file:///nowhere/dist/server.js')).toThrow(
@@ -54,84 +56,15 @@ describe('resolveWorkerScript', () => {
   });
 });
 
-// ---- restarts.test ----
-/**
- * The restart schedule on a fake clock. STAND-IN: the workers here are bare WorkerClient
- * objects whose start the test settles by hand, because what is checked is the schedule over
- * many attempts (minutes of backoff); real workers that really fail to start and come back
- * are in test/integration/engine-faults.test.ts.
- */
-
-const silent = { info() {}, warn() {}, error() {} };
-const flush = () => new Promise((r) => setImmediate(r));
-
-function harness() {
-  const clock = createFakeClock();
-  type Spawned = { settle: { resolve(r: ReadyInfo): void; reject(e: Error): void }; closed: boolean };
-  const spawned: Spawned[] = [];
-  const started: WorkerClient[] = [];
-  let failures = 0;
-  const restarts = createRestarts({
-    spawn() {
-      const entry = { closed: false } as Spawned;
-      const ready = new Promise<ReadyInfo>((resolve, reject) => (entry.settle = { resolve, reject }));
-      spawned.push(entry);
-      return { ready, busy: false, start() {}, reuse() {}, close: async () => void (entry.closed = true) };
-    },
-    missing: () => 1 - started.length,
-    started: (c) => void started.push(c),
-    failed: () => void failures++,
-    backoff: { baseDelayMs: 1000, maxDelayMs: 30_000 },
-    closeTimeoutMs: 10,
-    clock,
-    logger: silent,
-  });
-  const failLast = async () => (spawned.at(-1)!.settle.reject(new Error('model file is gone')), flush());
-  return { clock, spawned, started, restarts, failLast, failures: () => failures };
-}
-
-describe('engine worker restarts', () => {
-  it('retry a failing start forever, waiting half to all of min(30 s, 1 s x 2^n) between attempts', async () => {
-    const h = harness();
-    h.restarts.replenish();
-    for (let n = 0; n < 12; n++) {
-      expect(h.spawned).toHaveLength(n + 1);
-      await h.failLast();
-      const cap = Math.min(30_000, 1000 * 2 ** n);
-      const wait = h.restarts.state().nextAttemptInMs!;
-      expect(wait).toBeGreaterThanOrEqual(cap / 2);
-      expect(wait).toBeLessThanOrEqual(cap);
-      expect(h.restarts.state()).toMatchObject({ starting: 0, lastError: 'model file is gone' });
-      h.restarts.replenish(); // a crash meanwhile does not jump the queue: the timer restarts it
-      expect(h.spawned).toHaveLength(n + 1);
-      h.clock.advance(wait);
-    }
-    expect(h.failures()).toBe(12);
-  });
-
-  it('a start that succeeds resets the backoff; close() cancels the timer and stops a starting worker', async () => {
-    const h = harness();
-    h.restarts.replenish();
-    await h.failLast();
-    h.clock.advance(h.restarts.state().nextAttemptInMs!);
-    await h.failLast();
-    expect(h.restarts.state().nextAttemptInMs).toBeGreaterThanOrEqual(1000); // second wait: 1-2 s
-    h.clock.advance(h.restarts.state().nextAttemptInMs!);
-    h.spawned.at(-1)!.settle.resolve({} as ReadyInfo);
-    await flush();
-    expect(h.started).toHaveLength(1);
-    expect(h.restarts.state()).toEqual({ starting: 0, lastError: undefined, nextAttemptInMs: undefined });
-
-    h.started.pop(); // that worker died: the next failure waits the base delay again
-    h.restarts.replenish();
-    await h.failLast();
-    expect(h.restarts.state().nextAttemptInMs).toBeLessThanOrEqual(1000);
-    await h.restarts.close();
-    expect(h.clock.pending).toBe(0);
-
-    const k = harness();
-    k.restarts.replenish();
-    await k.restarts.close();
-    expect(k.spawned[0]!.closed).toBe(true);
+describe('fixedOutputs', () => {
+  it('pre-allocates only outputs whose shape is known before the run: numbers, and a first dim named like the first input\'s', () => {
+    const inputs = [{ name: 'images', dtype: 'float32' as const, shape: ['batch', 3, 640, 640] }];
+    const fixed = fixedOutputs(inputs, [
+      { name: 'output0', dtype: 'float32', shape: ['batch', 84, 8400] },
+      { name: 'scores', dtype: 'float16', shape: [1, 10] },
+      { name: 'boxes', dtype: 'float32', shape: ['n', 4] }, // data-dependent
+      { name: 'names', dtype: 'string' as never, shape: [3] }, // no typed array
+    ]);
+    expect(fixed.map((o) => [o.name, o.dims(4), o.Array.name])).toEqual([['output0', [4, 84, 8400], 'Float32Array'], ['scores', [1, 10], 'Uint16Array']]);
   });
 });

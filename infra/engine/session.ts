@@ -1,15 +1,25 @@
 /**
  * @module infra/engine/session
- * Creates an ONNX Runtime session, trying execution providers in the caller's order. ORT has
- * no fallback of its own: a missing CUDA library rejects `create`, so we record why and try
- * the next. Runs inside an engine worker (and in the bare-session benchmark): creation blocks
- * the thread it runs on.
+ * Everything an engine thread does (its entry, worker.ts, only calls `startEngineThread`): the
+ * ONNX Runtime session, created trying execution providers in the order given (ORT has no
+ * fallback of its own: a missing CUDA library rejects `create`, so we record why and try the
+ * next), core Tensor <-> ort.Tensor, the pixel normalisation before a run, and the run itself
+ * into pre-allocated outputs. The thread prepares and releases its session when the engine says
+ * so (infra/workers.ts `serveThread`) and runs what the engine's piscina tasks bring. Creating a
+ * session and `session.run` block this thread, never the service's event loop. The bare-session
+ * benchmarks use the session helpers directly.
  */
+import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { normalizePixelBatch, pixelBatchShape } from '../../core/batch.js';
+import { DetectError } from '../../core/errors.js';
 import { createNormalizer, type NormalizeOptions } from '../../core/normalize.js';
-import type { ExecutionProvider, Tensor, TensorArray, TensorDType, TensorInfo, TensorMap } from '../../core/types.js';
-import type { NormalizeFeeds, SkippedProvider, WorkerInit } from './engine.js';
+import { type ExecutionProvider, type TensorArray, type TensorDType, type TensorInfo, type TensorMap } from '../../core/types.js';
+import { freeNow } from '../host.js';
+import { preprocessInGraph } from '../onnx/graph.js';
+import { readModelInfo } from '../onnx/model-info.js';
+import { moved, serveThread, taskFunction, transferable, wholeView } from '../workers.js';
+import { type FixedOutput, fixedOutputs, type NormalizeFeeds, type ReadyInfo, type RunReply, type RunTask, type SkippedProvider, type StartWith, type WorkerInit } from './engine.js';
 
 /** Our provider names to ORT's; CPU is always appended by ORT anyway, naming it keeps it explicit. */
 const ORT_PROVIDER: Record<ExecutionProvider, string> = {
@@ -19,7 +29,7 @@ const ORT_PROVIDER: Record<ExecutionProvider, string> = {
   cpu: 'cpu',
 };
 
-export type SessionSettings = Omit<WorkerInit, 'modelPath' | 'providers' | 'allowCrashControl' | 'preprocessInGraph'>;
+export type SessionSettings = Omit<WorkerInit, 'modelPath' | 'preprocessInGraph'>;
 
 export function sessionOptions(provider: ExecutionProvider, s: SessionSettings): ort.InferenceSession.SessionOptions {
   const spin = s.allowSpinning ? '1' : '0';
@@ -85,7 +95,7 @@ export function toOrtFeeds(feeds: TensorMap): Record<string, ort.Tensor> {
 export function fromOrtOutputs(outputs: Record<string, ort.Tensor>): TensorMap {
   const out: TensorMap = {};
   for (const [name, t] of Object.entries(outputs)) {
-    out[name] = { dtype: toDType(t.type), dims: [...t.dims], data: owned(halfAsBits(t.type, t.data as TensorArray)) };
+    out[name] = { dtype: toDType(t.type), dims: [...t.dims], data: wholeView(halfAsBits(t.type, t.data as TensorArray)) };
   }
   return out;
 }
@@ -99,18 +109,6 @@ function halfAsBits(type: string, data: TensorArray): TensorArray {
   if (type !== 'float16' || data instanceof Uint16Array) return data;
   const view = data as unknown as ArrayBufferView & { length: number };
   return new Uint16Array(view.buffer, view.byteOffset, view.length);
-}
-
-/** A typed array that owns its whole ArrayBuffer, so it can be transferred; one on a SharedArrayBuffer is shared as it is. */
-export function owned<T extends TensorArray>(data: T): T {
-  if (data.buffer instanceof SharedArrayBuffer) return data;
-  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer) return data;
-  return data.slice() as T;
-}
-
-export function ownedTensor(t: Tensor): Tensor {
-  const data = owned(t.data);
-  return data === t.data ? t : { dtype: t.dtype, dims: t.dims, data };
 }
 
 export function toDType(type: string): TensorDType {
@@ -147,7 +145,7 @@ export interface WorkerInputs {
 /** `inGraph`: input names the model normalises itself (its graph was rewritten at load). */
 export function createWorkerInputs(inGraph: ReadonlySet<string> = new Set()): WorkerInputs {
   const normalizer = createNormalizer();
-  const owned = new Map<string, Float32Array | Uint16Array | Uint8Array>();
+  const mine = new Map<string, Float32Array | Uint16Array | Uint8Array>();
   // Options arrive as a new structured clone every run, but the normalizer keeps its plan and
   // tables per object identity: map equal options to one object (serving uses one or two).
   const canonical = new Map<string, Partial<NormalizeOptions>>();
@@ -162,8 +160,8 @@ export function createWorkerInputs(inGraph: ReadonlySet<string> = new Set()): Wo
   };
   const ownBuffer = <T extends Float32Array | Uint16Array | Uint8Array>(name: string, dtype: 'float32' | 'float16' | 'uint8', n: number): T => {
     const key = `${name}/${dtype}`;
-    let buf = owned.get(key);
-    if (!buf || buf.length < n) owned.set(key, (buf = dtype === 'float16' ? new Uint16Array(n) : dtype === 'uint8' ? new Uint8Array(n) : new Float32Array(n)));
+    let buf = mine.get(key);
+    if (!buf || buf.length < n) mine.set(key, (buf = dtype === 'float16' ? new Uint16Array(n) : dtype === 'uint8' ? new Uint8Array(n) : new Float32Array(n)));
     return buf.subarray(0, n) as T;
   };
 
@@ -186,7 +184,7 @@ export function createWorkerInputs(inGraph: ReadonlySet<string> = new Set()): Wo
           continue;
         }
         const options = stable(given);
-        // Checked once, in the pool before posting (engine boundary): the worker trusts it.
+        // Checked once, by the engine's run() before posting: the thread trusts it.
         const shape = pixelBatchShape(pixels, options);
         const [b, c, h, w] = shape.dims;
         const data = ownBuffer<Float32Array | Uint16Array>(name, shape.dtype, b * c * h * w);
@@ -198,56 +196,100 @@ export function createWorkerInputs(inGraph: ReadonlySet<string> = new Set()): Wo
   };
 }
 
-// ---- output-buffers ----
-// Inside an engine worker: output buffers handed to `session.run` as pre-allocated fetches, and
-// the caller's spent ones taken back for reuse. Without this every batch allocated a new output
-// (2.8 MB per yolov8n image) that ended up as external memory on the main thread, where it
-// drove a major GC every few images. With it, the same few buffers go back and forth.
-// Only outputs whose shape is known before the run are pre-allocated: every dim a number, except
-// a first dim that carries the same name as the first input's (the batch), which takes the feed's
-// batch size. Others (data-dependent shapes) are left for ORT to allocate, as before.
-/** How many spare buffers of one name and length a worker keeps (batches in flight are few). */
-const KEEP = 2;
-
-const ARRAYS: Partial<Record<TensorDType, new (n: number) => TensorArray>> = {
-  float32: Float32Array, float16: Uint16Array, uint8: Uint8Array, int8: Int8Array, int32: Int32Array, int64: BigInt64Array, bool: Uint8Array,
-};
-
-export interface OutputBuffers {
-  /** Pre-allocated outputs for a run whose first input has batch size `batch`; `reused`: how many are spare ones. */
-  take(batch: number): { readonly fetches: TensorMap; readonly reused: number };
-  /** Spent outputs back from the caller: kept when they fit a known output. */
-  give(outputs: TensorMap): void;
+// ---- engine-thread ----
+// The thread's life: it creates its session when the engine says so (with the providers to try),
+// answers with what the engine needs to know (provider, model facts), and releases the session
+// when told, after the run in progress. Each run: normalise the pixel feeds, run into
+// pre-allocated outputs, send the outputs (and the pixel buffers, for reuse) back transferred.
+// Pre-allocation: outputs whose shape is known before the run (the engine's `fixedOutputs`) are
+// handed to session.run as fetches, written into spent buffers the engine sent with the task
+// where there are some, else into new ones; ORT's own copy of each is freed at once (2.8 MB per
+// yolov8n image, else garbage that drives this thread's GCs). When such a run fails it is
+// repeated without them: if the repeat succeeds, the model's declared shape was not what it
+// produces and pre-allocation stays off in this thread (slower, never wrong); if it fails too,
+// the input was bad and its error is the answer.
+/** The model as the session loads it: the file's path, or its graph rewritten in memory (the file is never changed). */
+function sessionModel(file: Uint8Array, init: WorkerInit): string | Uint8Array {
+  const rewrites = Object.entries(init.preprocessInGraph);
+  if (rewrites.length === 0) return init.modelPath;
+  return rewrites.reduce((m, [name, o]) => preprocessInGraph(m, name, o, init.modelPath), file);
 }
 
-export function createOutputBuffers(inputs: readonly TensorInfo[], outputs: readonly TensorInfo[]): OutputBuffers {
-  const batchName = inputs[0]?.shape[0];
-  const known = outputs.filter((o) => ARRAYS[o.dtype] && o.shape.every((d, i) => typeof d === 'number' || (i === 0 && typeof batchName === 'string' && d === batchName)));
-  const byName = new Map(known.map((o) => [o.name, o]));
-  const spare = new Map<string, TensorArray[]>();
-  const key = (name: string, length: number) => `${name}/${length}`;
+/** Serves this thread to the engine; returns the per-run function (the worker module's default export). */
+export function startEngineThread(init: WorkerInit): (task: RunTask) => Promise<unknown> {
+  const inputs = createWorkerInputs(new Set(Object.keys(init.preprocessInGraph)));
+  let session: ort.InferenceSession | undefined;
+  let fixed: FixedOutput[] = [];
+  let running: Promise<unknown> = Promise.resolve();
 
-  return {
-    take(batch) {
-      const fetches: TensorMap = {};
-      let reused = 0;
-      for (const o of known) {
-        const dims = o.shape.map((d, i) => (typeof d === 'number' ? d : i === 0 ? batch : NaN));
-        const n = dims.reduce((a, b) => a * b, 1);
-        const kept = spare.get(key(o.name, n))?.pop();
-        if (kept) reused++;
-        fetches[o.name] = { dtype: o.dtype, dims, data: kept ?? new ARRAYS[o.dtype]!(n) } satisfies Tensor;
-      }
-      return { fetches, reused };
+  serveThread<StartWith>({
+    async prepare({ providers }): Promise<ReadyInfo> {
+      const t0 = performance.now();
+      // Read once: the metadata below, and the graph rewrite when there is one.
+      const file: Uint8Array = await readFile(init.modelPath);
+      const created = await createSessionWithFallback(sessionModel(file, init), providers, init).catch((err: unknown) => {
+        throw err instanceof ProviderFallbackError ? new DetectError('ENGINE_ERROR', err.message, { details: { skipped: err.skipped } }) : err;
+      });
+      session = created.session;
+      const sessionMs = performance.now() - t0;
+      const info = { inputs: toTensorInfo(session.inputMetadata), outputs: toTensorInfo(session.outputMetadata) };
+      fixed = fixedOutputs(info.inputs, info.outputs);
+      return { provider: created.provider, skipped: created.skipped, ...info, metadata: readModelInfo(file, init.modelPath).metadata, sessionMs };
     },
-    give(given) {
-      for (const [name, t] of Object.entries(given)) {
-        const o = byName.get(name);
-        if (!o || t.dtype !== o.dtype || !(t.data instanceof ARRAYS[o.dtype]!)) continue;
-        const list = spare.get(key(name, t.data.length)) ?? [];
-        if (list.length < KEEP) list.push(t.data);
-        spare.set(key(name, t.data.length), list);
-      }
+    async release() {
+      await running.catch(() => {});
+      await session?.release();
+      session = undefined;
     },
+  });
+
+  async function run(task: RunTask): Promise<unknown> {
+    let returned: TensorMap | undefined;
+    try {
+      if (!session) throw new Error('engine worker has no session'); // the engine sends runs only to threads with one
+      const prepared = inputs.prepare(task.feeds, task.normalize);
+      returned = prepared.returned;
+      const { outputs, reused } = await runInto(session, prepared.feeds, task.spare);
+      const reply: RunReply = { outputs, reused, ...(returned ? { returned } : {}) };
+      return moved(reply, transferable([...Object.values(outputs), ...Object.values(returned ?? {})].map((t) => t.data)));
+    } catch (err) {
+      // The pixel buffers go back on failure too: the caller's supply of them must not shrink.
+      const reply: RunReply = { error: err instanceof Error ? err.message : String(err), ...(returned ? { returned } : {}) };
+      return moved(reply, transferable(Object.values(returned ?? {}).map((t) => t.data)));
+    }
+  }
+
+  async function runInto(s: ort.InferenceSession, feeds: TensorMap, spare: TensorMap | undefined): Promise<{ outputs: TensorMap; reused: number }> {
+    if (fixed.length === 0) return { outputs: fromOrtOutputs(await s.run(toOrtFeeds(feeds))), reused: 0 };
+    const batch = feeds[s.inputNames[0]!]?.dims[0] ?? 1;
+    const fetches: TensorMap = {};
+    let reused = 0;
+    for (const o of fixed) {
+      const dims = o.dims(batch);
+      const n = dims.reduce((a, b) => a * b, 1);
+      const given = spare?.[o.name]?.data;
+      const fits = given instanceof o.Array && given.length === n;
+      if (fits) reused++;
+      fetches[o.name] = { dtype: o.dtype, dims, data: fits ? given : new o.Array(n) };
+    }
+    let got;
+    try {
+      got = await s.run(toOrtFeeds(feeds), toOrtFeeds(fetches));
+    } catch {
+      const plain = fromOrtOutputs(await s.run(toOrtFeeds(feeds)));
+      fixed = [];
+      return { outputs: plain, reused: 0 };
+    }
+    // ORT wrote the pre-allocated ones in place (what it returns for them is a copy): send those.
+    freeNow(Object.entries(got).filter(([name]) => fetches[name]).map(([, t]) => t.data as ArrayBufferView));
+    const others = fromOrtOutputs(Object.fromEntries(Object.entries(got).filter(([name]) => !fetches[name])));
+    return { outputs: Object.fromEntries(Object.keys(got).map((name) => [name, fetches[name] ?? others[name]!])), reused };
+  }
+
+  const tracked = (task: RunTask) => {
+    const p = run(task);
+    running = p;
+    return p;
   };
+  return taskFunction(tracked, (err) => new DetectError('ENGINE_ERROR', err instanceof Error ? err.message : String(err)));
 }

@@ -1,7 +1,8 @@
 // Worker entry when running from source (vitest, tsx): Node 20 does not apply `--import tsx`
-// to worker threads, so register tsx's loader here, then load the TypeScript worker.
-// Production never loads this file: it runs the esbuild bundle dist/engine-worker.js.
+// to worker threads, so register tsx's loader here, then load the TypeScript worker. Piscina
+// awaits the default export: the per-run function, once worker.ts has loaded (no top-level
+// await: Node 24 may load this file with require()). Production runs dist/engine-worker.js.
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./worker.ts');
+export default import('./worker.ts').then((m) => m.default);

@@ -9,7 +9,9 @@ import { findCv2Python, runCv2Reference, pixelDiff as stats } from '../../test/h
 import { COCO128, IMAGES, repoRoot } from '../../test/helpers/shared-data.js';
 import { loadConfig } from '../config.js';
 import { usableCores } from '../host.js';
-import { createSharpDecoder, decodeWorkersFor, DEFAULT_DECODER_OPTIONS, readJpegHeader, readOrientedHeader, RESIZE_MODES } from './decoder.js';
+import { DetectError } from '../../core/errors.js';
+import { createSharpDecoder, decodeWorkersFor, DEFAULT_DECODER_OPTIONS, readOrientedHeader, SPARE_PIXEL_BUFFERS } from './decoder.js';
+import { readJpegHeader, RESIZE_MODES } from './pipeline.js';
 
 /** Keeps the oriented size: resized = target = source, no padding. */
 const identity = (source: Size) => ({ source, resized: source, target: source, scale: 1, pad: { left: 0, top: 0, right: 0, bottom: 0 }, padValue: 114 });
@@ -312,5 +314,87 @@ describe('letterbox fidelity against OpenCV (cv2.imread + LetterBox, INTER_LINEA
   it('would catch a drift: sharp lanczos3 is far from cv2 on bus.jpg', async () => {
     const out = await createSharpDecoder({ resize: 'lanczos3' }).decode(readFileSync(images[0]!), (s) => planLetterbox(s));
     expect(stats(out.pixels, refs[0]!.pixels).mad).toBeGreaterThan(1);
+  });
+});
+
+// ---- decode-workers.test ----
+/**
+ * The decoder with decode worker threads (a WorkerPool, infra/workers.ts, whose own tests cover
+ * dispatch, crashes and close with stand-in workers): the same pixels and the same typed errors
+ * as in the calling thread, and pixel buffers written again once released.
+ */
+
+const twoWorkers = createSharpDecoder({ workers: 2 });
+afterAll(() => twoWorkers.close());
+
+const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as DetectError);
+
+describe('createSharpDecoder with decode workers', () => {
+  it('gives the in-thread bytes for real photos, concurrently, and leaves the caller its input', async () => {
+    for (const path of [IMAGES.bus(), IMAGES.zidane()]) {
+      const bytes = new Uint8Array(readFileSync(path));
+      const copy = bytes.slice();
+      const [a, b, c] = await Promise.all([inThread.decode(bytes, (s) => planLetterbox(s)), twoWorkers.decode(bytes, (s) => planLetterbox(s)), twoWorkers.decode(bytes, (s) => planLetterbox(s))]);
+      expect(Buffer.from(b.pixels).equals(Buffer.from(a.pixels))).toBe(true);
+      expect(Buffer.from(c.pixels).equals(Buffer.from(a.pixels))).toBe(true);
+      expect(b.plan).toEqual(a.plan);
+      expect(bytes).toEqual(copy);
+    }
+  });
+
+  it('brings decoder errors across the thread as DetectErrors with code, message and a caller stack', async () => {
+    const jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#f80' } }).jpeg().toBuffer();
+    const truncated = jpeg.subarray(0, jpeg.length - 40);
+    const here = await failure(inThread.decode(truncated, (s) => planLetterbox(s)));
+    const there = await failure(twoWorkers.decode(truncated, (s) => planLetterbox(s)));
+    expect(there).toBeInstanceOf(DetectError);
+    expect({ code: there?.code, status: there?.status, message: there?.message }).toEqual({ code: here?.code, status: here?.status, message: here?.message });
+    expect(there?.code).toBe('UNDECODABLE_IMAGE');
+    expect(there?.stack).toMatch(/decoder\.test\.ts/);
+  });
+
+  it('refuses work once closed', async () => {
+    const closing = createSharpDecoder({ workers: 1 });
+    await closing.decode(readFileSync(IMAGES.bus()), (s) => planLetterbox(s));
+    await closing.close();
+    expect(await failure(closing.decode(readFileSync(IMAGES.bus()), (s) => planLetterbox(s)))).toMatchObject({ code: 'NOT_READY' });
+  });
+});
+
+describe('pixel buffer reuse (DecodedImage.release)', () => {
+  const cocoDir = COCO128.images();
+  const photos = readdirSync(cocoDir).filter((f) => f.endsWith('.jpg')).sort().slice(0, 12).map((f) => new Uint8Array(readFileSync(path.join(cocoDir, f))));
+
+  it.each([['a decode worker', 1], ['the calling thread', 0]])('in %s: released buffers are written again, and every image comes out bit-identical to a decoder that never reuses', async (_, workers) => {
+    const reusing = createSharpDecoder({ workers });
+    try {
+      const fresh = await Promise.all(photos.map((b) => inThread.decode(b, (s) => planLetterbox(s))));
+      // Never released: its buffer must never be written again, whatever decodes follow.
+      const held = await reusing.decode(photos[0]!, (s) => planLetterbox(s));
+      const heldCopy = held.pixels.slice();
+      for (const [i, bytes] of photos.entries()) {
+        const d = await reusing.decode(bytes, (s) => planLetterbox(s));
+        expect(Buffer.from(d.pixels).equals(Buffer.from(fresh[i]!.pixels))).toBe(true);
+        d.release?.();
+        d.release?.(); // a second call must not offer the buffer twice
+        expect(reusing.pixelReuse().spare).toBe(1);
+      }
+      expect(reusing.pixelReuse().reused).toBe(photos.length - 1); // the first had no released buffer to take
+      // Twice the work at once: each image is written into a buffer of its own, never one shared.
+      const both = await Promise.all([...photos, ...photos].map((b) => reusing.decode(b, (s) => planLetterbox(s))));
+      both.forEach((d, i) => expect(Buffer.from(d.pixels).equals(Buffer.from(fresh[i % photos.length]!.pixels))).toBe(true));
+      expect(Buffer.from(held.pixels).equals(Buffer.from(heldCopy))).toBe(true);
+    } finally {
+      await reusing.close();
+    }
+  });
+
+  it(`keeps at most SPARE_PIXEL_BUFFERS (${SPARE_PIXEL_BUFFERS}) released buffers of a size`, async () => {
+    const decoded = await Promise.all([...photos, ...photos].map((b) => twoWorkers.decode(b, (s) => planLetterbox(s))));
+    expect(decoded.length).toBeGreaterThan(SPARE_PIXEL_BUFFERS);
+    const before = twoWorkers.pixelReuse().spare;
+    decoded.forEach((d) => d.release?.());
+    expect(twoWorkers.pixelReuse().spare).toBe(SPARE_PIXEL_BUFFERS);
+    expect(before).toBeLessThanOrEqual(SPARE_PIXEL_BUFFERS);
   });
 });

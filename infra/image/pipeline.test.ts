@@ -8,8 +8,8 @@ import { planLetterbox } from '../../core/geometry.js';
 import { findCv2Python, runCv2Reference } from '../../test/helpers/cv2-reference.js';
 import { enlargedJpeg } from '../../test/helpers/images.js';
 import { COCO128, IMAGES } from '../../test/helpers/shared-data.js';
-import { createSharpDecoder, readJpegHeader } from './decoder.js';
-import { decodeFullRgb, decodeJpegRgb, loadTurbojpeg, resolveJpegDecoder, spareBytes } from './pipeline.js';
+import { createSharpDecoder } from './decoder.js';
+import { decodeFullRgb, decodeJpegRgb, loadTurbojpeg, readJpegHeader, resolveJpegDecoder, spareBytes } from './pipeline.js';
 
 /**
  * The native JPEG decoder (dist/native/turbojpeg.node, built by `npm run build` from

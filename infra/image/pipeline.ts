@@ -1,14 +1,20 @@
 /**
  * @module infra/image/pipeline
- * The native JPEG decoder: libjpeg-turbo's TurboJPEG API with the accurate DCT
- * (infra/image/native/turbojpeg.c, built into dist/native/ by `npm run build`). Same pixels as
- * sharp and cv2.imread (libjpeg's default decode), at about half sharp's CPU per image, because
- * nothing of libvips' pipeline runs around it. It takes plain JPEGs only (what
- * `readJpegHeader` is certain of: 8-bit, 1 or 3 components, a clear EXIF orientation, applied
- * after the decode as cv2.imread does); everything else, and
- * every JPEG where the addon is not built, goes through sharp.
- * `DETECTFN_JPEG_DECODER` picks: `auto` (the addon where it loads), `turbojpeg` (start-up fails
- * without it: a deployment that measured its speed gets it or does not start), `sharp`.
+ * The pixel pass of a decode: encoded bytes to the plan's letterboxed (or cropped) RGB, run in a
+ * decode worker thread (`startDecodeThread`, the thread's whole logic) or, with no decode
+ * workers, in the caller's thread. Its parts, in the order a JPEG meets them:
+ * - The JPEG header read in JavaScript (`readJpegHeader`), for the size and EXIF orientation.
+ * - The native JPEG decoder: libjpeg-turbo's TurboJPEG API with the accurate DCT
+ *   (infra/image/native/turbojpeg.c, built into dist/native/ by `npm run build`). Same pixels as
+ *   sharp and cv2.imread (libjpeg's default decode), at about half sharp's CPU per image, because
+ *   nothing of libvips' pipeline runs around it. It takes plain JPEGs only (what `readJpegHeader`
+ *   is certain of: 8-bit, 1 or 3 components, a clear EXIF orientation, applied after the decode
+ *   as cv2.imread does); everything else, and every JPEG where the addon is not built, goes
+ *   through sharp. `DETECTFN_JPEG_DECODER` picks: `auto` (the addon where it loads), `turbojpeg`
+ *   (start-up fails without it: a deployment that measured its speed gets it or does not
+ *   start), `sharp`.
+ * - The routes from full-size pixels to the plan (cv2-exact resize, or a sharp kernel).
+ * - sharp's errors mapped to stable codes (`mapSharpError`), the same from a worker or not.
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
@@ -16,9 +22,101 @@ import { fileURLToPath } from 'node:url';
 import sharp, { type Sharp } from 'sharp';
 import { DetectError } from '../../core/errors.js';
 import type { CropPlan, LetterboxPlan, Size } from '../../core/geometry.js';
-import { cropLinear, cropWindow, letterboxLinear, type LinearResizer } from '../../core/resize.js';
-import { type Orientation, readJpegHeader, type ResizeMode } from './decoder.js';
+import { createLinearResizer, cropLinear, cropWindow, letterboxLinear, type LinearResizer } from '../../core/resize.js';
+import { freeNow } from '../host.js';
+import { moved, taskFunction } from '../workers.js';
 
+// ---- jpeg-header ----
+// The size of a plain JPEG read in JavaScript from its markers, so the event loop does not pay
+// for a sharp metadata call (building sharp's options, a libuv round trip, libvips reading the
+// header) on every request when a decode worker does the decoding anyway.
+// It answers only where sharp's answer is certain to be the same: one 8-bit SOF0/1/2 frame with
+// 1 or 3 components before the first scan, and either no EXIF or one EXIF block whose IFD0
+// holds one orientation 1-8 (the size it answers is the oriented one, as sharp's autoOrient; the
+// orientation goes with it for the native decoder). Anything unusual returns undefined and the
+// caller asks sharp.
+const EXIF = [0x45, 0x78, 0x69, 0x66, 0, 0]; // "Exif\0\0"
+const ORIENTATION_TAG = 0x0112;
+const SHORT = 3;
+
+/** EXIF orientation, 1 (as stored) to 8. */
+export type Orientation = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
+
+/** The orientation an EXIF block's IFD0 carries, or undefined for anything else. */
+function exifOrientation(bytes: Uint8Array, start: number, end: number): Orientation | undefined {
+  const t = start + EXIF.length;
+  if (t + 8 > end) return undefined;
+  const le = bytes[t] === 0x49 && bytes[t + 1] === 0x49;
+  if (!le && !(bytes[t] === 0x4d && bytes[t + 1] === 0x4d)) return undefined;
+  const u16 = (at: number) => (le ? bytes[at]! | (bytes[at + 1]! << 8) : (bytes[at]! << 8) | bytes[at + 1]!);
+  const u32 = (at: number) => (le ? u16(at) + u16(at + 2) * 65536 : u16(at) * 65536 + u16(at + 2));
+  if (u16(t + 2) !== 42) return undefined;
+  const ifd = t + u32(t + 4);
+  if (ifd + 2 > end) return undefined;
+  const count = u16(ifd);
+  for (let i = 0; i < count; i++) {
+    const e = ifd + 2 + i * 12;
+    if (e + 12 > end) return undefined;
+    if (u16(e) !== ORIENTATION_TAG) continue;
+    const value = u16(e + 8);
+    return u16(e + 2) === SHORT && u32(e + 4) === 1 && value >= 1 && value <= 8 ? (value as Orientation) : undefined;
+  }
+  return undefined; // no orientation in IFD0: libexif may take one from another IFD
+}
+
+export interface JpegHeader {
+  readonly format: 'jpeg';
+  /** After orientation (width and height swapped for 5-8), as sharp's metadata `autoOrient`. */
+  readonly size: Size;
+  readonly orientation: Orientation;
+}
+
+const startsWith = (bytes: Uint8Array, at: number, prefix: readonly number[]) => prefix.every((b, i) => bytes[at + i] === b);
+
+/** The header when the answer is certain (see the module note), else undefined. */
+export function readJpegHeader(bytes: Uint8Array): JpegHeader | undefined {
+  if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
+  let size: Size | undefined;
+  let orientation: Orientation | undefined;
+  let i = 2;
+  while (i + 4 <= bytes.length) {
+    if (bytes[i] !== 0xff) return undefined;
+    while (bytes[i + 1] === 0xff) i++; // fill bytes
+    const marker = bytes[i + 1]!;
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      i += 2;
+      continue;
+    }
+    if (marker === 0xd9) return undefined; // end of image before any scan
+    const length = (bytes[i + 2]! << 8) | bytes[i + 3]!;
+    const data = i + 4;
+    const end = i + 2 + length;
+    if (length < 2 || end > bytes.length) return undefined;
+    if (marker === 0xda) {
+      // Start of scan: the header is complete.
+      if (!size) return undefined;
+      const o = orientation ?? 1;
+      return { format: 'jpeg', size: o >= 5 ? { width: size.height, height: size.width } : size, orientation: o };
+    }
+    if (marker === 0xe1 && startsWith(bytes, data, EXIF)) {
+      if (orientation !== undefined) return undefined; // a second EXIF block: which one wins is libexif's business
+      orientation = exifOrientation(bytes, data, end);
+      if (orientation === undefined) return undefined;
+    } else if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (size || marker > 0xc2 || length < 8) return undefined;
+      const precision = bytes[data]!;
+      const height = (bytes[data + 1]! << 8) | bytes[data + 2]!;
+      const width = (bytes[data + 3]! << 8) | bytes[data + 4]!;
+      const components = bytes[data + 5]!;
+      if (precision !== 8 || width === 0 || height === 0 || (components !== 1 && components !== 3)) return undefined;
+      size = { width, height };
+    }
+    i = end;
+  }
+  return undefined;
+}
+
+// ---- native-jpeg ----
 export interface RgbImage {
   readonly data: Uint8Array;
   readonly width: number;
@@ -156,6 +254,11 @@ export async function decodeJpegRgb(bytes: Uint8Array, maxPixels: number, scratc
 // would instead drop alpha and expose whatever colour hides under it). Greyscale, CMYK,
 // palette and 16-bit inputs all leave as 3-channel 8-bit sRGB. Embedded ICC profiles are
 // ignored, as cv2.imread ignores them (applying them moved bus.jpg by 1.67 levels on average).
+export const SHARP_KERNELS = ['nearest', 'linear', 'cubic', 'mitchell', 'lanczos3'] as const;
+export type SharpKernel = (typeof SHARP_KERNELS)[number];
+export type ResizeMode = 'cv2-linear' | SharpKernel;
+export const RESIZE_MODES: readonly ResizeMode[] = ['cv2-linear', ...SHARP_KERNELS];
+
 /** How a plan's pixels are made; the same for every image of a decoder. */
 export interface PixelRoute {
   readonly mode: ResizeMode;
@@ -254,4 +357,84 @@ export function runPlan(bytes: Uint8Array, plan: ImagePlan, route: PixelRoute, r
 /** Full-size oriented RGB, no resize (fidelity measurements, rendering, the decode bench). */
 export function decodeFullRgb(bytes: Uint8Array, limitInputPixels: number, jpeg: JpegDecoder): Promise<RgbImage> {
   return decodeFull(bytes, limitInputPixels, 0, jpeg);
+}
+
+// ---- errors ----
+// sharp reports every failure as a plain Error; callers need stable codes.
+/** Maps an error thrown by sharp (metadata or pipeline) to a DetectError. */
+export function mapSharpError(err: unknown): DetectError {
+  if (err instanceof DetectError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const first = message.split('\n')[0]!;
+  if (/unsupported image format/i.test(message)) {
+    return new DetectError('UNSUPPORTED_MEDIA_TYPE', 'Input is not an image in a supported format', { cause: err });
+  }
+  if (/pixel limit/i.test(message)) {
+    return new DetectError('IMAGE_TOO_LARGE', `Image exceeds the pixel limit: ${first}`, { cause: err });
+  }
+  if (/empty/i.test(message) && /buffer/i.test(message)) return new DetectError('EMPTY_BODY', 'Image body is empty', { cause: err });
+  return new DetectError('UNDECODABLE_IMAGE', `Image is truncated or corrupt: ${first}`, { cause: err });
+}
+
+// ---- decode-thread ----
+// A decode worker thread: runs the pixel pass (sharp, or libjpeg-turbo for a plain JPEG, then the
+// cv2-exact letterbox: core/resize, WASM) for the main thread, so neither the decode nor the
+// letterbox nor sharp's JS side ever holds the service's event loop. Several images at once:
+// sharp's work is async. The encoded bytes come in a buffer of their own (copied once on the
+// main thread, then transferred); the pixels are written into `into`, a spent buffer the request
+// brings (a SharedArrayBuffer: the caller's memory, so nothing goes back but the answer), or
+// come back transferred. A failure goes back as the DetectError's code, message and details
+// (infra/workers.ts), so the caller gets the same typed error as from the in-thread path.
+export interface DecodeTask {
+  readonly bytes: Uint8Array;
+  readonly plan: ImagePlan;
+  readonly route: PixelRoute;
+  /** A spent pixel buffer to write into when its length fits (shared when on a SharedArrayBuffer, else transferred). */
+  readonly into?: Uint8Array;
+}
+
+/** `reused`: the pixels are in the task's `into`; `pixels` is absent when that buffer is shared (the caller has it). */
+export interface DecodeReply {
+  readonly pixels?: Uint8Array;
+  readonly reused: boolean;
+}
+
+/**
+ * Makes this thread a decode thread; returns the per-image function (the worker module's
+ * default export). Decodes run on this thread (decodeJpegOnThisThread): N workers decode N
+ * images at once, not queued on the process-wide libuv pool.
+ */
+export function startDecodeThread(): (task: DecodeTask) => Promise<unknown> {
+  const resizer = createLinearResizer();
+  decodeJpegOnThisThread();
+  return taskFunction(async (task: DecodeTask) => {
+    let out: Uint8Array;
+    try {
+      out = await runPlan(task.bytes, task.plan, task.route, resizer, task.into);
+    } catch (err) {
+      if (task.into) freeNow([task.into]);
+      throw err;
+    }
+    const reused = task.into !== undefined && task.into === out;
+    // A spent buffer the route did not write into (a libvips route, another size) is garbage here.
+    if (task.into && !reused) freeNow([task.into]);
+    if (reused && out.buffer instanceof SharedArrayBuffer) return { reused } satisfies DecodeReply;
+    const pixels = transferablePixels(out);
+    return moved({ pixels, reused } satisfies DecodeReply, [pixels.buffer as ArrayBuffer]);
+  }, mapSharpError);
+}
+
+/**
+ * The pixels in an ArrayBuffer of their own that can be transferred. sharp's kernels return memory
+ * libvips allocated (a Buffer slice, or an external ArrayBuffer seen as a plain Uint8Array), which
+ * Node 24 refuses to transfer ("Cannot transfer object of unsupported type") where Node 20
+ * allowed it: moving it into a new ArrayBuffer tells which, and those are copied.
+ */
+function transferablePixels(out: Uint8Array): Uint8Array {
+  if (Buffer.isBuffer(out) || out.byteOffset !== 0 || out.byteLength !== out.buffer.byteLength) return new Uint8Array(out);
+  try {
+    return new Uint8Array(structuredClone(out.buffer as ArrayBuffer, { transfer: [out.buffer as ArrayBuffer] }));
+  } catch {
+    return new Uint8Array(out);
+  }
 }

@@ -6,9 +6,10 @@
  */
 import sharp from 'sharp';
 import { DetectError, expectInteger } from '../../core/errors.js';
-import type { Detection } from '../../core/types.js';
 import type { Size } from '../../core/geometry.js';
-import { checkHeader, checkInput, mapSharpError, readOrientedHeader } from './decoder.js';
+import type { Detection } from '../../core/types.js';
+import { checkHeader, checkInput, readOrientedHeader } from './decoder.js';
+import { mapSharpError } from './pipeline.js';
 
 /** Ultralytics' 20-colour palette, so renders look like the reference tools' output. */
 const PALETTE = [

@@ -28,7 +28,8 @@ async function bundleCheck(): Promise<void> {
     platform: 'node',
     target: 'node20',
     format: 'esm',
-    external: ['onnxruntime-node', 'sharp'],
+    // piscina starts its threads from its own worker file: it travels as a package (copyPiscina).
+    external: ['onnxruntime-node', 'sharp', 'piscina'],
     logLevel: 'warning',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
@@ -49,6 +50,14 @@ function copyOrt(): void {
   jsUnder('node_modules/onnxruntime-common/dist/cjs');
   copyInto(`${ORT_BIN}/onnxruntime_binding.node`, join(app, ORT_BIN, 'onnxruntime_binding.node'));
   compressedCopy(`${ORT_BIN}/${ORT_LIB}`, join(app, ORT_BIN, ORT_LIB + BROTLI_SUFFIX), 'br');
+}
+
+/** piscina's CommonJS build and package.json (what the engine's import and its worker file resolve). */
+function copyPiscina(): void {
+  copyInto('node_modules/piscina/package.json', join(app, 'node_modules/piscina/package.json'));
+  for (const e of readdirSync('node_modules/piscina/dist', { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && (e.name.endsWith('.js') || e.name.endsWith('.mjs'))) copyInto(join(e.parentPath, e.name), join(app, e.parentPath, e.name));
+  }
 }
 
 /** bus.jpg and zidane.jpg through the project's decoder and default 640 letterbox, as the service would feed them. */
@@ -72,6 +81,7 @@ const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
 rmSync(PACK_DIR, { recursive: true, force: true });
 await bundleCheck();
 copyOrt();
+copyPiscina();
 copyInto(MODELS.yolov8n(), join(PACK_DIR, MODEL_FILE));
 const inputs = await packInputs();
 if (!args.has('--no-node')) compressedCopy(process.execPath, join(PACK_DIR, 'node/node.xz'), 'xz');

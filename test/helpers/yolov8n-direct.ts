@@ -10,7 +10,8 @@ import * as ort from 'onnxruntime-node';
 import { type LetterboxPlan, planLetterbox } from '../../core/geometry.js';
 import { normalizeInto } from '../../core/normalize.js';
 import type { TensorMap } from '../../core/types.js';
-import { createSharpDecoder, type ResizeMode } from '../../infra/image/decoder.js';
+import { createSharpDecoder } from '../../infra/image/decoder.js';
+import type { ResizeMode } from '../../infra/image/pipeline.js';
 import { MODELS } from './shared-data.js';
 
 /** A CPU session on ../shared's yolov8n.onnx; the caller releases it. */

@@ -20,7 +20,7 @@ it('a bundled caller runs the bundled dist/engine-worker.js under plain node', a
   await build({
     entryPoints: [path.join(repoRoot, 'test/fixtures/engine-dist-smoke.ts')],
     outfile: path.join(dir, 'smoke.js'),
-    bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['onnxruntime-node'], logLevel: 'warning',
+    bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['onnxruntime-node', 'piscina'], logLevel: 'warning',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
   const out = execFileSync(process.execPath, [path.join(dir, 'smoke.js'), MODELS.yolov8n()], {

@@ -1,15 +1,16 @@
 /**
  * A dead engine never looks ready and never swallows work. Real parts only: the demo ONNX model
  * (copied to a temp path so the test can make it vanish), real worker threads that really exit
- * (`allowCrashControl` + `crashWorker` makes the worker call process.exit), real restarts.
+ * (the real worker wrapped to call process.exit on a marker feed, test/helpers/crash.ts), real restarts.
  */
-import { copyFileSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DetectError } from '../../core/errors.js';
 import type { TensorMap } from '../../core/types.js';
 import { createEngine, type EngineLogger, type EngineOptions, type WorkerEngine } from '../../infra/engine/engine.js';
+import { CRASHING_ENGINE_WORKER, crashFeed, failLoadMarker } from '../helpers/crash.js';
 import { repoRoot } from '../helpers/shared-data.js';
 import { randomImages } from '../helpers/tensor-fixtures.js';
 
@@ -37,7 +38,7 @@ function recordingLogger() {
 
 async function engine(modelPath: string, options: Partial<EngineOptions> = {}): Promise<WorkerEngine> {
   const e = await createEngine({
-    modelPath, providers: ['cpu'], intraOpThreads: 1, allowCrashControl: true,
+    modelPath, providers: ['cpu'], intraOpThreads: 1, workerScript: CRASHING_ENGINE_WORKER,
     restartBackoff: { baseDelayMs: 200, maxDelayMs: 1000 }, ...options,
   });
   engines.push(e);
@@ -47,6 +48,8 @@ async function engine(modelPath: string, options: Partial<EngineOptions> = {}): 
 /** What the demo model answers for one 320x320 image: 4 box + 4 class rows over 6400 anchors. */
 const SERVED = 'served [1,8,6400]';
 const feeds = (seed: number): TensorMap => ({ images: randomImages(seed, 1, 320) });
+/** Feeds whose run makes its thread exit mid-run. */
+const crashing = (seed: number): TensorMap => ({ ...feeds(seed), ...crashFeed() });
 
 /** How a run ended: served, or the code of the typed error it failed with. */
 async function outcome(p: Promise<TensorMap>): Promise<string> {
@@ -65,7 +68,7 @@ describe('engine faults (real worker threads, demo model)', () => {
     const e = await engine(modelCopy('load'), { workers: 2, logger });
     const outcomes: string[] = [];
     for (let round = 0; round < 6; round++) {
-      const runs = Array.from({ length: 8 }, (_, i) => e.run(feeds(round * 10 + i), i === 2 || (round % 2 === 1 && i === 5) ? { crashWorker: true } : {}));
+      const runs = Array.from({ length: 8 }, (_, i) => e.run(i === 2 || (round % 2 === 1 && i === 5) ? crashing(round * 10 + i) : feeds(round * 10 + i)));
       outcomes.push(...(await Promise.all(runs.map(outcome))));
     }
     expect(outcomes).toHaveLength(48);
@@ -81,7 +84,7 @@ describe('engine faults (real worker threads, demo model)', () => {
 
   it('with one worker, runs queued behind a crash wait for its replacement and are served', async () => {
     const e = await engine(modelCopy('queued'));
-    const crash = e.run(feeds(1), { crashWorker: true });
+    const crash = e.run(crashing(1));
     const queued = [2, 3, 4].map((s) => e.run(feeds(s)));
     expect(await outcome(crash)).toBe('WORKER_CRASHED');
     expect(await Promise.all(queued.map(outcome))).toEqual(Array(3).fill(SERVED));
@@ -92,7 +95,7 @@ describe('engine faults (real worker threads, demo model)', () => {
     const { lines, logger } = recordingLogger();
     const e = await engine(file, { logger });
     unlinkSync(file);
-    const crash = e.run(feeds(1), { crashWorker: true });
+    const crash = e.run(crashing(1));
     const queued = e.run(feeds(2)); // waits for the replacement, which cannot read the model
     expect(await outcome(crash)).toBe('WORKER_CRASHED');
     const err = await queued.catch((x: DetectError) => x);
@@ -124,7 +127,7 @@ describe('engine faults (real worker threads, demo model)', () => {
     const file = modelCopy('close-dead');
     const e = await engine(file, { restartBackoff: { baseDelayMs: 50, maxDelayMs: 100 } });
     unlinkSync(file);
-    expect(await outcome(e.run(feeds(1), { crashWorker: true }))).toBe('WORKER_CRASHED');
+    expect(await outcome(e.run(crashing(1)))).toBe('WORKER_CRASHED');
     await vi.waitFor(() => expect(e.health().state).toBe('unavailable'), { timeout: 30_000, interval: 20 });
     await e.close(); // a hang here fails the test by its timeout
     expect(e.health()).toEqual({ state: 'unavailable', reason: 'engine is closed' });
@@ -133,12 +136,41 @@ describe('engine faults (real worker threads, demo model)', () => {
 
   it('close() while a replacement is starting stops it and rejects what waited for it', async () => {
     const e = await engine(modelCopy('close-starting'));
-    const crash = outcome(e.run(feeds(1), { crashWorker: true }));
+    const crash = outcome(e.run(crashing(1)));
     const waiting = outcome(e.run(feeds(2)));
     await vi.waitFor(() => expect(e.health().reason).toBe('no live engine worker: replacement starting'), { timeout: 30_000, interval: 5 });
     await e.close();
     expect(await crash).toBe('WORKER_CRASHED');
     expect(await waiting).toBe('NOT_READY');
     expect(e.workerCount).toBe(0);
+  });
+
+  it('a worker module that fails to load fails createEngine with ENGINE_ERROR naming why', async () => {
+    const file = modelCopy('load-fails');
+    writeFileSync(failLoadMarker(file), '');
+    const err = await engine(file).catch((x: DetectError) => x);
+    expect(err).toMatchObject({ code: 'ENGINE_ERROR', message: expect.stringContaining('engine worker failed: engine worker module failed to load') });
+  });
+
+  // What piscina could not keep: it never again replaces a thread that failed while loading its
+  // module (its `workerFailsDuringBootstrap`), where the old pool retried with backoff. A model
+  // that fails to load is not that case (threads prepare their session after loading, and retry
+  // with backoff); a worker module that fails to load (a broken build, say) is. Such an engine
+  // says so and fails fast for good, rather than recovering when the module loads again.
+  it('LIMITATION: a replacement thread whose module fails to load is never replaced: the engine stays unavailable, says why, and still closes', async () => {
+    const file = modelCopy('replacement-load-fails');
+    const { lines, logger } = recordingLogger();
+    const e = await engine(file, { logger });
+    writeFileSync(failLoadMarker(file), '');
+    expect(await outcome(e.run(crashing(1)))).toBe('WORKER_CRASHED');
+    const queued = outcome(e.run(feeds(2))); // waits for the replacement while it loads
+    const reason = 'no live engine worker: its threads failed while loading, and piscina does not replace those';
+    await vi.waitFor(() => expect(e.health()).toEqual({ state: 'unavailable', reason }), { timeout: 30_000, interval: 20 });
+    expect(await queued).toBe('ENGINE_UNAVAILABLE');
+    expect(lines.map((l) => l.msg)).toContain('engine worker error');
+    unlinkSync(failLoadMarker(file)); // the module would load now: piscina does not try again
+    expect(await outcome(e.run(feeds(3)))).toBe('ENGINE_UNAVAILABLE');
+    expect(e.health().state).toBe('unavailable');
+    await e.close();
   });
 });

@@ -5,16 +5,19 @@
  * boundary checks (before anything is posted) and warmup on the same path.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleBatch, packBatch } from '../../core/batch.js';
 import { planLetterbox } from '../../core/geometry.js';
 import { createNormalizer, type NormalizeOptions } from '../../core/normalize.js';
+import type { DetectError } from '../../core/errors.js';
 import type { Tensor, TensorMap } from '../../core/types.js';
 import { createSystemClock } from '../../infra/host.js';
 import { createEngine, warmupEngine, type WorkerEngine } from '../../infra/engine/engine.js';
 import { createSharpDecoder } from '../../infra/image/decoder.js';
 import { createBatchedInference } from '../../infra/model/batcher.js';
-import { IMAGES, MODELS } from '../helpers/shared-data.js';
+import { CRASHING_ENGINE_WORKER, crashFeed } from '../helpers/crash.js';
+import { IMAGES, MODELS, repoRoot } from '../helpers/shared-data.js';
 import { maxAbsDiff, randomPixels } from '../helpers/tensor-fixtures.js';
 
 const engines: WorkerEngine[] = [];
@@ -97,6 +100,31 @@ describe('engine-side normalisation', () => {
     expect(err.code).toBe('ENGINE_ERROR'); // yolov8n takes float32: ORT refuses the float16 tensor
     expect(back[0]!.images!.data.length).toBe(640 * 640 * 3);
     expect((await yolo.run({ images: pixels([2, 640, 640, 3]) }, { normalize: { images: {} } })).output0!.dims).toEqual([2, 84, 8400]);
+  });
+
+  it('refuses a malformed pixel batch in run() (INVALID_ARGUMENT) before any thread sees it: the engine checks it once, the thread trusts it', async () => {
+    // A tripwire: every feed map below carries the marker that makes the thread taking it exit.
+    // Checked at the boundary, nothing is posted: no thread exits, no buffer is detached.
+    const demo = await createEngine({ modelPath: path.join(repoRoot, 'models/demo/demo.onnx'), providers: ['cpu'], workerScript: CRASHING_ENGINE_WORKER });
+    engines.push(demo);
+    const batch = (dims: number[], extra = 0): Tensor => ({ dtype: 'uint8', dims, data: new Uint8Array(dims.reduce((a, b) => a * b, 1) + extra) });
+    const malformed = [
+      batch([1, 320, 320, 3], 3), // 3 bytes more than [1, 320, 320, 3] holds
+      batch([1, 320, 320, 3], -3), // 3 bytes fewer
+      batch([1, 320, 320, 4]), // 4 channels
+      batch([2, 320, 320]), // no channel dim
+      batch([0, 320, 320, 3]), // an empty batch
+    ];
+    for (const images of malformed) {
+      const bytes = images.data.byteLength;
+      const err = await demo.run({ images, ...crashFeed() }, { normalize: { images: {} } }).catch((x: DetectError) => x);
+      expect(err).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('feeds.images') });
+      expect(images.data.byteLength).toBe(bytes); // never posted, so never detached
+    }
+    expect(demo.queued).toBe(0);
+    expect(demo.workerCount).toBe(1);
+    expect(demo.health()).toEqual({ state: 'ready' });
+    expect((await demo.run({ images: batch([1, 320, 320, 3]) }, { normalize: { images: {} } })).output0!.dims).toEqual([1, 8, 6400]);
   });
 
   it('warms up on the serving path: pixels normalised in the worker, every batch size', async () => {

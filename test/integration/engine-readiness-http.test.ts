@@ -1,8 +1,9 @@
 /**
  * Engine health through the real server (startServer on 127.0.0.1:0, real HTTP, the demo model
  * copied to a temp path so it can vanish, real worker threads). The ONE stand-in: createEngine
- * is wrapped to turn on the engine's own crash control and keep a handle on the real engine, so
- * the test can make a worker thread really exit; everything else is the production path.
+ * is wrapped to run the real worker wrapped to exit on a marker feed (its public `workerScript`
+ * option, test/helpers/crash.ts) and keep a handle on the real engine, so the test can make a
+ * worker thread really exit; everything else is the production path.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,23 +12,25 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { type RunningServer, startServer } from '../../handlers/serve.js';
 import type { WorkerEngine } from '../../infra/engine/engine.js';
 import { capturingLogger } from '../helpers/capture-logger.js';
+import { CRASHING_ENGINE_WORKER, crashFeed } from '../helpers/crash.js';
 import { rectanglesImage, RGB } from '../helpers/images.js';
 import { repoRoot } from '../helpers/shared-data.js';
 import { randomImages } from '../helpers/tensor-fixtures.js';
 
-const handles = vi.hoisted(() => ({ engines: [] as WorkerEngine[] }));
+const handles = vi.hoisted(() => ({ engines: [] as WorkerEngine[], workerScript: undefined as URL | undefined }));
 vi.mock('../../infra/engine/engine.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../infra/engine/engine.js')>();
   return {
     ...real,
     createEngine: async (o: Parameters<typeof real.createEngine>[0]) => {
-      const e = await real.createEngine({ ...o, allowCrashControl: true, restartBackoff: { baseDelayMs: 200, maxDelayMs: 1000 } });
+      const e = await real.createEngine({ ...o, workerScript: handles.workerScript, restartBackoff: { baseDelayMs: 200, maxDelayMs: 1000 } });
       handles.engines.push(e);
       return e;
     },
   };
 });
 
+handles.workerScript = CRASHING_ENGINE_WORKER;
 const DEMO = path.join(repoRoot, 'models/demo/demo.onnx');
 const dir = mkdtempSync(path.join(tmpdir(), 'detectfn-engine-http-'));
 const servers: RunningServer[] = [];
@@ -56,7 +59,7 @@ async function serve(name: string) {
   await srv.ready;
   const engine = handles.engines[before]!;
   /** Makes the model's only worker thread really exit (the run itself fails WORKER_CRASHED). */
-  const crashWorker = () => engine.run({ images: randomImages(1, 1, 320) }, { crashWorker: true }).catch((e: { code: string }) => e.code);
+  const crashWorker = () => engine.run({ images: randomImages(1, 1, 320), ...crashFeed() }).catch((e: { code: string }) => e.code);
   return { srv, file, log, crashWorker };
 }
 

@@ -1,11 +1,13 @@
 /**
  * The ONNX engine on the real yolov8n models: provider fallback, batching equivalence,
- * concurrent workers, crash recovery (a real process.exit inside the worker thread).
+ * concurrent workers, crash recovery (a real process.exit inside the worker thread: the
+ * engine's `workerScript` is the real worker wrapped to exit on a marker feed, test/helpers/crash.ts).
  */
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Tensor } from '../../core/types.js';
 import { createEngine, type EngineLogger, warmupEngine, type WorkerEngine } from '../../infra/engine/engine.js';
+import { CRASHING_ENGINE_WORKER, crashFeed } from '../helpers/crash.js';
 import { MODELS } from '../helpers/shared-data.js';
 import { maxAbsDiff, randomImages } from '../helpers/tensor-fixtures.js';
 
@@ -86,9 +88,9 @@ describe('createEngine (onnxruntime-node in worker threads)', () => {
 
   it('a crashed worker fails only its in-flight request and is replaced', async () => {
     const { lines, logger } = recordingLogger();
-    const e = await engine({ workers: 2, allowCrashControl: true, logger });
+    const e = await engine({ workers: 2, workerScript: CRASHING_ENGINE_WORKER, logger });
     const img = randomImages(5, 1);
-    const crashing = e.run({ images: item(img, 0) }, { crashWorker: true });
+    const crashing = e.run({ images: item(img, 0), ...crashFeed() });
     const others = [0, 1, 2].map(() => e.run({ images: item(img, 0) }));
     const err = await crashing.catch((x) => x);
     expect(err.code).toBe('WORKER_CRASHED');
@@ -98,12 +100,6 @@ describe('createEngine (onnxruntime-node in worker threads)', () => {
     expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['engine worker crashed', 'engine worker replaced']));
     const after = await Promise.all([0, 1].map(() => e.run({ images: item(img, 0) })));
     expect(after).toHaveLength(2);
-  });
-
-  it('crash control is ignored unless enabled', async () => {
-    const e = await engine();
-    const out = await e.run({ images: randomImages(1, 1) }, { crashWorker: true });
-    expect(out.output0!.dims).toEqual([1, 84, 8400]);
   });
 
   it('bad feeds reject with ENGINE_ERROR carrying ORT\'s message, and the worker goes on', async () => {

@@ -54,7 +54,7 @@ describe('npm run gpu-pack + scripts/gpu-check.sh on a tree without node_modules
     expect(packOutput).toMatch(/gpu-pack: \.gpu-pack\/ holds \d+ files, [\d.]+ MiB \(limit 60\.0 MiB\)/);
     const manifest = JSON.parse(readFileSync(path.join(tree, PACK_DIR, 'pack.json'), 'utf8'));
     expect(manifest.totalBytes).toBeLessThanOrEqual(PACK_LIMIT_BYTES);
-    expect(Object.keys(manifest.files).filter((f) => f.startsWith('app/node_modules/')).every((f) => /^app\/node_modules\/onnxruntime-(node|common)\//.test(f))).toBe(true);
+    expect(Object.keys(manifest.files).filter((f) => f.startsWith('app/node_modules/')).every((f) => /^app\/node_modules\/(onnxruntime-(node|common)|piscina)\//.test(f))).toBe(true);
     expect(existsSync(path.join(tree, 'node_modules'))).toBe(false);
     expect(existsSync(path.join(tree, 'dist'))).toBe(false);
   });

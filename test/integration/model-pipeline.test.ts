@@ -1,8 +1,9 @@
 /**
  * ModelService.detectMany with real parts: the demo model in a real engine worker, the real
  * sharp decoder, the real batcher. What a failing item does to its siblings is counted by the
- * batcher's own onBatch stats (every item that reached the engine). The one injected fault is
- * the engine's own test switch `crashWorker` (allowCrashControl): the worker really exits.
+ * batcher's own onBatch stats (every item that reached the engine). The one injected fault: the
+ * engine runs the real worker wrapped to exit on a marker feed (its public `workerScript`
+ * option, test/helpers/crash.ts), so the worker thread really exits.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +19,7 @@ import { assembleModel } from '../../infra/model/load.js';
 import { serveModel } from '../../infra/model/registry.js';
 import type { ModelService } from '../../infra/model/registry.js';
 import { buildDemoModelFile } from '../../models/demo/demo-model.js';
+import { CRASHING_ENGINE_WORKER, crashFeed } from '../helpers/crash.js';
 import { rectanglesImage, RGB } from '../helpers/images.js';
 import { repoRoot } from '../helpers/shared-data.js';
 
@@ -27,7 +29,7 @@ let image: Uint8Array;
 
 beforeAll(async () => {
   if (!existsSync(DEMO_ONNX)) await buildDemoModelFile(DEMO_ONNX);
-  engine = await createEngine({ modelPath: DEMO_ONNX, providers: ['cpu'], allowCrashControl: true });
+  engine = await createEngine({ modelPath: DEMO_ONNX, providers: ['cpu'], workerScript: CRASHING_ENGINE_WORKER });
   image = await rectanglesImage(64, 48, [{ x1: 8, y1: 8, x2: 40, y2: 30, color: RGB.red }]);
 });
 afterAll(() => engine.close());
@@ -35,7 +37,7 @@ afterAll(() => engine.close());
 /** A pipeline whose engine crashes its worker on the first `crashes` runs; batches of at most 4, one at a time, 8 slots. */
 async function pipeline(crashes: number): Promise<{ model: ModelService; batches: BatchStats[]; depth: () => number }> {
   const manifest = await loadManifest(path.join(repoRoot, 'models/demo.json'));
-  const crashing: Engine = { ...engine, run: (feeds, o) => engine.run(feeds, { ...o, crashWorker: crashes-- > 0 }) };
+  const crashing: Engine = { ...engine, run: (feeds, o) => engine.run(crashes-- > 0 ? { ...feeds, ...crashFeed() } : feeds, o) };
   const batches: BatchStats[] = [];
   const inference = createBatchedInference({
     engine: crashing, inputName: 'images', inputDims: [3, 320, 320], batchSizes: [1, 2, 4],

@@ -19,6 +19,7 @@ import { assembleModel } from '../../infra/model/load.js';
 import { serveModel } from '../../infra/model/registry.js';
 import type { ModelService } from '../../infra/model/registry.js';
 import { buildDemoModelFile } from '../../models/demo/demo-model.js';
+import { CRASHING_ENGINE_WORKER, crashFeed } from '../helpers/crash.js';
 import { rectanglesImage, RGB } from '../helpers/images.js';
 import { repoRoot } from '../helpers/shared-data.js';
 
@@ -102,7 +103,7 @@ it('a batch of pixels on a SharedArrayBuffer is read where it is and handed back
   const shared = sharedBytes(pixels.length);
   shared.set(pixels);
   const feed = (data: Uint8Array) => ({ images: { dtype: 'uint8' as const, dims: [2, h, w, 3], data } });
-  const crashy = await createEngine({ modelPath: DEMO_ONNX, providers: ['cpu'], allowCrashControl: true });
+  const crashy = await createEngine({ modelPath: DEMO_ONNX, providers: ['cpu'], workerScript: CRASHING_ENGINE_WORKER });
   try {
     const returned: unknown[] = [];
     const options = { normalize: { images: {} }, recycle: (p: TensorMap) => returned.push(p.images!.data) };
@@ -114,7 +115,7 @@ it('a batch of pixels on a SharedArrayBuffer is read where it is and handed back
     expect(shared).toEqual(pixels); // read, never written
     for (const name of Object.keys(fromCopy)) expect(Buffer.from(fromShared[name]!.data.buffer).equals(Buffer.from(fromCopy[name]!.data.buffer))).toBe(true);
     returned.length = 0;
-    const crashed = await crashy.run(feed(shared), { ...options, crashWorker: true }).catch((e: { code: string }) => e);
+    const crashed = await crashy.run({ ...feed(shared), ...crashFeed() }, options).catch((e: { code: string }) => e);
     expect((crashed as { code: string }).code).toBe('WORKER_CRASHED');
     expect(returned).toEqual([]); // a buffer a dead run held is not offered for reuse
     // The replacement worker (or a queued retry until it is up) runs the next batch from the same buffer.

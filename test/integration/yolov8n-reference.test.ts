@@ -16,7 +16,7 @@ import { yolov8Decoder } from '../../core/decode.js';
 import { DEFAULT_DETECT_OPTIONS } from '../../core/options.js';
 import { postprocessItem } from '../../core/postprocess.js';
 import type { Detection } from '../../core/types.js';
-import type { ResizeMode } from '../../infra/image/decoder.js';
+import type { ResizeMode } from '../../infra/image/pipeline.js';
 import { compareDetections, referenceSamples } from '../helpers/reference-detections.js';
 import { IMAGES } from '../helpers/shared-data.js';
 import { openYolov8n, yolov8nOutputs } from '../helpers/yolov8n-direct.js';
