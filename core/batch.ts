@@ -27,6 +27,13 @@ import { createNormalizer, DEFAULT_NORMALIZE, type NormalizeDType, type Normaliz
 import type { Tensor } from './types.js';
 import type { Size } from './geometry.js';
 
+/** The number of elements of a tensor of `dims` (1 for a scalar). */
+export function elementCount(dims: readonly number[]): number {
+  let n = 1;
+  for (const d of dims) n *= d;
+  return n;
+}
+
 // Allowed batch sizes.
 
 /**
@@ -113,7 +120,9 @@ export function expectPixelBatch(name: string, feed: Tensor | undefined, options
   if (!Array.isArray(dims) || dims.length !== 4 || dims[3] !== 3) {
     throw invalidParameterError(`feeds.${name}.dims`, 'HWC pixel batch [B, H, W, 3]', Array.isArray(dims) ? dims.join('x') : dims);
   }
-  const [b, h, w] = dims.map((d, i) => expectInteger(`feeds.${name}.dims[${i}]`, d, 1)) as [number, number, number];
+  const bad = dims.findIndex((d) => !Number.isInteger(d) || d < 1);
+  if (bad >= 0) throw invalidParameterError(`feeds.${name}.dims[${bad}]`, 'integer >= 1', dims[bad]);
+  const [b, h, w] = dims as [number, number, number, number];
   if (feed.data.length !== b * h * w * 3) throw invalidParameterError(`feeds.${name}.data.length`, String(b * h * w * 3), feed.data.length);
   planNormalize(options);
   return pixelBatchShape(feed, options);

@@ -213,14 +213,16 @@ export function createWasmClassScan(): ClassScan | undefined {
   if (!instance) return undefined;
   const { exports, memory } = instance;
   const scanRows = exports.scan_rows as ScanRows;
+  let layout: { n: number; rows: number; offsets: number[] } | undefined;
 
   return Object.freeze({
     route: 'wasm-simd',
     scan(data: Float32Array, first: number, nc: number, n: number, conf: number) {
       const thr = float32Below(conf);
       const rows = Math.max(1, Math.min(nc, Math.floor(TILE / n)));
-      // best (n f32, at 0) | cls (n i32) | tile (rows x n f32).
-      const [, CLS, TILE_AT] = reserveScratch(memory, [n * 4, n * 4, rows * n * 4]);
+      // best (n f32, at 0) | cls (n i32) | tile (rows x n f32); laid out again only when the output's size changes.
+      if (layout?.n !== n || layout.rows !== rows) layout = { n, rows, offsets: reserveScratch(memory, [n * 4, n * 4, rows * n * 4]) };
+      const [, CLS, TILE_AT] = layout.offsets as [number, number, number];
       const heap = new Float32Array(memory.buffer);
       const best = heap.subarray(0, n).fill(thr);
       const bestClass = new Int32Array(memory.buffer, CLS, n).fill(-1);

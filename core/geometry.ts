@@ -74,8 +74,8 @@ export const DEFAULT_LETTERBOX: LetterboxOptions = Object.freeze({
 
 /** Options are merged over DEFAULT_LETTERBOX and checked, with the source size, on every call. */
 export function planLetterbox(source: Size, options?: Partial<LetterboxOptions>): LetterboxPlan {
-  const src = expectSize('source', source);
-  const o = resolveLetterboxOptions(options);
+  const src = sourceSize(source);
+  const o = options === undefined ? resolveLetterboxOptions() : onceFor(options, resolvedLetterbox, resolveLetterboxOptions);
   let r = Math.min(o.size.height / src.height, o.size.width / src.width);
   if (!o.scaleUp) r = Math.min(r, 1);
   const resized = { width: roundHalfEven(src.width * r), height: roundHalfEven(src.height * r) };
@@ -182,11 +182,8 @@ export interface CropPlan {
 
 /** The decoder resizes the source to `resized`, takes the `crop` window and pads it to `target`. */
 export function planCrop(source: Size, options: CropOptions): CropPlan {
-  const src = expectSize('source', source);
-  const size = expectSize('size', options.size);
-  const mode = expectOneOf('resize', options.resize, CROP_RESIZE_MODES);
-  const n = expectInteger('resizeTo', options.resizeTo ?? Math.min(size.width, size.height), 1, MAX_SIDE);
-  const padValue = expectInteger('padValue', options.padValue, 0, 255);
+  const src = sourceSize(source);
+  const { size, mode, n, padValue } = onceFor(options, resolvedCrop, resolveCropOptions);
   const { resized, scale } = resizedSize(src, mode, n);
   if (resized.width < 1 || resized.height < 1) {
     throw invalidParameterError('source', `size that keeps 1 pixel per side when resized to ${n}`, `${src.width}x${src.height}`);
@@ -226,6 +223,34 @@ function axis(have: number, want: number): { start: number; length: number; befo
 
 /** Largest side accepted anywhere: far above any model input, small enough to stay exact. */
 const MAX_SIDE = 1 << 16;
+
+/**
+ * Options are checked once per options object: a service plans every image with the same frozen
+ * one, so its per-image cost is a lookup. (An options object must not be mutated after its first
+ * plan; the service's never are.)
+ */
+function onceFor<O extends object, R>(options: O, cache: WeakMap<object, R>, resolve: (o: O) => R): R {
+  let r = cache.get(options);
+  if (r === undefined) cache.set(options, (r = resolve(options)));
+  return r;
+}
+const resolvedLetterbox = new WeakMap<object, LetterboxOptions>();
+const resolvedCrop = new WeakMap<object, { size: Size; mode: CropResizeMode; n: number; padValue: number }>();
+
+function resolveCropOptions(options: CropOptions) {
+  const size = expectSize('size', options.size);
+  const mode = expectOneOf('resize', options.resize, CROP_RESIZE_MODES);
+  const n = expectInteger('resizeTo', options.resizeTo ?? Math.min(size.width, size.height), 1, MAX_SIDE);
+  const padValue = expectInteger('padValue', options.padValue, 0, 255);
+  return { size, mode, n, padValue };
+}
+
+/** An image's own size, checked on every plan (it is the image's, not the service's), without allocating on the way. */
+function sourceSize(source: Size): Size {
+  const ok = typeof source === 'object' && source !== null && Number.isInteger(source.width) && Number.isInteger(source.height) &&
+    source.width >= 1 && source.height >= 1 && source.width <= MAX_SIDE && source.height <= MAX_SIDE;
+  return ok ? source : expectSize('source', source);
+}
 
 function expectSize(name: string, size: unknown): Size {
   if (typeof size !== 'object' || size === null) throw invalidParameterError(name, 'object {width, height}', size);

@@ -9,7 +9,6 @@
  */
 export { DetectError, ERROR_STATUS, GRPC_STATUS, isDetectError, toDetectError } from './errors.js';
 export type { DetectErrorOptions, ErrorCode } from './errors.js';
-export { elementCount } from './types.js';
 export type { BoxXYXY, Clock, DecodedImage, DecodeHints, Detection, Engine, EngineRunOptions, ExecutionProvider, ImageDecoder, StageTimings, Tensor, TensorArray, TensorDType, TensorInfo, TensorMap, TimerHandle } from './types.js';
 
 export { CLASSIFY_PARAMETERS, DEFAULT_CLASSIFY_OPTIONS, DEFAULT_DETECT_OPTIONS, DETECT_PARAMETERS, MAX_DET_LIMIT, MAX_TOP_K, parseBoolean, parseClassifyParams, parseDetectParams, refuseUnknownParams } from './options.js';
@@ -22,7 +21,7 @@ export type { AxisTable, LinearResizer, LinearResizerOptions, Raster, Region, Re
 
 export { createNormalizer, DEFAULT_NORMALIZE, fromHalfBits, normalizeInto, planNormalize, toHalfBits } from './normalize.js';
 export type { ChannelOrder, NormalizeDType, NormalizeOptions, Normalizer, NormalizerOptions, NormalizeRoute } from './normalize.js';
-export { assembleBatch, createBatchTensor, expectAllowedBatchSizes, expectPixelBatch, itemView, normalizePixelBatch, packBatch, pickBatchSize, pixelBatchShape, splitBatch } from './batch.js';
+export { assembleBatch, createBatchTensor, elementCount, expectAllowedBatchSizes, expectPixelBatch, itemView, normalizePixelBatch, packBatch, pickBatchSize, pixelBatchShape, splitBatch } from './batch.js';
 export type { AssembledBatch, AssembleOptions, BatchDType, BatchItem, PackOptions, PixelBatchShape } from './batch.js';
 
 export { createDecoders, createYolov8Decoder, end2endDecoder, getDecoder, yolov5Decoder, yolov8Decoder } from './decode.js';

@@ -123,6 +123,15 @@ export interface NormalizePlan {
 }
 
 export function planNormalize(options: Partial<NormalizeOptions> = {}): NormalizePlan {
+  // Checked and planned once per options object: a service sends the same frozen one with every batch.
+  let plan = plans.get(options);
+  if (plan === undefined) plans.set(options, (plan = makePlan(options)));
+  return plan;
+}
+
+const plans = new WeakMap<object, NormalizePlan>();
+
+function makePlan(options: Partial<NormalizeOptions>): NormalizePlan {
   const o = { ...DEFAULT_NORMALIZE, ...options };
   const scale = expectNumber('scale', o.scale, Number.MIN_VALUE);
   const mean = triple('mean', o.mean, 0, false);

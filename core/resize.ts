@@ -240,12 +240,24 @@ function createWasmResizeKernel(): WasmResizeKernel | undefined {
   const hrow = exports.hrow as (src: number, n: number, xofs: number, xw: number, out: number) => void;
   const vrow = exports.vrow as (r0: number, r1: number, b0: number, b1: number, n16: number, out: number) => void;
 
+  // The scratch layout depends only on the widths; a service resizes the same sizes again and again.
+  let layout: { key: number; padded: number; offsets: number[] } | undefined;
+  const layoutFor = (dw: number, sw: number) => {
+    const key = dw * 0x10000 + sw;
+    if (layout?.key !== key) {
+      const padded = up16(dw * 3);
+      // x offsets (at 0) | x weights (i16x8 per x) | 2 int32 rows (+16 slack) | output row | source row (+16 slack).
+      const sizes = [dw * 4, dw * 16, padded * 4 + 16, padded * 4 + 16, padded, sw * 3 + 16];
+      layout = { key, padded, offsets: reserveScratch(memory, sizes) };
+    }
+    return layout;
+  };
+
   return {
     resizeInto(src, dst, region) {
-      const dw = region.width, rowLen = dw * 3, padded = up16(rowLen);
-      // x offsets (at 0) | x weights (i16x8 per x) | 2 int32 rows (+16 slack) | output row | source row (+16 slack).
-      const sizes = [dw * 4, dw * 16, padded * 4 + 16, padded * 4 + 16, padded, src.width * 3 + 16];
-      const [, XW, R0, R1, OUT, SRC] = reserveScratch(memory, sizes);
+      const dw = region.width, rowLen = dw * 3;
+      const { padded, offsets } = layoutFor(dw, src.width);
+      const [, XW, R0, R1, OUT, SRC] = offsets as [number, number, number, number, number, number];
       const heap8 = new Uint8Array(memory.buffer), heap32 = new Int32Array(memory.buffer), heap16 = new Int16Array(memory.buffer);
       const xs = axisTable(src.width, dw, true), ys = axisTable(src.height, region.height, false);
       for (let x = 0; x < dw; x++) {

@@ -54,12 +54,6 @@ export interface TensorInfo {
 
 export type TensorMap = Record<string, Tensor>;
 
-export function elementCount(dims: readonly number[]): number {
-  let n = 1;
-  for (const d of dims) n *= d;
-  return n;
-}
-
 // Clock: time as an injected dependency. Batching and deadlines run on it, so they are
 // testable on a fake clock without sleeps.
 

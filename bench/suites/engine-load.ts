@@ -4,7 +4,7 @@
  * inference kept full by concurrent submitters while a 5 ms timer measures event-loop lag.
  */
 import type * as ort from 'onnxruntime-node';
-import type { BatchedInference } from '../../infra/model/batcher.js';
+import type { BatchedInference } from '../../infra/model/inference.js';
 import { toOrtFeeds } from '../../infra/engine/session.js';
 import { randomImages, randomPixels } from '../../test/helpers/tensor-fixtures.js';
 

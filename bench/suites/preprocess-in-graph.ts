@@ -8,7 +8,7 @@
  */
 import { createSystemClock } from '../../infra/host.js';
 import { createEngine, warmupEngine, type WorkerEngine } from '../../infra/engine/engine.js';
-import { createBatchedInference } from '../../infra/model/batcher.js';
+import { createBatchedInference } from '../../infra/model/inference.js';
 import { MODELS } from '../../test/helpers/shared-data.js';
 import { type BenchResult, type BenchSuite, median, summarize } from '../report.js';
 import { batchedLoad } from './engine-load.js';

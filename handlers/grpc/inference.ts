@@ -14,7 +14,7 @@
 import * as grpc from '@grpc/grpc-js';
 import pkg from '../../package.json' with { type: 'json' };
 import { DetectError, GRPC_STATUS, toDetectError } from '../../core/errors.js';
-import { elementCount } from '../../core/types.js';
+import { elementCount } from '../../core/batch.js';
 import type { Logger } from '../../infra/config.js';
 import { type ModelRegistry, type RequestContext, requestContext, withClientTimeout } from '../../infra/model/registry.js';
 import { checkRequest, type DecodedInput, decodeOne, type KsInferRequest, type KsParameters, type KsRequestInput } from '../kserve/codec.js';

@@ -16,7 +16,8 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { DetectError, invalidParameterError } from '../../core/errors.js';
-import { elementCount, type TensorDType } from '../../core/types.js';
+import type { TensorDType } from '../../core/types.js';
+import { elementCount } from '../../core/batch.js';
 import { decodeBase64Image } from '../request.js';
 
 export type KsParameterValue = string | number | boolean;

@@ -22,10 +22,11 @@
  * whichever InferParameter member a client picks. Anything else is refused naming the parameter
  * (before, a non-boolean `binary_data` was silently ignored).
  */
-import { DetectError, invalidParameterError, isInteger } from '../../core/errors.js';
+import { DetectError, invalidParameterError } from '../../core/errors.js';
 import { type DetectOptions, MAX_TOP_K, parseBoolean, parseDetectParams } from '../../core/options.js';
 import { toPaddedTensors } from '../../core/postprocess.js';
-import { elementCount, type TensorArray, type TensorDType } from '../../core/types.js';
+import type { TensorArray, TensorDType } from '../../core/types.js';
+import { elementCount } from '../../core/batch.js';
 import { type ClassifyResult, type DetectResult, type ModelDescription, type ModelRegistry, type ModelService, type RequestContext, withClientTimeout, withDeadline } from '../../infra/model/registry.js';
 import { BINARY_DATA, BINARY_DATA_OUTPUT, type DecodedInput, type EncodableOutput, encodeBytesElements, kserveDatatype, type KsInferRequest, type KsParameters, type KsRequestInput } from './codec.js';
 import { IMAGE_INPUT, OUTPUT_NAMES } from './triton.js';
@@ -99,7 +100,7 @@ export function planInfer(request: KsInferRequest, d: ModelDescription): InferPl
   if (d.task === 'detect') refuseClassification(request);
   refuseSequence(parameters);
   const timeout = parameters.timeout ?? 0;
-  if (!isInteger(timeout) || timeout < 0) throw invalidParameterError('parameters.timeout', 'integer >= 0 (microseconds)', timeout);
+  if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 0) throw invalidParameterError('parameters.timeout', 'integer >= 0 (microseconds)', timeout);
   const binaryDefault = parameters[BINARY_DATA_OUTPUT] === undefined ? false : parseBoolean(`parameters.${BINARY_DATA_OUTPUT}`, parameters[BINARY_DATA_OUTPUT]);
   // The detector's options, once; a classifier has none in KServe (its FP32 output is the whole
   // distribution, and the classification extension sets how many strings): all is `rest`.
@@ -186,7 +187,7 @@ function classCountIn(params: KsParameters | undefined, at: string, classes: num
   for (const key of CLASSIFICATION_KEYS) {
     const v = params?.[key];
     if (v === undefined) continue;
-    if (!isInteger(v) || v < 1 || v > classes) throw invalidParameterError(`${at}.${key}`, `integer between 1 and ${classes} (the model's classes)`, v);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > classes) throw invalidParameterError(`${at}.${key}`, `integer between 1 and ${classes} (the model's classes)`, v);
     return v;
   }
   return undefined;

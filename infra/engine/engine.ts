@@ -23,10 +23,10 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { expectPixelBatch } from '../../core/batch.js';
+import { elementCount, expectPixelBatch } from '../../core/batch.js';
 import { DetectError, expectInteger, expectNumber, expectOneOf, invalidParameterError } from '../../core/errors.js';
 import { type NormalizeOptions, planNormalize } from '../../core/normalize.js';
-import { type Clock, elementCount, type Engine, type EngineRunOptions, type ExecutionProvider, type Tensor, type TensorArray, type TensorDType, type TensorInfo, type TensorMap } from '../../core/types.js';
+import type { Clock, Engine, EngineRunOptions, ExecutionProvider, Tensor, TensorArray, TensorDType, TensorInfo, TensorMap } from '../../core/types.js';
 import { createSystemClock } from '../host.js';
 import { callerError, type CallSite, captureCallSite, createWorkerPool, existingScript, type PoolCounts, transferable, wholeView } from '../workers.js';
 

@@ -19,7 +19,7 @@ import type { ClassifyOptions } from '../../core/options.js';
 import { type Classification, classScores, topK } from '../../core/postprocess.js';
 import type { DecodedImage, Tensor } from '../../core/types.js';
 import type { ItemTimings } from '../metrics.js';
-import type { InferResult, RequestContext } from './batcher.js';
+import type { InferResult, RequestContext } from './inference.js';
 import { cropOptionsOf } from './inspect.js';
 import type { Model } from './load.js';
 import { DEFAULT_CLASSIFY_OPTIONS } from '../../core/options.js';

@@ -22,7 +22,7 @@ import type { DetectOptions } from '../../core/options.js';
 import { postprocessItem } from '../../core/postprocess.js';
 import type { DecodedImage, Detection, Tensor } from '../../core/types.js';
 import type { ItemTimings } from '../metrics.js';
-import type { InferResult, RequestContext } from './batcher.js';
+import type { InferResult, RequestContext } from './inference.js';
 import { letterboxOptionsOf } from './inspect.js';
 import type { Model } from './load.js';
 

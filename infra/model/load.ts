@@ -27,7 +27,7 @@ import { createModelStats, createRequestRecorder, type Metrics, type ModelStatsR
 import { expectInGraphInput } from '../onnx/graph.js';
 import { readModelInfo } from '../onnx/model-info.js';
 import { isTransient, type ModelStore, type RetryPolicy, withRetries } from '../store/store.js';
-import { type BatchedInference, createBatchedInference } from './batcher.js';
+import { type BatchedInference, createBatchedInference } from './inference.js';
 import { adaptManifestToModel, crossCheckManifest } from './cross-check.js';
 import { checkInputRange, createPreprocessor, expectedInputRange, inputSizeOf, normalizeOptions, type Preprocessor } from './inspect.js';
 import type { ModelManifest } from './manifest.js';

@@ -20,7 +20,7 @@ import { createSharpDecoder, sharpCounters } from '../image/decoder.js';
 import { describeJpegDecoder, type JpegDecoderChoice } from '../image/pipeline.js';
 import type { ModelStatsSnapshot } from '../metrics.js';
 import { createModelStore } from '../store/store.js';
-import type { RequestContext } from './batcher.js';
+import type { RequestContext } from './inference.js';
 import { type ClassifyResult, createClassifyPredictor } from './classify.js';
 import { createDetectPredictor, type DetectResult } from './detect.js';
 import type { PreprocessedImage } from './inspect.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { assembleBatch } from '../../core/batch.js';
 import { createSystemClock } from '../../infra/host.js';
 import { createEngine, type WorkerEngine } from '../../infra/engine/engine.js';
-import { createBatchedInference, type InferResult } from '../../infra/model/batcher.js';
+import { createBatchedInference, type InferResult } from '../../infra/model/inference.js';
 import type { BatchStats } from '../../infra/model/batcher.js';
 import { MODELS } from '../helpers/shared-data.js';
 import { maxAbsDiff, randomPixels } from '../helpers/tensor-fixtures.js';

@@ -15,7 +15,7 @@ import type { Tensor, TensorMap } from '../../core/types.js';
 import { createSystemClock } from '../../infra/host.js';
 import { createEngine, warmupEngine, type WorkerEngine } from '../../infra/engine/engine.js';
 import { createSharpDecoder } from '../../infra/image/decoder.js';
-import { createBatchedInference } from '../../infra/model/batcher.js';
+import { createBatchedInference } from '../../infra/model/inference.js';
 import { CRASHING_ENGINE_WORKER, crashFeed } from '../helpers/crash.js';
 import { IMAGES, MODELS, repoRoot } from '../helpers/shared-data.js';
 import { maxAbsDiff, randomPixels } from '../helpers/tensor-fixtures.js';

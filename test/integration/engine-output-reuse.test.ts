@@ -14,7 +14,7 @@ import type { Tensor } from '../../core/types.js';
 import { createSystemClock } from '../../infra/host.js';
 import { createEngine, type WorkerEngine } from '../../infra/engine/engine.js';
 import { model, node, valueInfo } from '../../infra/onnx/graph.js';
-import { createBatchedInference } from '../../infra/model/batcher.js';
+import { createBatchedInference } from '../../infra/model/inference.js';
 import { MODELS, repoRoot } from '../helpers/shared-data.js';
 import { randomImages, randomPixels } from '../helpers/tensor-fixtures.js';
 

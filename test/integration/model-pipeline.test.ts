@@ -14,7 +14,7 @@ import { createSystemClock } from '../../infra/host.js';
 import { createEngine, type WorkerEngine } from '../../infra/engine/engine.js';
 import { createSharpDecoder } from '../../infra/image/decoder.js';
 import { loadManifest } from '../../infra/model/manifest.js';
-import { createBatchedInference } from '../../infra/model/batcher.js';
+import { createBatchedInference } from '../../infra/model/inference.js';
 import { assembleModel } from '../../infra/model/load.js';
 import { serveModel } from '../../infra/model/registry.js';
 import type { ModelService } from '../../infra/model/registry.js';
