@@ -15,7 +15,7 @@ export type { ClassifyOptions, DetectOptions } from './core/options.js';
 export { exitOnLoadFailure, exitOnSignals, registryOptions, resolveModelPaths, startServer } from './handlers/serve.js';
 export type { RunningServer, StartServerOptions } from './handlers/serve.js';
 export { createApp } from './handlers/http/app.js';
-export type { App, AppDeps, AppOptions, RouteGroup } from './handlers/http/app.js';
+export type { App, AppDeps, AppOptions, RouteGroup } from './handlers/http/middleware.js';
 
 // The model registry: manifests -> loaded, warm, batched models.
 export { createModelRegistry, manifestFor } from './infra/model/registry.js';

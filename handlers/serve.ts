@@ -27,7 +27,8 @@ import { createMetrics, type Metrics } from '../infra/metrics.js';
 import { createModelRegistry, type ModelRegistry, type ModelRegistryOptions } from '../infra/model/registry.js';
 import { createEventQueueConsumer } from './events/deliveries.js';
 import { type GrpcListener, grpcPortFor, startGrpcListener } from './grpc/server.js';
-import { type App, type AppOptions, createApp, type Drain, trackResponses } from './http/app.js';
+import { createApp } from './http/app.js';
+import { type App, type AppOptions, type Drain, trackResponses } from './http/middleware.js';
 
 // `startServer`: config -> logger, metrics, model registry -> app -> listening socket. It
 // listens at once (liveness answers during the cold start) while the registry loads and warms

@@ -20,7 +20,7 @@ import type { Tensor } from '../../core/types.js';
 import { encodeRgbPng, renderDetections } from '../../infra/image/render.js';
 import { type ClassifyResult, type DetectResult, type ModelService, requestContext, withDeadline, wrongTaskError } from '../../infra/model/registry.js';
 import { decodeBase64Image } from '../request.js';
-import type { App, AppDeps } from './app.js';
+import type { App, AppDeps } from './middleware.js';
 
 // `POST /v1/models/:model/detect`: body cap -> model lookup (404/503 from the registry) ->
 // images and parameters -> the images admitted all or none and detected together (they share

@@ -8,7 +8,7 @@
  */
 import { DetectError } from '../../core/errors.js';
 import type { ModelDescription } from '../../infra/model/registry.js';
-import type { App, AppDeps } from './app.js';
+import type { App, AppDeps } from './middleware.js';
 
 /** How long a load balancer should wait before asking /readyz again. */
 export const READY_RETRY_AFTER_S = 1;

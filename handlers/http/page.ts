@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { App, AppDeps } from './app.js';
+import type { App, AppDeps } from './middleware.js';
 
 export const UI_DIR = fileURLToPath(new URL('./ui/', import.meta.url));
 const SCRIPT_TAG = '<script src="page.js"></script>';

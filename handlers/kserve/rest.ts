@@ -14,7 +14,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import { DetectError } from '../../core/errors.js';
 import { parseBoolean } from '../../core/options.js';
 import { type ModelService, requestContext } from '../../infra/model/registry.js';
-import { type App, type AppDeps, type AppEnv, errorResponse, kserveErrorBody } from '../http/app.js';
+import { type App, type AppDeps, type AppEnv, errorResponse, kserveErrorBody } from '../http/middleware.js';
 import { notReadyError } from '../http/health.js';
 import { decodeContentEncoding, decodeInputs, encodeInferResponse, HEADER_LENGTH_HEADER, splitInferBody } from './codec.js';
 import { findModel, modelNotReady, planInfer, runInfer } from './infer.js';

@@ -10,7 +10,7 @@ import type { DetectResult, ModelDescription, ModelRegistry, ModelService, Reque
 import { loadConfig, type ServiceConfig } from '../../infra/config.js';
 import { createMetrics, createModelStats } from '../../infra/metrics.js';
 import { capturingLogger } from './capture-logger.js';
-import type { AppDeps } from '../../handlers/http/app.js';
+import type { AppDeps } from '../../handlers/http/middleware.js';
 
 export interface DetectCall {
   readonly bytes: Uint8Array;
