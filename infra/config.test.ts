@@ -69,7 +69,7 @@ describe('loadConfig', () => {
   });
 });
 
-// ---- logger.test ----
+// Logger.
 describe('logLevelFromEnv', () => {
   it('falls back when unset or empty, takes a known level', () => {
     expect(logLevelFromEnv({}, 'warn')).toBe('warn');

@@ -1,13 +1,19 @@
 /**
  * @module infra/config
- * Structured JSON logs (pino). Every request-scoped line carries `reqId`; request bodies are
- * never logged (only sizes and content types), so a log line can never leak an image or a key.
+ * What the service takes from its environment, validated once at start-up, and the logger it
+ * configures. A bad value stops the process with an error naming the variable
+ * ("DETECTFN_MAX_BODY_BYTES: expected a positive integer, got 'ten'"); after that the config is
+ * typed, frozen and trusted. Per-model settings live in the model manifest, not here. Logs are
+ * structured JSON (pino): every request-scoped line carries `reqId`, and request bodies are never
+ * logged (only sizes and content types), so a log line can never leak an image or a key.
  */
 import { pino, type Logger as PinoLogger } from 'pino';
 import { z } from 'zod';
 import { DetectError } from '../core/errors.js';
 import { DEFAULT_CLASSIFY_OPTIONS, MAX_TOP_K } from '../core/options.js';
 
+// Structured JSON logs (pino). Every request-scoped line carries `reqId`; request bodies are
+// never logged (only sizes and content types), so a log line can never leak an image or a key.
 export type Logger = PinoLogger;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -50,7 +56,6 @@ export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
 
-// ---- env ----
 // Service configuration from environment variables, validated once at start-up. A bad value
 // stops the process with an error naming the variable ("DETECTFN_MAX_BODY_BYTES: expected a
 // positive integer, got 'ten'"). Per-model settings live in the model manifest, not here.

@@ -58,7 +58,7 @@ describe('usableCores', () => {
   });
 });
 
-// ---- spare-buffers.test ----
+// Spare buffers.
 describe('createSpareBuffers', () => {
   it('hands back given buffers by exact length, keeping at most `keep` per length', () => {
     const b = createSpareBuffers(1);
@@ -89,7 +89,7 @@ describe('createSpareBuffers', () => {
   });
 });
 
-// ---- free-now.test ----
+// Free now.
 describe('freeNow', () => {
   it('detaches whole plain buffers at once, and their memory leaves the process count', () => {
     const before = process.memoryUsage().arrayBuffers;

@@ -1,12 +1,9 @@
 /**
  * @module infra/host
- * How many cores this process may actually use: `os.availableParallelism()` (the CPUs it may
- * run on) lowered by a CPU quota of its cgroup, which Node 20 and 24 both ignore. A container
- * limited to 2 CPUs on a 64-core GPU host would otherwise size its thread pools for 64 and
- * spend its quota switching between them (the same correction Go's automaxprocs and the JVM's
- * container support make). cgroup v2 (`cpu.max`) and v1 (`cpu.cfs_quota_us` /
- * `cpu.cfs_period_us`) are read from the process's own cgroup up to the root: the smallest
- * quota on the way is the one that binds. A fractional quota rounds down, never below 1.
+ * What the process gets from the machine it runs on, as the rest of infra uses it: the cores it
+ * may use (cgroup-aware: Node ignores a container's CPU quota), the monotonic clock and timers
+ * (the Clock port core declares), bounded waits for shutdown paths, and memory: recycled
+ * pixel buffers on SharedArrayBuffers and spent buffers freed at once rather than at some GC.
  */
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
@@ -14,6 +11,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Clock, TimerHandle } from '../core/types.js';
 
+// How many cores this process may actually use: `os.availableParallelism()` (the CPUs it may
+// run on) lowered by a CPU quota of its cgroup, which Node 20 and 24 both ignore. A container
+// limited to 2 CPUs on a 64-core GPU host would otherwise size its thread pools for 64 and
+// spend its quota switching between them (the same correction Go's automaxprocs and the JVM's
+// container support make). cgroup v2 (`cpu.max`) and v1 (`cpu.cfs_quota_us` /
+// `cpu.cfs_period_us`) are read from the process's own cgroup up to the root: the smallest
+// quota on the way is the one that binds. A fractional quota rounds down, never below 1.
 export interface UsableCores {
   readonly cores: number;
   /** True when a cgroup CPU quota, not the CPU count, set `cores`. */
@@ -109,7 +113,6 @@ function measure(read: Read, cpus: number): UsableCores {
   return { cores, byQuota: true, source: `cgroup CPU quota ${Number(quota.cpus.toFixed(2))} (${quota.where}) of ${cpus} CPUs` };
 }
 
-// ---- system-clock ----
 // The real Clock: performance.now() (monotonic, unaffected by wall-clock jumps) and Node
 // timers. Timers stay ref'd: a CLI awaiting a batched result must not exit with it pending.
 export function createSystemClock(): Clock {
@@ -124,7 +127,6 @@ export function createSystemClock(): Clock {
   };
 }
 
-// ---- settled-within ----
 // A bounded wait for shutdown paths: close() must finish even when what it waits for never does
 // (a worker thread stuck in native code, a batch whose engine is gone).
 /** Resolves true once `p` settles (either way), or false after `ms`; never rejects. */
@@ -135,7 +137,6 @@ export function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean>
   return Promise.race([settled, late]).finally(() => clearTimeout(timer));
 }
 
-// ---- spare-buffers ----
 // Recycled uint8 buffers, kept by exact byte length: a buffer that is reused is not allocated
 // and page-faulted again (1.2 MB per 640x640 image), and never becomes garbage for a GC to find.
 // Used for the engine's batch of pixels (handed back by the engine worker with each result) and
@@ -187,7 +188,6 @@ export function createSpareBuffers(keep: number): SpareBuffers {
   };
 }
 
-// ---- free-now ----
 // `freeNow`: releases spent ArrayBuffers at once instead of at some later GC. A big buffer
 // nobody reads any more (onnxruntime-node's copy of an output written in place, an encoded
 // image after its decode) still counts as external memory until V8 sweeps it, and that count is

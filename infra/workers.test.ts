@@ -121,7 +121,7 @@ describe('prepared threads', () => {
   });
 });
 
-// ---- start-schedule.test ----
+// Start schedule.
 /**
  * The restart schedule on a fake clock: what is checked is the schedule over many attempts
  * (minutes of backoff). Real threads that really fail to start and come back are in

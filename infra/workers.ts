@@ -33,7 +33,7 @@ import type { Clock, TimerHandle } from '../core/types.js';
 import { settledWithin } from './host.js';
 import { backoffDelay } from './store/store.js';
 
-// ---- call-site errors ----
+// Call site errors.
 export type CallSite = Error;
 
 /** The caller's stack, taken now: the error a worker's reply turns into later points here. */
@@ -50,7 +50,7 @@ export function callerError(code: ErrorCode, message: string, site: CallSite, op
   return err;
 }
 
-// ---- buffers ----
+// Buffers.
 /** The ArrayBuffers under `views`, each once, to transfer (SharedArrayBuffers are shared, not moved). */
 export function transferable(views: Iterable<ArrayBufferView | undefined>): ArrayBuffer[] {
   const list: ArrayBuffer[] = [];
@@ -70,7 +70,7 @@ export function moved<T>(value: T, transfer: readonly ArrayBuffer[]): T {
   return move({ [transferableSymbol]: transfer, [valueSymbol]: value } as never) as T;
 }
 
-// ---- worker side ----
+// Worker side.
 /** How a failed task comes back: what the main thread needs to rebuild the DetectError. */
 interface WorkerFailure {
   readonly workerError: { readonly code: ErrorCode; readonly message: string; readonly details?: Record<string, unknown> | undefined };
@@ -97,7 +97,6 @@ export function existingScript(url: URL, label: string): URL {
   return url;
 }
 
-// ---- prepared threads ----
 // Piscina marks a thread ready once its module has loaded, and never replaces a thread again
 // after one failed while loading. A thread that must prepare (create an ORT session) and may fail
 // to (the model file is gone) therefore never fails its loading: it posts a control port on its
@@ -298,7 +297,6 @@ function preparedThreads<S>(p: PrepareOptions<S>, name: string, size: number, id
   };
 }
 
-// ---- start-schedule ----
 // When a thread may prepare. At once, unless a preparation failed: then one attempt is
 // scheduled, min(maxDelayMs, baseDelayMs * 2^n) with "equal jitter" (half of it fixed, half
 // random: retries neither stampede nor spin), and every thread asking meanwhile waits for it.
@@ -365,7 +363,7 @@ export function createStartSchedule(cfg: { backoff: PrepareOptions<unknown>['bac
   };
 }
 
-// ---- pool ----
+// Pool.
 export interface WorkerPoolOptions<S = never> {
   /** Names the threads in errors: "decode worker crashed: ...". */
   readonly name: string;

@@ -68,7 +68,6 @@ describe('auth errors and webhook tokens', () => {
   });
 });
 
-// ---- error-handler.test ----
 // HTTP-shape test with a STAND-IN registry (test/helpers/fake-registry.ts): no model runs.
 
 const post = (app: ReturnType<typeof createApp>) =>
@@ -133,7 +132,6 @@ describe('error mapper', () => {
   });
 });
 
-// ---- request-id.test ----
 // HTTP-shape test with a STAND-IN registry (test/helpers/fake-registry.ts): no model runs.
 
 describe('request id', () => {

@@ -125,7 +125,6 @@ describe('detect parameters (core/options\' one parser)', () => {
   });
 });
 
-// ---- hostile-input.test ----
 // HTTP-shape tests with a STAND-IN registry (test/helpers/fake-registry.ts): no model runs.
 // Inputs built to break parsers (prototype keys, absurd nesting), and the metrics labels.
 

@@ -44,7 +44,6 @@ export function healthRoutes(app: App, deps: AppDeps): void {
   });
 }
 
-// ---- model-routes ----
 // `GET /v1/models`: every configured model with its readiness `state` (and `reason` when not
 // ready), described when loaded, `{name, state: 'loading', warm: false}` while it still loads.
 // `GET /v1/models/:model`: one ModelService.describe() plus its health (404 MODEL_NOT_FOUND,

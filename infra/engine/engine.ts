@@ -124,7 +124,6 @@ export const ENGINE_DEFAULTS = Object.freeze({
 
 export const SILENT_LOGGER: EngineLogger = Object.freeze({ info() {}, warn() {}, error() {} });
 
-// ---- warmup ----
 // Runs every batch shape the batcher can produce before traffic arrives: on GPU each new
 // input shape costs a cuDNN/TensorRT set-up, on CPU the first run allocates the arena. With
 // several workers each shape is sent `parallel` times at once so that every worker sees it.
@@ -192,7 +191,6 @@ function feeds(name: string, dtype: TensorDType, dims: number[]): TensorMap {
   return { [name]: { dtype, dims, data } };
 }
 
-// ---- worker-script ----
 // Where the engine thread's code is (infra/workers.ts says how a bundle and a source run differ).
 export function resolveWorkerScript(override?: string | URL, here: string = import.meta.url): URL {
   const url = override === undefined ? new URL(here.endsWith('.ts') ? './worker-dev.mjs' : './engine-worker.js', here)
@@ -201,7 +199,7 @@ export function resolveWorkerScript(override?: string | URL, here: string = impo
   return existingScript(url, 'engine worker');
 }
 
-// ---- create-engine ----
+// Create engine.
 interface Job {
   readonly feeds: TensorMap;
   readonly normalize: NormalizeFeeds | undefined;
@@ -394,7 +392,6 @@ export async function createEngine(options: EngineOptions): Promise<WorkerEngine
   };
 }
 
-// ---- output-spares ----
 // Outputs a caller released, kept for the next run of the same shape: sent with it
 // (transferred) for the thread to write into, instead of a new allocation per batch (2.8 MB per
 // yolov8n image) that would end up as external memory on this thread, driving its GCs.
@@ -461,7 +458,6 @@ function createOutputSpares(fixed: readonly FixedOutput[], keep: number): Output
   };
 }
 
-// ---- options ----
 // Checks EngineOptions once, at createEngine, and fills in the defaults.
 const PROVIDERS: readonly ExecutionProvider[] = ['tensorrt', 'cuda', 'webgpu', 'cpu'];
 const LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
@@ -532,7 +528,6 @@ export function workerInit(o: ResolvedEngineOptions): WorkerInit {
   return { modelPath, intraOpThreads, interOpThreads, graphOptimizationLevel, enableMemArena, allowSpinning, preprocessInGraph };
 }
 
-// ---- protocol ----
 // Between the engine (main thread) and an engine thread. Runs are piscina tasks; preparing the
 // session and releasing it go over the thread's control port (infra/workers.ts). Tensors travel
 // as core Tensors whose ArrayBuffers are transferred, never copied.
@@ -580,7 +575,6 @@ export type RunReply =
   | { readonly outputs: TensorMap; readonly reused: number; readonly returned?: TensorMap }
   | { readonly error: string; readonly returned?: TensorMap };
 
-// ---- in-graph-feeds ----
 // The run-time check for inputs whose graph normalises itself (`preprocessInGraph`): such an
 // input only takes uint8 pixels, and only with the normalise options baked into the graph at
 // load. A float feed would be refused by ORT with a dtype message that does not say why, and

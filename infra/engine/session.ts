@@ -79,7 +79,6 @@ export async function createSessionWithFallback(
 const createSession = (model: string | Uint8Array, options: ort.InferenceSession.SessionOptions) =>
   typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options);
 
-// ---- tensor-convert ----
 // core Tensor <-> ort.Tensor. Both sides share the typed array; nothing is copied unless ORT
 // hands back a view into a larger buffer, which could not be transferred on its own.
 const DTYPES: readonly string[] = ['float32', 'float16', 'uint8', 'int8', 'int32', 'int64', 'bool'];
@@ -123,7 +122,6 @@ export function toTensorInfo(meta: readonly ort.InferenceSession.ValueMetadata[]
   });
 }
 
-// ---- worker-inputs ----
 // Inside an engine worker: turns `normalize` feeds (uint8 [B, H, W, 3] pixels) into the float
 // [B, 3, H, W] tensors the session runs on. The float memory belongs to the worker and is reused
 // by every batch (one buffer per input, grown to the largest batch seen, smaller batches use a
@@ -196,7 +194,6 @@ export function createWorkerInputs(inGraph: ReadonlySet<string> = new Set()): Wo
   };
 }
 
-// ---- engine-thread ----
 // The thread's life: it creates its session when the engine says so (with the providers to try),
 // answers with what the engine needs to know (provider, model facts), and releases the session
 // when told, after the run in progress. Each run: normalise the pixel feeds, run into

@@ -114,7 +114,7 @@ describe('createSharpDecoder: errors', () => {
   });
 });
 
-// ---- crop-decode.test ----
+// Crop decode.
 /**
  * A classifier's crop through the real decoder (sharp decode, core's cv2-exact resize), in the
  * calling thread and in a real decode worker thread: the same path as the detector's letterbox.
@@ -169,20 +169,20 @@ describe('decoder: crop plans', () => {
   });
 });
 
-// ---- options.test ----
+// Options.
 describe('decode worker default', () => {
   it('is one per core beyond the event loop, none on one core, capped at 8', () => {
     expect([1, 2, 3, 4, 8, 9, 16, 64].map(decodeWorkersFor)).toEqual([0, 1, 2, 3, 7, 8, 8, 8]);
     expect(decodeWorkersFor(0)).toBe(0); // a cgroup reporting no full core still decodes in-thread
   });
 
-  it('follows the cores this process may use when DETECTFN_DECODE_WORKERS is unset', async () => {
-    const config = loadConfig({});
-    expect(config.DETECTFN_DECODE_WORKERS).toBeUndefined();
-    const decoder = createSharpDecoder();
-    expect(decoder.options.workers).toBe(decodeWorkersFor(usableCores().cores));
-    expect(DEFAULT_DECODER_OPTIONS.workers).toBe(decoder.options.workers);
-    await decoder.close();
+  it('follows the cores this process may use when DETECTFN_DECODE_WORKERS is unset: a process pinned to one CPU decodes in-thread', () => {
+    // The expected value comes from outside the code under test: taskset pins a real process to
+    // one CPU, which os.cpus() would not see (it lists them all) but the default must.
+    expect(loadConfig({}).DETECTFN_DECODE_WORKERS).toBeUndefined();
+    const probe = "import('./infra/image/decoder.ts').then(async ({ createSharpDecoder, DEFAULT_DECODER_OPTIONS }) => { const d = createSharpDecoder(); console.log(JSON.stringify([d.options.workers, DEFAULT_DECODER_OPTIONS.workers])); await d.close(); });";
+    const run = (cpus: string) => JSON.parse(execFileSync('taskset', ['-c', cpus, path.join(repoRoot, 'node_modules/.bin/tsx'), '--eval', probe], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } }).trim().split('\n').pop()!) as [number, number];
+    expect(run('0')).toEqual([0, 0]);
   });
 
   it('takes an explicit count, 0 included, and names the variable when it is bad', () => {
@@ -192,7 +192,7 @@ describe('decode worker default', () => {
   });
 });
 
-// ---- jpeg-header.test ----
+// Jpeg header.
 const jpeg = (width: number, height: number, o: { orientation?: number; greyscale?: boolean; progressive?: boolean } = {}) => {
   let img = sharp({ create: { width, height, channels: 3, background: '#4080c0' } });
   if (o.greyscale) img = img.greyscale();
@@ -260,7 +260,7 @@ describe('readJpegHeader: the same answer as sharp, or none', () => {
   });
 });
 
-// ---- decode-threadpool.test ----
+// Decode threadpool.
 /**
  * Decode workers decode on their own thread, not on the process-wide libuv pool: with the pool
  * (one thread here, UV_THREADPOOL_SIZE=1) held by a ~2 s job, an image still decodes through a
@@ -284,7 +284,7 @@ describe('JPEG decode and the libuv thread pool', () => {
   }, 60_000);
 });
 
-// ---- fidelity.test ----
+// Fidelity.
 /**
  * Regression test against the reference preprocessing: OpenCV's own letterbox of bus.jpg and
  * zidane.jpg, computed at test time by test/helpers/cv2_reference.py (python3-opencv is a
@@ -317,7 +317,7 @@ describe('letterbox fidelity against OpenCV (cv2.imread + LetterBox, INTER_LINEA
   });
 });
 
-// ---- decode-workers.test ----
+// Decode workers.
 /**
  * The decoder with decode worker threads (a WorkerPool, infra/workers.ts, whose own tests cover
  * dispatch, crashes and close with stand-in workers): the same pixels and the same typed errors

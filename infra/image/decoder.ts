@@ -76,7 +76,6 @@ export function resolveDecoderOptions(options: Partial<SharpDecoderOptions> = {}
   });
 }
 
-// ---- errors ----
 // sharp reports every failure as a plain Error; callers need stable codes. The header is
 // checked before any pixel is decoded, so a decompression bomb (a few KB declaring 30000x30000)
 // is refused from its metadata alone.
@@ -105,7 +104,6 @@ export function checkHeader(format: string | undefined, size: Size, maxPixels: n
   }
 }
 
-// ---- decoder ----
 // `createSharpDecoder` reads the header first (cheap: no pixels; a plain JPEG's in JS, anything
 // else with sharp), refuses bad input by its metadata, asks `planFor` with the EXIF-oriented
 // size, then runs the pixel pass in a decode worker (default) or in the calling thread
@@ -218,7 +216,6 @@ export function sharpCounters(): { queue: number; process: number } {
 }
 
 
-// ---- decode-worker-script ----
 // Where the decode worker code is (infra/workers.ts says how a bundle and a source run differ).
 export function resolveDecodeWorker(here: string = import.meta.url): URL {
   return existingScript(new URL(here.endsWith('.ts') ? './decode-worker-dev.mjs' : './decode-worker.js', here), 'decode worker');

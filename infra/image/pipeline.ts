@@ -26,7 +26,6 @@ import { createLinearResizer, cropLinear, cropWindow, letterboxLinear, type Line
 import { freeNow } from '../host.js';
 import { moved, taskFunction } from '../workers.js';
 
-// ---- jpeg-header ----
 // The size of a plain JPEG read in JavaScript from its markers, so the event loop does not pay
 // for a sharp metadata call (building sharp's options, a libuv round trip, libvips reading the
 // header) on every request when a decode worker does the decoding anyway.
@@ -116,7 +115,7 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader | undefined {
   return undefined;
 }
 
-// ---- native-jpeg ----
+// Native jpeg.
 export interface RgbImage {
   readonly data: Uint8Array;
   readonly width: number;
@@ -237,7 +236,6 @@ export async function decodeJpegRgb(bytes: Uint8Array, maxPixels: number, scratc
   }
 }
 
-// ---- pipeline ----
 // The ways a LetterboxPlan is executed, each one sharp pipeline from encoded bytes:
 // - cv2-linear: orient -> flatten -> sRGB 8-bit full-size raw, then core's bit-exact OpenCV
 //   INTER_LINEAR resize writes straight into the padded buffer;
@@ -359,7 +357,6 @@ export function decodeFullRgb(bytes: Uint8Array, limitInputPixels: number, jpeg:
   return decodeFull(bytes, limitInputPixels, 0, jpeg);
 }
 
-// ---- errors ----
 // sharp reports every failure as a plain Error; callers need stable codes.
 /** Maps an error thrown by sharp (metadata or pipeline) to a DetectError. */
 export function mapSharpError(err: unknown): DetectError {
@@ -376,7 +373,6 @@ export function mapSharpError(err: unknown): DetectError {
   return new DetectError('UNDECODABLE_IMAGE', `Image is truncated or corrupt: ${first}`, { cause: err });
 }
 
-// ---- decode-thread ----
 // A decode worker thread: runs the pixel pass (sharp, or libjpeg-turbo for a plain JPEG, then the
 // cv2-exact letterbox: core/resize, WASM) for the main thread, so neither the decode nor the
 // letterbox nor sharp's JS side ever holds the service's event loop. Several images at once:

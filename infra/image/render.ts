@@ -1,8 +1,9 @@
 /**
  * @module infra/image/render
- * The SVG overlay renderDetections composites onto the image: one outlined box per detection
- * and a filled label tab ("person 0.87") above it, coloured by class. Labels come from model
- * metadata, so they are escaped: an SVG is XML, and a crafted name must not inject markup.
+ * `?render=true` and the inspector's model's-eye view: images made for people to look at. The
+ * source image (EXIF-oriented, as the boxes are) with boxes and labels drawn as an SVG overlay
+ * that sharp composites, as JPEG; raw RGB as lossless PNG (so what a client reads back is
+ * exactly what was computed). Labels come from model metadata, so they are escaped.
  */
 import sharp from 'sharp';
 import { DetectError, expectInteger } from '../../core/errors.js';
@@ -11,6 +12,9 @@ import type { Detection } from '../../core/types.js';
 import { checkHeader, checkInput, readOrientedHeader } from './decoder.js';
 import { mapSharpError } from './pipeline.js';
 
+// The SVG overlay renderDetections composites onto the image: one outlined box per detection
+// and a filled label tab ("person 0.87") above it, coloured by class. Labels come from model
+// metadata, so they are escaped: an SVG is XML, and a crafted name must not inject markup.
 /** Ultralytics' 20-colour palette, so renders look like the reference tools' output. */
 const PALETTE = [
   'FF3838', 'FF9D97', 'FF701F', 'FFB21D', 'CFD231', '48F90A', '92CC17', '3DDB86', '1A9334', '00D4BB',
@@ -51,7 +55,6 @@ export function overlaySvg(size: Size, detections: readonly Detection[], style: 
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${size.width}" height="${size.height}">${parts.join('')}</svg>`;
 }
 
-// ---- render ----
 // `renderDetections`: the source image (EXIF-oriented, as the boxes are) with boxes and
 // labels drawn, as JPEG. The overlay is an SVG composited by sharp in the same pipeline.
 export interface RenderOptions extends OverlayStyle {
@@ -80,7 +83,6 @@ export async function renderDetections(bytes: Uint8Array, detections: readonly D
   }
 }
 
-// ---- rgb-png ----
 // Raw HWC RGB <-> PNG, for the inspector's model's-eye view and its synthetic warmup image.
 // PNG is lossless, so the pixels a client reads back are exactly the ones computed.
 export async function encodeRgbPng(pixels: Uint8Array, width: number, height: number): Promise<Uint8Array> {

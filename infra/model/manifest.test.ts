@@ -117,7 +117,7 @@ describe('withoutOtherTaskFields', () => {
   });
 });
 
-// ---- load-manifest.test ----
+// Load manifest.
 describe('loadManifest', () => {
   it('resolves a relative source path against the manifest folder', async () => {
     const demo = await loadManifest(path.join(repoRoot, 'models/demo.json'));
