@@ -2,11 +2,11 @@
  * `npm run bench [-- --json] [--out FILE] [--only PREFIX]`: runs every suite and prints one
  * report. `--out FILE` writes the JSON report to FILE (npm's own banner lines go to stdout, so a
  * pipe from `npm run` is not pure JSON without `npm run --silent`).
- * Suites are listed in bench/suites/index.ts; each adds its own figures.
+ * Suites are listed in bench/suites.ts; each adds its own figures.
  */
 import { writeFileSync } from 'node:fs';
 import { formatTable, type BenchResult } from './report.js';
-import { SUITES } from './suites/index.js';
+import { SUITES } from './suites.js';
 
 const args = process.argv.slice(2);
 const KNOWN = ['--json', '--only', '--quick', '--out'];

@@ -4,7 +4,8 @@
  * with its report on stdout and progress on stderr. Exit 0 only when the detections and the
  * S3 event result match the reference and every resource was cleaned up.
  */
-import { formatReport, runEmulation } from '../test/e2e/emulation/index.js';
+import { formatReport } from '../test/e2e/emulation/format-report.js';
+import { runEmulation } from '../test/e2e/emulation/run-emulation.js';
 
 const t0 = performance.now();
 try {

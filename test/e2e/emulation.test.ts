@@ -6,7 +6,9 @@
  * real S3 event; then every platform manifest's exact launch in the same image.
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { docker, formatReport, runEmulation, type EmulationReport } from './emulation/index.js';
+import { docker } from './emulation/docker.js';
+import { formatReport } from './emulation/format-report.js';
+import { type EmulationReport, runEmulation } from './emulation/run-emulation.js';
 
 describe('local deployment emulation', () => {
   let report: EmulationReport;
