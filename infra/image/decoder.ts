@@ -150,10 +150,13 @@ function rethrowMapped(err: unknown): never {
 export const SPARE_PIXEL_BUFFERS = 16;
 
 /**
- * Jobs one decode worker takes at once: sharp's are async, and the next job's bytes arrive while
- * one decodes. Beyond it jobs wait on the main thread, for the least-loaded worker.
+ * Jobs one decode worker takes at once: sharp's are async (libvips' own threads decode), and the
+ * next job's bytes arrive while one decodes. A low cap starves libvips: with 4 a worker decoding
+ * JPEGs through sharp served 95-99 img/s against 107-126 with 64 (`npm run bench -- --only
+ * pipeline-null-engine --quick`, bus.jpg, 2 cores, interleaved runs). The model's queue bound
+ * (batching.maxQueue) already bounds what is in flight.
  */
-export const DECODE_TASKS_PER_WORKER = 4;
+export const DECODE_TASKS_PER_WORKER = 64;
 
 /** How long close() lets the decode workers finish the jobs they were sent before terminating them. */
 const CLOSE_WAIT_MS = 5_000;

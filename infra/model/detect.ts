@@ -12,7 +12,7 @@
  *   8. result       detections in source pixels, stage timings, the batch it rode in
  *
  * Options arrive parsed (core/options, once, where the request entered); nothing here checks
- * them again. A request's images are admitted together and fail together (infra/model/batcher).
+ * them again. A request's images are admitted together and fail together (infra/model/inference).
  * detectTensor takes already preprocessed inputs (KServe) through stages 3-8, with boxes in
  * model-input pixels (there is no letterbox to undo).
  */
