@@ -19,7 +19,11 @@ export type { App, AppDeps, AppOptions, RouteGroup } from './handlers/http/middl
 
 // The model registry: manifests -> loaded, warm, batched models.
 export { createModelRegistry, manifestFor } from './infra/model/registry.js';
-export type { ClassifyResult, DetectResult, ModelDescription, ModelRegistry, ModelRegistryOptions, ModelService, RequestContext } from './infra/model/registry.js';
+export type { ModelRegistry, ModelRegistryOptions, ModelService } from './infra/model/registry.js';
+export type { ClassifyResult } from './infra/model/classify.js';
+export type { DetectResult } from './infra/model/detect.js';
+export type { ModelDescription } from './infra/model/load.js';
+export type { RequestContext } from './infra/model/inference.js';
 export { loadConfig } from './infra/config.js';
 export type { ServiceConfig } from './infra/config.js';
 export { createLogger, silentLogger } from './infra/config.js';

@@ -18,7 +18,9 @@ import cliProgress from 'cli-progress';
 import { evaluateMap, type MapResult, parseYoloLabels } from '../../core/map.js';
 import { type ClassifyOptions, DEFAULT_DETECT_OPTIONS, type DetectOptions } from '../../core/options.js';
 import { loadConfig } from '../../infra/config.js';
-import { type ClassifyResult, createModelRegistry, type DetectResult, type ModelRegistry, type ModelService, type Task, wrongTaskError } from '../../infra/model/registry.js';
+import { createModelRegistry, type ModelRegistry, type ModelService, type Task, wrongTaskError } from '../../infra/model/registry.js';
+import type { ClassifyResult } from '../../infra/model/classify.js';
+import type { DetectResult } from '../../infra/model/detect.js';
 import { registryOptions, resolveModelPaths } from '../serve.js';
 import { classifyOptionFlags, cliLogger, detectOptionFlags, parseCommand, requiredFlag, stringFlag, UsageError } from './cli.js';
 

@@ -13,7 +13,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DetectError, ERROR_STATUS, GRPC_STATUS } from '../../core/errors.js';
 import { loadConfig, silentLogger } from '../../infra/config.js';
-import type { DetectResult } from '../../infra/model/registry.js';
+import type { DetectResult } from '../../infra/model/detect.js';
 import { standInRegistry, type StandInRegistry } from '../../test/helpers/fake-registry.js';
 import { bytesInferRequest, grpcClients, type GrpcClients, grpcError, rawUnary, unary } from '../../test/helpers/grpc-client.js';
 import { RETRY_PUSHBACK_TRAILER } from './inference.js';

@@ -18,7 +18,9 @@ import { CLASSIFY_PARAMETERS, type ClassifyOptions, DETECT_PARAMETERS, type Dete
 import { toPaddedTensors } from '../../core/postprocess.js';
 import type { Tensor } from '../../core/types.js';
 import { encodeRgbPng, renderDetections } from '../../infra/image/render.js';
-import { type ClassifyResult, type DetectResult, type ModelService, requestContext, withDeadline, wrongTaskError } from '../../infra/model/registry.js';
+import { type ModelService, requestContext, withDeadline, wrongTaskError } from '../../infra/model/registry.js';
+import type { ClassifyResult } from '../../infra/model/classify.js';
+import type { DetectResult } from '../../infra/model/detect.js';
 import { decodeBase64Image } from '../request.js';
 import type { App, AppDeps } from './middleware.js';
 

@@ -7,7 +7,7 @@
  * `/metrics`: Prometheus text.
  */
 import { DetectError } from '../../core/errors.js';
-import type { ModelDescription } from '../../infra/model/registry.js';
+import type { ModelDescription } from '../../infra/model/load.js';
 import type { App, AppDeps } from './middleware.js';
 
 /** How long a load balancer should wait before asking /readyz again. */

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DETECT_OPTIONS } from '../../core/options.js';
-import type { ClassifyResult, ModelDescription } from '../../infra/model/registry.js';
+import type { ClassifyResult } from '../../infra/model/classify.js';
+import type { ModelDescription } from '../../infra/model/load.js';
 import { standInRegistry } from '../../test/helpers/fake-registry.js';
 import { decodeBytesElements, type KsInferRequest, type KsParameters } from './codec.js';
 import { classifyOutputs, type InferPlan, planInfer, refuseClassification, runInfer, tritonClassString } from './infer.js';

@@ -27,7 +27,11 @@ import { type DetectOptions, MAX_TOP_K, parseBoolean, parseDetectParams } from '
 import { toPaddedTensors } from '../../core/postprocess.js';
 import type { TensorArray, TensorDType } from '../../core/types.js';
 import { elementCount } from '../../core/batch.js';
-import { type ClassifyResult, type DetectResult, type ModelDescription, type ModelRegistry, type ModelService, type RequestContext, withClientTimeout, withDeadline } from '../../infra/model/registry.js';
+import { type ModelRegistry, type ModelService, withClientTimeout, withDeadline } from '../../infra/model/registry.js';
+import type { ClassifyResult } from '../../infra/model/classify.js';
+import type { DetectResult } from '../../infra/model/detect.js';
+import type { ModelDescription } from '../../infra/model/load.js';
+import type { RequestContext } from '../../infra/model/inference.js';
 import { BINARY_DATA, BINARY_DATA_OUTPUT, type DecodedInput, type EncodableOutput, encodeBytesElements, kserveDatatype, type KsInferRequest, type KsParameters, type KsRequestInput } from './codec.js';
 import { IMAGE_INPUT, OUTPUT_NAMES } from './triton.js';
 

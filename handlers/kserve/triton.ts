@@ -14,7 +14,8 @@
  * output tensor of class probabilities.
  */
 import type { BatchSizeStats, Duration, ModelStatsSnapshot } from '../../infra/metrics.js';
-import type { ModelDescription, ModelStatus } from '../../infra/model/registry.js';
+import type { ModelStatus } from '../../infra/model/registry.js';
+import type { ModelDescription } from '../../infra/model/load.js';
 import { kserveDatatype, type KsMetadataTensor } from './codec.js';
 
 /** Triton's names for the extensions served (binary tensors, GET .../config, GET .../stats), as clients look for them. */

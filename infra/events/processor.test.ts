@@ -7,7 +7,8 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { DetectError } from '../../core/errors.js';
 import { createModelStats } from '../metrics.js';
-import type { DetectResult, ModelService } from '../model/registry.js';
+import type { ModelService } from '../model/registry.js';
+import type { DetectResult } from '../model/detect.js';
 import { createEventProcessor, createSemaphore } from './processor.js';
 import { type ObjectStore, readLimited } from './stores.js';
 

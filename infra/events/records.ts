@@ -16,7 +16,8 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { DetectError, invalidParameterError } from '../../core/errors.js';
-import type { ClassifyResult, DetectResult } from '../model/registry.js';
+import type { ClassifyResult } from '../model/classify.js';
+import type { DetectResult } from '../model/detect.js';
 
 export interface InputRef {
   readonly bucket: string;

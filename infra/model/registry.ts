@@ -333,4 +333,3 @@ export function wrongTaskError(model: string, task: Task, want: Task, useInstead
   });
 }
 
-export type { ClassifyResult, ColdStart, DetectResult, ModelDescription, PreprocessedImage, RequestContext };

@@ -6,7 +6,10 @@
  */
 import { DEFAULT_DETECT_OPTIONS, type DetectOptions } from '../../core/options.js';
 import { DetectError } from '../../core/errors.js';
-import type { DetectResult, ModelDescription, ModelRegistry, ModelService, RequestContext } from '../../infra/model/registry.js';
+import type { ModelRegistry, ModelService } from '../../infra/model/registry.js';
+import type { DetectResult } from '../../infra/model/detect.js';
+import type { ModelDescription } from '../../infra/model/load.js';
+import type { RequestContext } from '../../infra/model/inference.js';
 import { loadConfig, type ServiceConfig } from '../../infra/config.js';
 import { createMetrics, createModelStats } from '../../infra/metrics.js';
 import { capturingLogger } from './capture-logger.js';
