@@ -48,7 +48,7 @@ export interface StartServerOptions {
   readonly metrics?: Metrics;
   /** Where models/ is (manifests, the demo model). @default found beside the code */
   readonly modelsDir?: string;
-  /** Builds the registry. @default createModelRegistry from infra/runtime */
+  /** Builds the registry. @default createModelRegistry (infra/model/registry) */
   readonly createRegistry?: (options: ModelRegistryOptions) => ModelRegistry;
   readonly app?: AppOptions;
   /** Longest wait for in-flight requests on close before sockets are cut. @default DETECTFN_SHUTDOWN_DRAIN_MS */
@@ -144,7 +144,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
 // Which models a server loads: DETECTFN_MODELS when set (relative to the working directory),
 // else every manifest in models/*.json (the repo ships models/demo.json, the generated demo
 // model, which needs `npm run build` to exist). models/ is found next
-// to the running code (dist/server.js or handlers/serve/*.ts), never the working directory,
+// to the running code (dist/server.js or handlers/serve.ts), never the working directory,
 // so `node dist/server.js` works from anywhere.
 /** The nearest `models/` folder at or above this file's folder (at most three levels up). */
 export function findModelsDir(from = path.dirname(fileURLToPath(import.meta.url))): string | undefined {

@@ -111,7 +111,7 @@ const EnvSchema = z.object({
   /** Comma-separated bearer tokens; auth is off when neither this nor the file is set. */
   DETECTFN_API_KEYS: list.default([]),
   DETECTFN_API_KEYS_FILE: z.string().min(1).optional(),
-  /** The web page at GET / (handlers/http/ui-route.ts); `off` answers 404 there. */
+  /** The web page at GET / (handlers/http/page.ts); `off` answers 404 there. */
   DETECTFN_UI: z.enum(['on', 'off']).default('on'),
   DETECTFN_EVENTS_OUTPUT: z.string().min(1).optional(),
   DETECTFN_EVENTS_ERRORS: z.string().min(1).optional(),

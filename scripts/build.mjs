@@ -40,9 +40,9 @@ await build({
   // ESM bundles that contain CommonJS dependencies need a real `require`.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
-// The gRPC listener loads its .proto files from beside the bundle (handlers/grpc/load-proto.ts).
+// The gRPC listener loads its .proto files from beside the bundle (handlers/grpc/server.ts).
 cpSync('handlers/grpc/proto', 'dist/proto', { recursive: true });
-// The web page's source (handlers/http/ui-route.ts reads it from beside the bundle at start).
+// The web page's source (handlers/http/page.ts reads it from beside the bundle at start).
 cpSync('handlers/http/ui', 'dist/ui', { recursive: true });
 console.log(`build: ${buildNativeDecoder()}`);
 console.log(`build: bundled ${Object.keys(entryPoints).join(', ')} in ${(performance.now() - t0).toFixed(0)} ms`);

@@ -1,6 +1,6 @@
 /**
  * @module bench/suites/core-decode-nms
- * Postprocessing speed: yolov8 decode + NMS (core/decode, core/nms) of the real raw
+ * Postprocessing speed: yolov8 decode + NMS (core/decode, core/postprocess) of the real raw
  * [1, 84, 8400] output of yolov8n on bus.jpg, computed once here with onnxruntime-node.
  * conf 0.25 is the predict setting, conf 0.001 the evaluation one (thousands of candidates).
  * Peers on the same tensor: torch+torchvision 0.70 / 1.16 ms, numpy 0.99 / 13.1 ms.

@@ -83,7 +83,7 @@ export function detectRoutes(app: App, deps: AppDeps): void {
 // `POST /v1/models/:model/preprocess`: the inspector. Same body forms and cap as detect, one
 // image; answers the exact model input for it without running the model: JSON (plan, steps in
 // order, per-channel min/max/mean/std of the tensor the engine receives, timings) or, with
-// `?view=png`, that tensor turned back into an 8-bit image (core/preprocess/view).
+// `?view=png`, that tensor turned back into an 8-bit image (core/inspect tensorToRgb).
 const VIEWS = ['json', 'png'];
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -279,7 +279,7 @@ export function classifyJson(results: readonly ClassifyResult[], list: boolean):
   return { model: first.model, version: first.version, results: results.map(one) };
 }
 
-// `format=padded`: the EfficientNMS-style tensors built by core/output (num_dets [B],
+// `format=padded`: the EfficientNMS-style tensors built by core/postprocess (num_dets [B],
 // boxes [B,maxDet,4], scores [B,maxDet], classes [B,maxDet] with -1 padding), one row per
 // image in request order, as JSON `{outputs: {name: {shape, dtype, data}}}`. Serialising only.
 function tensorJson(t: Tensor) {

@@ -61,7 +61,7 @@ export function requestId(): MiddlewareHandler<AppEnv> {
 /**
  * Paths that never need a token (liveness, readiness, KServe health, and the web page at `/`:
  * it holds no data, a browser cannot send a bearer token when it opens a URL, and the page's
- * own API calls carry the key; see ui-route.ts).
+ * own API calls carry the key; see handlers/http/page.ts).
  */
 export const OPEN_PATHS: readonly RegExp[] = [/^\/healthz$/, /^\/readyz$/, /^\/v2\/health\//, /^\/$/];
 
@@ -115,7 +115,7 @@ export function accessLog(logger: Logger, metrics: Metrics): MiddlewareHandler<A
 // answer: did the client go away (or was it cut for being too slow), and is part of the
 // body still unread on the wire. Only under @hono/node-server (`c.env.incoming`); in
 // app.request() tests and on Lambda there is no socket and both answers are "no".
-/** The socket error of a request cut at the shutdown drain limit (handlers/serve/shutdown), so its log line can say so. */
+/** The socket error of a request cut at the shutdown drain limit (handlers/serve closeGracefully), so its log line can say so. */
 export const DRAIN_LIMIT_CODE = 'DETECTFN_DRAIN_LIMIT';
 
 /** The Node request behind a Hono context, when there is one. */

@@ -1,6 +1,6 @@
 /**
  * Every platform manifest and Dockerfile sets only what something reads: each env var is a
- * variable of the service's config schema (infra/config/env.ts) with a value it accepts, or one
+ * variable of the service's config schema (infra/config.ts) with a value it accepts, or one
  * Node itself reads; each command names a bundle scripts/build.mjs makes. The e2e test
  * (test/e2e/emulation.test.ts) then runs each launch in the built image.
  */
@@ -43,7 +43,7 @@ describe('platform manifests', () => {
     for (const [name, value] of Object.entries(env)) {
       if (NODE_VARS.has(name)) continue;
       const config = loadConfig({ [name]: value }) as Record<string, unknown>;
-      expect(Object.keys(config), `${file}: ${name} is not read by the service (infra/config/env.ts)`).toContain(name);
+      expect(Object.keys(config), `${file}: ${name} is not read by the service (infra/config.ts)`).toContain(name);
     }
   });
 });

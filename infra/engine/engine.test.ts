@@ -47,7 +47,7 @@ describe('resolveEngineOptions', () => {
 
 describe('resolveWorkerScript', () => {
   it('uses the tsx bootstrap from source and the sibling bundle from dist', () => {
-    expect(resolveWorkerScript(undefined, new URL('./worker-script.ts', import.meta.url).href).pathname).toMatch(
+    expect(resolveWorkerScript(undefined, new URL('./engine.ts', import.meta.url).href).pathname).toMatch(
       /infra\/engine\/worker-dev\.mjs$/,
     );
     expect(() => resolveWorkerScript(undefined, 'file:///nowhere/dist/server.js')).toThrow(

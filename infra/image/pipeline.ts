@@ -244,7 +244,7 @@ export async function decodeJpegRgb(bytes: Uint8Array, maxPixels: number, scratc
 // - shrink-on-load (a manifest's `decode.shrinkOnLoad`, large JPEGs only): the sharp route with
 //   libvips' JPEG load scaled in the DCT (1/2, 1/4 or 1/8) and its linear kernel for the rest.
 // The full-size decode of a plain JPEG (readJpegHeader: 8-bit, 1 or 3 components, a clear EXIF orientation) is
-// libjpeg-turbo's own where `jpeg` is 'turbojpeg' (infra/image/turbojpeg.ts): the same pixels as
+// libjpeg-turbo's own where `jpeg` is 'turbojpeg' (the native decoder, below): the same pixels as
 // sharp's, at about half the CPU; every other input, and every JPEG under 'sharp', is sharp's.
 // Every route outputs the plan's target, and the plan is made from the ORIGINAL oriented size,
 // so boxes map back through the same plan whichever route made the pixels.

@@ -65,7 +65,7 @@ export interface PreprocessedImage {
     readonly data: Float32Array | Uint16Array;
     readonly channels: readonly ChannelStats[];
   };
-  /** How `tensor` becomes an 8-bit image again (see core/preprocess/view). */
+  /** How `tensor` becomes an 8-bit image again (core/inspect tensorToRgb). */
   readonly inverse: InverseSpec;
   readonly timings: { readonly decode: number; readonly preprocess: number };
 }

@@ -176,7 +176,7 @@ export interface ModelRegistryOptions {
   readonly maxInputPixels?: number;
   /** Decode worker threads (infra/image); 0 decodes in the calling thread. @default decodeWorkersFor(usableCores().cores), infra/host */
   readonly decodeWorkers?: number;
-  /** Who decodes plain JPEGs (infra/image/turbojpeg.ts). @default 'auto' */
+  /** Who decodes plain JPEGs (infra/image/pipeline.ts). @default 'auto' */
   readonly jpegDecoder?: JpegDecoderChoice;
   /**
    * Tries per model load and the backoff between them; only transient failures (store

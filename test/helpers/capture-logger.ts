@@ -1,5 +1,5 @@
 /**
- * A real pino logger (infra/log) whose JSON lines are kept in memory, so tests can assert on
+ * A real pino logger (infra/config) whose JSON lines are kept in memory, so tests can assert on
  * what the server logged (reqId, code, level) exactly as it would reach stdout.
  */
 import { Writable } from 'node:stream';

@@ -1,6 +1,6 @@
 /**
  * mAP of a served model on coco128, through the same path as `detectfn eval`
- * (ModelService.detect -> core/metrics), at the val setting (conf 0.001, iou 0.7, max_det 300)
+ * (ModelService.detect -> core/map), at the val setting (conf 0.001, iou 0.7, max_det 300)
  * unless told otherwise.
  */
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * The accuracy bar on real yolov8n and coco128, through the same path as `detectfn eval`
- * (createModelRegistry -> ModelService.detect -> core/metrics):
+ * (createModelRegistry -> ModelService.detect -> core/map):
  * - mAP50-95 at the val setting (conf 0.001, iou 0.7, max_det 300) within 0.005 of 0.4544,
  *   the Ultralytics-style reference pipeline's score (cv2 INTER_LINEAR letterbox, OpenCV DNN);
  * - at conf 0.25, >= 95% of the reference's boxes have a same-class box of ours at IoU >= 0.9,

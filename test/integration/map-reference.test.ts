@@ -1,6 +1,6 @@
 /**
  * The mAP metric against the published numbers: scoring the independent reference pipeline's
- * coco128 detections (conf 0.001) with core/metrics must give what Ultralytics val gives.
+ * coco128 detections (conf 0.001) with core/map must give what Ultralytics val gives.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,7 +15,7 @@ interface RefImage {
   detections: EvalPrediction[];
 }
 
-describe('core/metrics on the coco128 reference detections', () => {
+describe('core/map on the coco128 reference detections', () => {
   it('gives mAP50 0.6038 and mAP50-95 0.4544', () => {
     const ref = JSON.parse(readFileSync(REFERENCE.valCoco128(), 'utf8')) as { images: RefImage[] };
     const images = ref.images.map((im) => {

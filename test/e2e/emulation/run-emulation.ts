@@ -42,7 +42,7 @@ export interface EmulationReport {
   readonly startToReadyMs: number;
   /** The service's own breakdown (/metrics) and its "ready" log line. */
   readonly coldStart: ColdStartMs & { readonly listenMs?: number; readonly readyMs?: number };
-  /** Who decoded JPEGs in the container, from its start-up log line (infra/runtime/registry). */
+  /** Who decoded JPEGs in the container, from its start-up log line (infra/model/registry). */
   readonly jpegDecoder: unknown;
   readonly detect: { readonly status: number; readonly ms: number; readonly detections: RefDetection[]; readonly mismatches: string[] };
   readonly event: EventCheck;
